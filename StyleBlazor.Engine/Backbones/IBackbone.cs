@@ -1,0 +1,37 @@
+using static TorchSharp.torch;
+
+namespace StyleBlazor.Engine.Backbones;
+
+/// <summary>One layer a backbone can expose as a tap: what the Network page lists (the article's fig. 12).</summary>
+/// <param name="Name">Tap name used in options, e.g. <c>block5_conv2</c> or <c>stage3</c>.</param>
+/// <param name="Channels">Output channels (nC).</param>
+/// <param name="Stride">Down-sampling factor relative to the input (1, 2, 4, ...).</param>
+/// <param name="Description">Short human description, e.g. the ONNX node it comes from.</param>
+public sealed record LayerInfo(string Name, int Channels, int Stride, string Description = "");
+
+/// <summary>
+/// A frozen feature extractor: takes a preprocessed image batch [1,3,H,W] and returns the feature maps of the
+/// requested taps. Implementations stop the forward pass after the deepest requested tap.
+/// </summary>
+public interface IBackbone : IDisposable
+{
+    /// <summary>Stable identifier, e.g. <c>vgg19</c> or <c>resnet18</c>.</summary>
+    string Name { get; }
+
+    /// <summary>All taps in forward order.</summary>
+    IReadOnlyList<LayerInfo> Layers { get; }
+
+    /// <summary>How images are turned into network input and back (depends on how the weights were trained).</summary>
+    ImagePreprocessing Preprocessing { get; }
+
+    /// <summary>Input sides should be multiples of this (e.g. 16 for a network with asymmetric stride-2 pads).</summary>
+    int SizeMultiple { get; }
+
+    Device Device { get; }
+
+    /// <summary>
+    /// Runs the network on <paramref name="input"/> (already preprocessed, on <see cref="Device"/>) and returns the
+    /// requested taps. Differentiable with respect to the input. The caller owns the returned tensors.
+    /// </summary>
+    IReadOnlyDictionary<string, Tensor> Forward(Tensor input, IReadOnlyCollection<string> taps);
+}

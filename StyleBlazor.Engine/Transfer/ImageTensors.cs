@@ -1,0 +1,43 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+using static TorchSharp.torch;
+using Size = SixLabors.ImageSharp.Size;
+
+namespace StyleBlazor.Engine.Transfer;
+
+/// <summary>Conversions between ImageSharp images and [1,3,H,W] float tensors with values 0–255.</summary>
+public static class ImageTensors
+{
+    /// <summary>
+    /// The working size for an image: longest side <paramref name="maxSide"/>, aspect ratio kept, each side rounded
+    /// to a multiple of <paramref name="multiple"/> (at least one multiple).
+    /// </summary>
+    public static Size WorkingSize(int width, int height, int maxSide, int multiple = 1)
+    {
+        double scale = (double)maxSide / Math.Max(width, height);
+        int Round(double v) => Math.Max(multiple, (int)Math.Round(v / multiple) * multiple);
+        return new Size(Round(width * scale), Round(height * scale));
+    }
+
+    /// <summary>Resizes (bicubic) to exactly <paramref name="size"/> and returns a [1,3,H,W] float32 tensor.</summary>
+    public static Tensor ToTensor(Image<Rgb24> image, Size size, Device device)
+    {
+        using var resized = image.Size() == size ? image.Clone() : image.Clone(c => c.Resize(size, KnownResamplers.Bicubic, compand: false));
+        var bytes = new byte[size.Width * size.Height * 3];
+        resized.CopyPixelDataTo(bytes);
+        using var scope = NewDisposeScope();
+        var hwc = tensor(bytes, dtype: ScalarType.Byte).view(size.Height, size.Width, 3);
+        return hwc.permute(2, 0, 1).unsqueeze(0).to(ScalarType.Float32).contiguous().to(device).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Reads a [1,3,H,W] (or [3,H,W]) tensor with values 0–255 back as packed RGB bytes.</summary>
+    public static RgbFrame ToFrame(Tensor rgb255)
+    {
+        using var scope = NewDisposeScope();
+        var chw = rgb255.dim() == 4 ? rgb255[0] : rgb255;
+        int h = (int)chw.shape[1], w = (int)chw.shape[2];
+        var hwc = chw.detach().clamp(0, 255).round().to(ScalarType.Byte).permute(1, 2, 0).contiguous().cpu();
+        return new RgbFrame(w, h, hwc.data<byte>().ToArray());
+    }
+}

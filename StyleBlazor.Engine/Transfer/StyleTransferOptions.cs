@@ -1,0 +1,98 @@
+namespace StyleBlazor.Engine.Transfer;
+
+/// <summary>Where the optimised image starts (the article: a copy of the content image, fig. 25).</summary>
+public enum InitialImage { Content, Noise, Style }
+
+/// <summary>
+/// How (2) and (3) are normalised. <see cref="Code"/> is what the article's code computes (a plain mean, and a Gram
+/// divided by nH·nW), which is 4× the printed formulas; <see cref="Paper"/> is the printed formulas.
+/// </summary>
+public enum LossNormalization { Code, Paper }
+
+/// <summary>One style tap and its weight λ_l in (4).</summary>
+public sealed record StyleLayerWeight(string Layer, double Weight);
+
+/// <summary>Everything that controls one style transfer. Defaults are the article's (VGG19, Keras code).</summary>
+public sealed record StyleTransferOptions
+{
+    /// <summary>Adam steps (the article: 100).</summary>
+    public int Iterations { get; init; } = 100;
+
+    /// <summary>The working size: the longest side in pixels; the aspect ratio is kept.</summary>
+    public int MaxSide { get; init; } = 512;
+
+    /// <summary>α in (5).</summary>
+    public double ContentWeight { get; init; } = 1e3;
+
+    /// <summary>β in (5).</summary>
+    public double StyleWeight { get; init; } = 1e-2;
+
+    public string ContentLayer { get; init; } = "block5_conv2";
+
+    /// <summary>Style taps with λ_l of (4); the article uses Conv1-1 … Conv5-1 with 1/5 each.</summary>
+    public IReadOnlyList<StyleLayerWeight> StyleLayers { get; init; } =
+        new[] { "block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1" }
+            .Select(l => new StyleLayerWeight(l, 0.2)).ToArray();
+
+    public LossNormalization Normalization { get; init; } = LossNormalization.Code;
+
+    /// <summary>
+    /// When true, each layer's content and style loss is divided by a reference distance measured once at the start
+    /// (the content–style distance), so weights are comparable across layers and backbones. Used by the ResNet18
+    /// recipe; the article's VGG19 path leaves it off.
+    /// </summary>
+    public bool RelativeLosses { get; init; }
+
+    /// <summary>Weight of the squared total-variation term added to (5); 0 = the article.</summary>
+    public double TotalVariationWeight { get; init; }
+
+    public double LearningRate { get; init; } = 2;
+    public double Beta1 { get; init; } = 0.99;
+    public double Beta2 { get; init; } = 0.999;
+    public double Epsilon { get; init; } = 0.1;
+
+    /// <summary>TF1 applies ε to the un-corrected √v ("epsilon hat"); PyTorch adds it to the corrected one.</summary>
+    public bool EpsilonHat { get; init; } = true;
+
+    public InitialImage InitialImage { get; init; } = InitialImage.Content;
+
+    /// <summary>Seeds noise and jitter, so runs are reproducible.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Random circular shift of up to this many pixels before each forward pass (removes stride checkerboards).</summary>
+    public int JitterPixels { get; init; }
+
+    /// <summary>Coarse-to-fine: iterations run first at half size (0 = off). Part of <see cref="Iterations"/>.</summary>
+    public int CoarseIterations { get; init; }
+
+    /// <summary>Mixed-in style images beyond the first, with blend weights; empty = one style image.</summary>
+    public IReadOnlyList<double> StyleBlend { get; init; } = [];
+
+    /// <summary>Checks the values a caller could get wrong; returns the first problem, or null.</summary>
+    public string? Validate(IReadOnlyCollection<string>? knownLayers = null)
+    {
+        static bool Finite(double v) => !double.IsNaN(v) && !double.IsInfinity(v);
+        if (Iterations is < 1 or > 100_000) return $"Iterations must be between 1 and 100000 (got {Iterations}).";
+        if (MaxSide is < 16 or > 8192) return $"Image size must be between 16 and 8192 px (got {MaxSide}).";
+        if (!Finite(ContentWeight) || ContentWeight < 0) return $"Content weight α must be a finite number ≥ 0 (got {ContentWeight}).";
+        if (!Finite(StyleWeight) || StyleWeight < 0) return $"Style weight β must be a finite number ≥ 0 (got {StyleWeight}).";
+        if (!Finite(TotalVariationWeight) || TotalVariationWeight < 0) return $"TV weight must be a finite number ≥ 0 (got {TotalVariationWeight}).";
+        if (!Finite(LearningRate) || LearningRate <= 0 || LearningRate > 1000) return $"Learning rate must be in (0, 1000] (got {LearningRate}).";
+        if (!Finite(Beta1) || Beta1 is < 0 or >= 1) return $"β1 must be in [0, 1) (got {Beta1}).";
+        if (!Finite(Beta2) || Beta2 is < 0 or >= 1) return $"β2 must be in [0, 1) (got {Beta2}).";
+        if (!Finite(Epsilon) || Epsilon <= 0) return $"ε must be > 0 (got {Epsilon}).";
+        if (JitterPixels is < 0 or > 64) return $"Jitter must be between 0 and 64 px (got {JitterPixels}).";
+        if (CoarseIterations < 0 || CoarseIterations >= Iterations) return $"Coarse iterations must be ≥ 0 and fewer than the iterations (got {CoarseIterations}).";
+        if (StyleLayers.Count == 0) return "At least one style layer is needed.";
+        foreach (var l in StyleLayers)
+            if (!Finite(l.Weight) || l.Weight < 0) return $"Style layer weight λ for {l.Layer} must be a finite number ≥ 0 (got {l.Weight}).";
+        if (StyleBlend.Any(w => !Finite(w) || w < 0)) return "Style blend weights must be finite numbers ≥ 0.";
+        if (knownLayers is not null)
+        {
+            if (!knownLayers.Contains(ContentLayer)) return $"Unknown content layer '{ContentLayer}'; this backbone has {string.Join(", ", knownLayers)}.";
+            var unknown = StyleLayers.FirstOrDefault(l => !knownLayers.Contains(l.Layer));
+            if (unknown is not null) return $"Unknown style layer '{unknown.Layer}'; this backbone has {string.Join(", ", knownLayers)}.";
+        }
+        return null;
+    }
+}

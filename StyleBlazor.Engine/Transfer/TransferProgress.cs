@@ -1,0 +1,33 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace StyleBlazor.Engine.Transfer;
+
+/// <summary>Loss values of one iteration: J of (5), the unweighted J_C (2) and J_S (4), and each J_S^(l) of (3).</summary>
+public sealed record LossValues(
+    double Total,
+    double Content,
+    double Style,
+    double TotalVariation,
+    IReadOnlyDictionary<string, double> StyleLayers);
+
+/// <summary>An RGB image as packed bytes (R,G,B per pixel, row by row).</summary>
+public sealed record RgbFrame(int Width, int Height, byte[] Pixels)
+{
+    public Image<Rgb24> ToImage() => Image.LoadPixelData<Rgb24>(Pixels, Width, Height);
+}
+
+/// <summary>
+/// Reported once per iteration. Iteration 0 is the initial image; iteration k is the image after k steps.
+/// <see cref="Frame"/> is set when this iteration improved on the best loss so far (and a frame was wanted).
+/// </summary>
+public sealed record TransferProgress(
+    int Iteration,
+    int TotalIterations,
+    LossValues Loss,
+    TimeSpan Elapsed,
+    bool Improved,
+    RgbFrame? Frame);
+
+/// <summary>The outcome of a run: the best image and its loss.</summary>
+public sealed record TransferResult(RgbFrame BestImage, int BestIteration, LossValues BestLoss, int IterationsRun, TimeSpan Elapsed);
