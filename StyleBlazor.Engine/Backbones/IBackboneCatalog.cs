@@ -1,0 +1,21 @@
+using StyleBlazor.Engine.Transfer;
+using static TorchSharp.torch;
+
+namespace StyleBlazor.Engine.Backbones;
+
+/// <summary>A backbone the app can offer, with the recipe (default options) that suits it.</summary>
+/// <param name="Name">Identifier used in options and URLs, e.g. <c>resnet18</c>.</param>
+/// <param name="DisplayName">What a user sees, e.g. "ResNet18 (embedded, ImageNet)".</param>
+/// <param name="Layers">Its taps in forward order.</param>
+/// <param name="Defaults">The default options for this backbone (for VGG19: the article's).</param>
+public sealed record BackboneInfo(string Name, string DisplayName, IReadOnlyList<LayerInfo> Layers, StyleTransferOptions Defaults);
+
+/// <summary>The backbones available on this machine, and how to load one.</summary>
+public interface IBackboneCatalog
+{
+    /// <summary>Available backbones; the first is the default.</summary>
+    IReadOnlyList<BackboneInfo> Available { get; }
+
+    /// <summary>Loads a backbone onto <paramref name="device"/>; the caller owns (and disposes) it.</summary>
+    IBackbone Load(string name, Device device);
+}
