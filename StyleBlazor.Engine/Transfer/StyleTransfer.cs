@@ -1,21 +1,25 @@
+using System.Diagnostics;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using StyleBlazor.Engine.Backbones;
+using StyleBlazor.Engine.Optimisation;
+using static TorchSharp.torch;
+using Size = SixLabors.ImageSharp.Size;
 
 namespace StyleBlazor.Engine.Transfer;
 
 /// <summary>
 /// The article's optimisation: the pixels of the image are optimised by gradient descent on J = αJ_C + βJ_S (5).
 /// All torch work of one run happens on the calling thread (dispose scopes and grad mode are thread-local), so call
-/// <see cref="Run"/> from one dedicated thread; <see cref="RunAsync"/> does that for you.
+/// <see cref="Run"/> from one dedicated thread.
 /// </summary>
 public static class StyleTransfer
 {
     /// <summary>
     /// Runs the transfer synchronously on the calling thread. <paramref name="onProgress"/> is called once per iteration
-    /// (0 = the initial image) on this thread and must return quickly. <paramref name="wantsFrame"/> says whether an
-    /// improved iteration's image should be read back (null = always). Cancellation stops within one iteration and
-    /// throws <see cref="OperationCanceledException"/>.
+    /// (0 = the initial image, <see cref="StyleTransferOptions.Iterations"/> = the last) on this thread and must return
+    /// quickly. <paramref name="wantsFrame"/> says whether an improved iteration's image should be read back (null =
+    /// always). Cancellation stops within one iteration and throws <see cref="OperationCanceledException"/>.
     /// </summary>
     public static TransferResult Run(
         IBackbone backbone,
@@ -25,5 +29,161 @@ public static class StyleTransfer
         Action<TransferProgress>? onProgress = null,
         Func<int, bool>? wantsFrame = null,
         CancellationToken cancellationToken = default)
-        => throw new NotImplementedException("The loop lands in the engine issue.");
+    {
+        if (styles.Count == 0) throw new ArgumentException("At least one style image is needed.", nameof(styles));
+        var problem = options.Validate(backbone.Layers.Select(l => l.Name).ToArray());
+        if (problem is not null) throw new ArgumentException(problem, nameof(options));
+        if (options.StyleBlend.Count > 0 && options.StyleBlend.Count != styles.Count)
+            throw new ArgumentException($"{styles.Count} style images need {styles.Count} blend weights (got {options.StyleBlend.Count}).", nameof(options));
+
+        var clock = Stopwatch.StartNew();
+        var finalSize = ImageTensors.WorkingSize(content.Width, content.Height, options.MaxSide, backbone.SizeMultiple);
+        var stages = Stages(finalSize, backbone.SizeMultiple, options);
+        var blend = BlendWeights(styles.Count, options.StyleBlend);
+        var jitter = new Random(options.Seed);
+        var (clipMin, clipMax) = backbone.Preprocessing.ClipBounds(backbone.Device);
+
+        Tensor? image = null;
+        TransferResult? result = null;
+        int iteration = 0;
+        try
+        {
+            for (int s = 0; s < stages.Count; s++)
+            {
+                var (size, steps) = stages[s];
+                bool lastStage = s == stages.Count - 1;
+                using var objective = CreateObjective(backbone, content, styles, blend, size, options);
+                image = InitialImage(backbone, content, styles[0], image, size, options, clipMin, clipMax);
+                using var adam = new Tf1Adam(image, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.EpsilonHat);
+                // Each stage tracks its own best: losses at different sizes are not comparable.
+                using var best = new BestImageTracker(image);
+                int bestIteration = iteration;
+                float[] bestParts = [];
+
+                void Report(Tensor total, Tensor parts, Tensor improvedFlag)
+                {
+                    var values = cat([total.detach().reshape(1), parts.detach(), improvedFlag.to(ScalarType.Float32).reshape(1)]).cpu().data<float>().ToArray();
+                    bool improved = values[^1] > 0;
+                    if (improved) (bestIteration, bestParts) = (iteration, values[..^1]);
+                    RgbFrame? frame = improved && (wantsFrame?.Invoke(iteration) ?? true)
+                        ? ReadFrame(backbone, image!, finalSize) : null;
+                    onProgress?.Invoke(new TransferProgress(iteration, options.Iterations, ToLossValues(values, options), clock.Elapsed, improved, frame));
+                }
+
+                for (int step = 0; step < steps; step++, iteration++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    using var scope = NewDisposeScope();
+                    int dy = options.JitterPixels > 0 ? jitter.Next(options.JitterPixels + 1) : 0;
+                    int dx = options.JitterPixels > 0 ? jitter.Next(options.JitterPixels + 1) : 0;
+                    var (total, parts) = objective.Evaluate(image, dy, dx);
+                    var gradient = autograd.grad([total], [image])[0];
+                    Report(total, parts, best.Observe(total, image));
+                    adam.Step(image, gradient);
+                    using (no_grad()) image.clamp_(clipMin, clipMax); // fig. 27
+                }
+
+                if (lastStage)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    using var scope = NewDisposeScope();
+                    using var noGrad = no_grad();
+                    var (total, parts) = objective.Evaluate(image);
+                    Report(total, parts, best.Observe(total, image));
+                    result = new TransferResult(ReadFrame(backbone, best.BestImage, finalSize), bestIteration,
+                        ToLossValues(bestParts, options), iteration, clock.Elapsed);
+                }
+                else
+                {
+                    // Carry the best coarse image into the next stage.
+                    using var noGrad = no_grad();
+                    image.copy_(best.BestImage);
+                }
+            }
+        }
+        finally
+        {
+            image?.Dispose();
+            clipMin.Dispose();
+            clipMax.Dispose();
+        }
+        return result!;
+    }
+
+    static List<(Size Size, int Steps)> Stages(Size finalSize, int multiple, StyleTransferOptions options)
+    {
+        if (options.CoarseIterations == 0) return [(finalSize, options.Iterations)];
+        var coarse = ImageTensors.WorkingSize(finalSize.Width, finalSize.Height, Math.Max(finalSize.Width, finalSize.Height) / 2, multiple);
+        return [(coarse, options.CoarseIterations), (finalSize, options.Iterations - options.CoarseIterations)];
+    }
+
+    static double[] BlendWeights(int count, IReadOnlyList<double> blend)
+    {
+        if (blend.Count == 0) return Enumerable.Repeat(1.0 / count, count).ToArray();
+        double sum = blend.Sum();
+        if (sum <= 0) throw new ArgumentException("Style blend weights must not all be zero.");
+        return blend.Select(w => w / sum).ToArray();
+    }
+
+    static TransferObjective CreateObjective(IBackbone backbone, Image<Rgb24> content, IReadOnlyList<Image<Rgb24>> styles,
+        double[] blend, Size size, StyleTransferOptions options)
+    {
+        using var scope = NewDisposeScope();
+        var contentInput = Preprocessed(backbone, content, size);
+        // The article's code loads the style image at the content's working size.
+        var styleInputs = styles.Select((s, i) => (Preprocessed(backbone, s, size), blend[i])).ToArray();
+        return new TransferObjective(backbone, contentInput, styleInputs, options);
+    }
+
+    static Tensor Preprocessed(IBackbone backbone, Image<Rgb24> image, Size size)
+    {
+        using var rgb = ImageTensors.ToTensor(image, size, backbone.Device);
+        return backbone.Preprocessing.Preprocess(rgb);
+    }
+
+    /// <summary>The first stage starts from content, noise or style (fig. 25); later stages from the upsampled previous image.</summary>
+    static Tensor InitialImage(IBackbone backbone, Image<Rgb24> content, Image<Rgb24> style, Tensor? previous, Size size,
+        StyleTransferOptions options, Tensor clipMin, Tensor clipMax)
+    {
+        using var scope = NewDisposeScope();
+        Tensor start;
+        if (previous is not null)
+        {
+            using var noGrad = no_grad();
+            start = nn.functional.interpolate(previous.detach(), [size.Height, size.Width], mode: InterpolationMode.Bicubic, align_corners: false)
+                .clamp(clipMin, clipMax);
+            previous.Dispose();
+        }
+        else
+        {
+            start = options.InitialImage switch
+            {
+                Transfer.InitialImage.Style => Preprocessed(backbone, style, size),
+                Transfer.InitialImage.Noise => backbone.Preprocessing.Preprocess(
+                    rand([1, 3, size.Height, size.Width], generator: new TorchSharp.torch.Generator((ulong)options.Seed), device: backbone.Device).mul_(255)),
+                _ => Preprocessed(backbone, content, size),
+            };
+        }
+        return start.detach().contiguous().requires_grad_(true).MoveToOuterDisposeScope();
+    }
+
+    static RgbFrame ReadFrame(IBackbone backbone, Tensor image, Size finalSize)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var rgb = backbone.Preprocessing.Deprocess(image.detach());
+        if (rgb.shape[2] != finalSize.Height || rgb.shape[3] != finalSize.Width)
+            rgb = nn.functional.interpolate(rgb, [finalSize.Height, finalSize.Width], mode: InterpolationMode.Bicubic, align_corners: false);
+        return ImageTensors.ToFrame(rgb);
+    }
+
+    /// <summary>values = [J, J_C, J_S, TV, J_S^(1), …] as read back from the device.</summary>
+    static LossValues ToLossValues(float[] values, StyleTransferOptions options)
+    {
+        if (values.Length < 4) return new LossValues(double.NaN, double.NaN, double.NaN, double.NaN, new Dictionary<string, double>());
+        var layers = new Dictionary<string, double>();
+        for (int i = 0; i < options.StyleLayers.Count; i++)
+            layers[options.StyleLayers[i].Layer] = values[4 + i];
+        return new LossValues(values[0], values[1], values[2], values[3], layers);
+    }
 }

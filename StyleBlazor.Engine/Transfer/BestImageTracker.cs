@@ -1,0 +1,39 @@
+using static TorchSharp.torch;
+
+namespace StyleBlazor.Engine.Transfer;
+
+/// <summary>
+/// Keeps the image with the lowest J so far, on the image's device: compare and select without reading back, so a GPU
+/// never waits for the host. The "improved" flag is a tensor the caller reads only when it needs it.
+/// </summary>
+sealed class BestImageTracker : IDisposable
+{
+    readonly Tensor _bestLoss;
+    readonly Tensor _bestImage;
+
+    public BestImageTracker(Tensor like)
+    {
+        _bestLoss = full(1, double.PositiveInfinity, dtype: ScalarType.Float32, device: like.device).squeeze().DetachFromDisposeScope();
+        _bestImage = like.detach().clone().DetachFromDisposeScope();
+    }
+
+    public Tensor BestImage => _bestImage;
+    public Tensor BestLoss => _bestLoss;
+
+    /// <summary>Records <paramref name="image"/> if <paramref name="loss"/> is lower than the best; returns the 0-d bool "improved".</summary>
+    public Tensor Observe(Tensor loss, Tensor image)
+    {
+        using var noGrad = no_grad();
+        var improved = loss.detach().lt(_bestLoss);
+        _bestLoss.copy_(where(improved, loss.detach(), _bestLoss));
+        using var selected = where(improved, image.detach(), _bestImage);
+        _bestImage.copy_(selected);
+        return improved;
+    }
+
+    public void Dispose()
+    {
+        _bestLoss.Dispose();
+        _bestImage.Dispose();
+    }
+}

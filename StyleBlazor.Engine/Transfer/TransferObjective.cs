@@ -1,0 +1,107 @@
+using StyleBlazor.Engine.Backbones;
+using StyleBlazor.Engine.Losses;
+using static TorchSharp.torch;
+
+namespace StyleBlazor.Engine.Transfer;
+
+/// <summary>
+/// J = αJ_C + βJ_S (5) for one working size: owns the content features and the style Gram matrices, computed once.
+/// </summary>
+sealed class TransferObjective : IDisposable
+{
+    readonly IBackbone _backbone;
+    readonly StyleTransferOptions _options;
+    readonly Tensor _content;
+    readonly Dictionary<(int, int), Tensor> _contentTargets = new();
+    readonly Dictionary<string, Tensor> _styleGrams = new();
+    readonly string[] _taps;
+    readonly double _contentScale = 1, _tvScale = 1;
+    readonly Dictionary<string, double> _styleScales = new();
+
+    /// <param name="content">The preprocessed content image at the working size.</param>
+    /// <param name="styles">Preprocessed style images at the working size with blend weights summing to 1.</param>
+    public TransferObjective(IBackbone backbone, Tensor content, IReadOnlyList<(Tensor Image, double Weight)> styles, StyleTransferOptions options)
+    {
+        _backbone = backbone;
+        _options = options;
+        _content = content.detach().DetachFromDisposeScope();
+        _taps = options.StyleLayers.Select(l => l.Layer).Append(options.ContentLayer).Distinct().ToArray();
+
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var norm = options.Normalization;
+        var contentFeatures = backbone.Forward(content, _taps);
+        _contentTargets[(0, 0)] = contentFeatures[options.ContentLayer].detach().DetachFromDisposeScope();
+
+        // (4) with several styles: each layer's target is the blend of the styles' Gram matrices.
+        var styleFeatures = styles.Select(s => backbone.Forward(s.Image, _taps)).ToList();
+        foreach (var layer in options.StyleLayers.Select(l => l.Layer).Distinct())
+        {
+            Tensor? blended = null;
+            for (int i = 0; i < styles.Count; i++)
+            {
+                var gram = GramMatrix.Compute(styleFeatures[i][layer], norm).mul_(styles[i].Weight);
+                blended = blended is null ? gram : blended.add_(gram);
+            }
+            _styleGrams[layer] = blended!.DetachFromDisposeScope();
+        }
+
+        if (options.RelativeLosses)
+        {
+            // Reference distances, so each term starts near 1 and weights mean the same on every backbone:
+            // style layers against the content image's own Gram matrices, content against the style's features.
+            foreach (var layer in _styleGrams.Keys)
+                _styleScales[layer] = 1 / Math.Max(StyleLoss.Compute(_styleGrams[layer], contentFeatures[layer], norm).item<float>(), 1e-12);
+            var styleAtContent = styleFeatures[0][options.ContentLayer];
+            var contentTarget = contentFeatures[options.ContentLayer];
+            if (!styleAtContent.shape.SequenceEqual(contentTarget.shape))
+                styleAtContent = nn.functional.interpolate(styleAtContent, [contentTarget.shape[2], contentTarget.shape[3]], mode: InterpolationMode.Bilinear, align_corners: false);
+            _contentScale = 1 / Math.Max(ContentLoss.Compute(contentTarget, styleAtContent, norm).item<float>(), 1e-12);
+            _tvScale = 1 / Math.Max(TotalVariationLoss.Compute(content).item<float>(), 1e-12);
+        }
+    }
+
+    /// <summary>Names of the values in <see cref="Evaluate"/>'s parts tensor after J_C, J_S and TV.</summary>
+    public IReadOnlyList<string> StyleLayerNames => _options.StyleLayers.Select(l => l.Layer).ToArray();
+
+    /// <summary>
+    /// Computes J for <paramref name="image"/> shifted circularly by (dy, dx) (jitter). Returns J and a 1-D tensor
+    /// [J_C, J_S, TV, J_S^(1), …] of the terms as they enter J (relative when <see cref="StyleTransferOptions.RelativeLosses"/>).
+    /// </summary>
+    public (Tensor Total, Tensor Parts) Evaluate(Tensor image, int dy = 0, int dx = 0)
+    {
+        var norm = _options.Normalization;
+        var shifted = dy == 0 && dx == 0 ? image : image.roll([dy, dx], [2, 3]);
+        var features = _backbone.Forward(shifted, _taps);
+
+        var contentLoss = ContentLoss.Compute(ContentTarget(dy, dx), features[_options.ContentLayer], norm).mul(_contentScale); // (2)
+        var layerLosses = _options.StyleLayers
+            .Select(l => StyleLoss.Compute(_styleGrams[l.Layer], features[l.Layer], norm).mul(_styleScales.GetValueOrDefault(l.Layer, 1))) // (3)
+            .ToArray();
+        var styleLoss = stack(layerLosses.Zip(_options.StyleLayers, (loss, l) => loss.mul(l.Weight)).ToArray()).sum(); // (4)
+        var tv = _options.TotalVariationWeight > 0 ? TotalVariationLoss.Compute(image).mul(_tvScale) : zeros(1, device: image.device).squeeze();
+
+        var total = contentLoss.mul(_options.ContentWeight) + styleLoss.mul(_options.StyleWeight) + tv.mul(_options.TotalVariationWeight); // (5)
+        var parts = stack(new[] { contentLoss, styleLoss, tv }.Concat(layerLosses).ToArray());
+        return (total, parts);
+    }
+
+    Tensor ContentTarget(int dy, int dx)
+    {
+        if (_contentTargets.TryGetValue((dy, dx), out var target)) return target;
+        // The content target must see the same shift as the image; computed once per shift and kept.
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var shifted = _content.roll([dy, dx], [2, 3]);
+        target = _backbone.Forward(shifted, [_options.ContentLayer])[_options.ContentLayer].detach().DetachFromDisposeScope();
+        _contentTargets[(dy, dx)] = target;
+        return target;
+    }
+
+    public void Dispose()
+    {
+        _content.Dispose();
+        foreach (var t in _contentTargets.Values) t.Dispose();
+        foreach (var t in _styleGrams.Values) t.Dispose();
+    }
+}
