@@ -67,8 +67,8 @@ public sealed class JobSubmission(
             problem = $"This server runs at most {limits.MaxIterations} iterations per job (asked for {transfer.Iterations}).";
         if (problem is null && transfer.MaxSide > limits.MaxSide)
             problem = $"This server works at most at {limits.MaxSide} px (asked for {transfer.MaxSide}).";
-        if (problem is null && transfer.StyleBlend.Count > 0 && transfer.StyleBlend.Count != request.Styles.Count - 1)
-            problem = $"{request.Styles.Count - 1} extra style image(s) need as many blend weights (got {transfer.StyleBlend.Count}).";
+        if (problem is null && transfer.StyleBlend.Count > 0 && transfer.StyleBlend.Count != request.Styles.Count)
+            problem = $"{request.Styles.Count} style images need {request.Styles.Count} blend weights (got {transfer.StyleBlend.Count}).";
         if (problem is not null)
             return SubmissionResult.Refuse(SubmissionRefusal.InvalidOptions, problem);
 
