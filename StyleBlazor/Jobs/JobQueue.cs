@@ -5,14 +5,16 @@ namespace StyleBlazor.Jobs;
 public enum EnqueueOutcome { Accepted, QueueFull, OwnerLimit, Closed }
 
 /// <summary>
-/// The jobs waiting for the engine: a bounded channel the workers read, plus the ordered waiting list that gives each
-/// job its position. Every change of a waiting job's position is announced through <see cref="JobEvents"/>.
+/// The jobs waiting for the engine. The ordered waiting list gives each job its position (every change announced
+/// through <see cref="JobEvents"/>) and lets a cancelled job leave at once; a bounded channel holds one token per
+/// waiting job, so workers wait asynchronously and the channel can never hold more than the queue's capacity.
 /// </summary>
 public sealed class JobQueue
 {
     readonly Lock _gate = new();
     readonly List<StyleTransferJob> _waiting = [];
-    readonly Channel<StyleTransferJob> _channel;
+    // Tokens are interchangeable: removing a job removes any one token. Invariant: tokens ≤ waiting jobs.
+    readonly Channel<bool> _tokens;
     readonly JobEvents _events;
     bool _closed;
 
@@ -24,14 +26,7 @@ public sealed class JobQueue
         _events = events;
         Capacity = capacity;
         MaxQueuedPerOwner = maxQueuedPerOwner;
-        // A job cancelled while waiting leaves the list at once but stays in the channel until a worker skips it;
-        // the headroom keeps such tombstones from refusing new work. Admission is decided by the list.
-        _channel = Channel.CreateBounded<StyleTransferJob>(new BoundedChannelOptions(capacity * 2)
-        {
-            SingleWriter = false,
-            SingleReader = false,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _tokens = Channel.CreateBounded<bool>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait });
     }
 
     public int Capacity { get; }
@@ -46,26 +41,28 @@ public sealed class JobQueue
         {
             if (_closed) return EnqueueOutcome.Closed;
             if (_waiting.Count(j => j.OwnerId == job.OwnerId) >= MaxQueuedPerOwner) return EnqueueOutcome.OwnerLimit;
-            if (_waiting.Count >= Capacity || !_channel.Writer.TryWrite(job)) return EnqueueOutcome.QueueFull;
+            if (_waiting.Count >= Capacity || !_tokens.Writer.TryWrite(true)) return EnqueueOutcome.QueueFull;
             _waiting.Add(job);
             Renumber();
         }
         return EnqueueOutcome.Accepted;
     }
 
-    /// <summary>Waits for the next job that is still queued (skipping ones cancelled while waiting).</summary>
+    /// <summary>Waits for the first waiting job and takes it out of line.</summary>
     public async ValueTask<StyleTransferJob> DequeueAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
-            var job = await _channel.Reader.ReadAsync(cancellationToken);
+            await _tokens.Reader.ReadAsync(cancellationToken);
             lock (_gate)
             {
-                if (!_waiting.Remove(job)) continue;
+                if (_waiting.Count == 0) continue; // its job was taken out of line meanwhile
+                var job = _waiting[0];
+                _waiting.RemoveAt(0);
                 job.Position = 0;
                 Renumber();
+                return job;
             }
-            return job;
         }
     }
 
@@ -75,12 +72,12 @@ public sealed class JobQueue
         lock (_gate)
         {
             if (!_waiting.Remove(job)) return false;
+            _tokens.Reader.TryRead(out _);
             job.Position = 0;
             Renumber();
         }
         return true;
     }
-
     /// <summary>1-based position of a waiting job, or 0.</summary>
     public int PositionOf(StyleTransferJob job) { lock (_gate) return _waiting.IndexOf(job) + 1; }
 
@@ -92,7 +89,7 @@ public sealed class JobQueue
         lock (_gate)
         {
             _closed = true;
-            _channel.Writer.TryComplete();
+            _tokens.Writer.TryComplete();
             var left = _waiting.ToArray();
             _waiting.Clear();
             foreach (var j in left) j.Position = 0;
