@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using StyleBlazor.Engine.Backbones;
+using StyleBlazor.Engine.Imaging;
 using StyleBlazor.Hubs;
 using StyleBlazor.Jobs;
 using static TorchSharp.torch;
@@ -31,6 +32,7 @@ public static class Extensions
         services.AddScoped<CurrentBrowserSession>();
 
         builder.AddBackboneCatalog();
+        builder.AddImageIntake();
 
         services.AddSingleton<StyleEngineService>();
         services.AddHostedService(sp => sp.GetRequiredService<StyleEngineService>());
@@ -48,12 +50,22 @@ public static class Extensions
         return builder;
     }
 
+    /// <summary>The engine's one way from untrusted upload bytes to an image, with its limits from <c>ImageIntake</c>.</summary>
+    public static IHostApplicationBuilder AddImageIntake(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ImageIntakeOptions>().BindConfiguration(ImageIntakeOptions.SectionName)
+            .Validate(o => { o.Validate(); return true; }).ValidateOnStart();
+        builder.Services.TryAddSingleton(sp => new ImageIntake(sp.GetRequiredService<IOptions<ImageIntakeOptions>>().Value));
+        return builder;
+    }
+
     /// <summary>SignalR with the MessagePack protocol, the progress relay, and room in a message for two uploads.</summary>
     public static IHostApplicationBuilder AddProgressHub(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSignalR().AddMessagePackProtocol();
+        // A Submit carries a content and a style image (more styles need a larger limit).
         builder.Services.AddOptions<HubOptions<ProgressHub>>()
-            .Configure<IOptions<EngineOptions>>((hub, engine) => hub.MaximumReceiveMessageSize = 2L * engine.Value.MaxImageBytes + 64 * 1024);
+            .Configure<IOptions<ImageIntakeOptions>>((hub, intake) => hub.MaximumReceiveMessageSize = 2 * intake.Value.MaxBytes + 64 * 1024);
         builder.Services.AddSingleton<ProgressRelay>();
         return builder;
     }

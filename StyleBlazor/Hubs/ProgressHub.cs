@@ -1,4 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using StyleBlazor.Engine.Imaging;
 using StyleBlazor.Extensions;
 using StyleBlazor.Jobs;
 
@@ -8,7 +11,8 @@ namespace StyleBlazor.Hubs;
 /// The way in for every watcher other than the app's own components (which subscribe to <see cref="JobEvents"/>):
 /// watch a job, cancel your own, submit one. The caller's identity is its browser session cookie.
 /// </summary>
-public sealed class ProgressHub(JobRegistry jobs, JobSubmission submission, ProgressRelay relay, OwnerPresence presence) : Hub<IProgressClient>
+public sealed class ProgressHub(JobRegistry jobs, JobSubmission submission, ImageIntake intake, ProgressRelay relay, OwnerPresence presence)
+    : Hub<IProgressClient>
 {
     public const string Path = "/hubs/progress";
 
@@ -42,22 +46,28 @@ public sealed class ProgressHub(JobRegistry jobs, JobSubmission submission, Prog
     public bool Cancel(string jobId) => submission.Cancel(jobId, SessionId);
 
     /// <summary>Queues a job owned by the caller's browser session; a refusal is a reply, not an error.</summary>
-    public SubmitReply Submit(SubmitRequest request)
+    public async Task<SubmitReply> Submit(SubmitRequest request)
     {
-        var content = submission.TryDecodeImage(request.Content, out var error);
-        if (content is null) return Refused(SubmissionRefusal.InvalidRequest, $"Content image: {error}");
-        var styles = new List<SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>>();
-        foreach (var bytes in request.Styles)
+        // Untrusted bytes become images only through the engine's intake (limits checked before decoding).
+        var images = new List<Image<Rgb24>>();
+        try
         {
-            var style = submission.TryDecodeImage(bytes, out error);
-            if (style is null)
-            {
-                content.Dispose();
-                styles.ForEach(s => s.Dispose());
-                return Refused(SubmissionRefusal.InvalidRequest, $"Style image {styles.Count + 1}: {error}");
-            }
-            styles.Add(style);
+            foreach (var bytes in request.Styles.Prepend(request.Content))
+                images.Add(await intake.DecodeAsync(bytes, Context.ConnectionAborted));
         }
+        catch (ImageRejectedException rejected)
+        {
+            images.ForEach(i => i.Dispose());
+            string what = images.Count == 0 ? "Content image" : $"Style image {images.Count}"; // the one that failed
+            return Refused(SubmissionRefusal.InvalidRequest, $"{what}: {rejected.Message}");
+        }
+        catch
+        {
+            images.ForEach(i => i.Dispose());
+            throw;
+        }
+        var content = images[0];
+        var styles = images.Skip(1).ToList();
 
         var backbone = request.Backbone is { Length: > 0 } name
             ? submission.Backbones.FirstOrDefault(b => b.Name == name)

@@ -60,14 +60,6 @@ public sealed class EngineOptions
     [Range(16, 8192)]
     public int MaxSide { get; set; } = 1024;
 
-    /// <summary>Largest upload accepted by the hub's Submit, per image.</summary>
-    [Range(1024, 256 * 1024 * 1024)]
-    public int MaxImageBytes { get; set; } = 12 * 1024 * 1024;
-
-    /// <summary>Largest decoded image accepted (width × height), checked before decoding.</summary>
-    [Range(1, 400_000_000)]
-    public int MaxImagePixels { get; set; } = 40_000_000;
-
     /// <summary>Backbone to warm up at start; empty = the catalog's first.</summary>
     public string DefaultBackbone { get; set; } = "";
 }

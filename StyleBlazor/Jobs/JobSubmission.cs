@@ -107,28 +107,4 @@ public sealed class JobSubmission(
         job.RequestCancel(reason);
         if (queue.TryRemove(job)) jobs.Finish(job, JobState.Cancelled, job.CancelReason, onlyIfQueued: true);
     }
-
-    /// <summary>
-    /// Decodes an uploaded image as RGB after checking its size and pixel count (before decoding, so a tiny file
-    /// that claims huge dimensions cannot exhaust memory). Returns null and a reason when it is not acceptable.
-    /// </summary>
-    public Image<Rgb24>? TryDecodeImage(byte[] bytes, out string? error)
-    {
-        var limits = options.Value;
-        error = null;
-        if (bytes.Length == 0) { error = "The image is empty."; return null; }
-        if (bytes.Length > limits.MaxImageBytes) { error = $"The image is larger than {limits.MaxImageBytes / (1024 * 1024.0):0.#} MB."; return null; }
-        try
-        {
-            var info = Image.Identify(bytes);
-            if (info is null) { error = "The file is not an image format this server reads (PNG, JPEG, WebP, GIF, BMP, TGA)."; return null; }
-            if ((long)info.Width * info.Height > limits.MaxImagePixels) { error = $"The image has more than {limits.MaxImagePixels:N0} pixels."; return null; }
-            return Image.Load<Rgb24>(bytes);
-        }
-        catch (Exception ex) when (ex is UnknownImageFormatException or InvalidImageContentException or NotSupportedException)
-        {
-            error = $"The image could not be read: {ex.Message}";
-            return null;
-        }
-    }
 }

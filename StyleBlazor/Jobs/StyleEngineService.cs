@@ -28,6 +28,7 @@ public sealed class StyleEngineService(
     readonly Dictionary<string, IBackbone> _backbones = [];
     TorchThread[] _threads = [];
     Device _device = CPU;
+    int _released;
 
     /// <summary>The device jobs run on (set at start).</summary>
     public Device Device => _device;
@@ -171,7 +172,8 @@ public sealed class StyleEngineService(
         }
         finally
         {
-            if (_threads.Length > 0)
+            // The host may stop a service more than once (WebApplicationFactory does); release only once.
+            if (_threads.Length > 0 && Interlocked.Exchange(ref _released, 1) == 0)
             {
                 try
                 {
