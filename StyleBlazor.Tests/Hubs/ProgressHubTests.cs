@@ -219,6 +219,20 @@ public class ProgressHubTests
     }
 
     [Fact]
+    public async Task PhotoSizedUploadsFitInOneSubmitMessage()
+    {
+        await using var app = new StyleBlazorApplication();
+        var owner = new ProgressRecorder(await app.ConnectAsync(BrowserSession.NewId()));
+        var request = TinyJob();
+        request.Content = Png(900, 600, seed: 3);
+        Assert.True(request.Content.Length > 256 * 1024, $"only {request.Content.Length} bytes");
+
+        var reply = await owner.SubmitAsync(request);
+
+        Assert.True(reply.Accepted, reply.Message);
+    }
+
+    [Fact]
     public async Task TwentyWatchersOfOneJobAllReceiveTheCompletion()
     {
         await using var app = new StyleBlazorApplication();

@@ -62,10 +62,12 @@ public static class Extensions
     /// <summary>SignalR with the MessagePack protocol, the progress relay, and room in a message for two uploads.</summary>
     public static IHostApplicationBuilder AddProgressHub(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSignalR().AddMessagePackProtocol();
-        // A Submit carries a content and a style image (more styles need a larger limit).
-        builder.Services.AddOptions<HubOptions<ProgressHub>>()
-            .Configure<IOptions<ImageIntakeOptions>>((hub, intake) => hub.MaximumReceiveMessageSize = 2 * intake.Value.MaxBytes + 64 * 1024);
+        // A Submit carries a content and a style image (more styles need a larger limit). AddHubOptions runs after
+        // SignalR copies the global options onto each hub's, so this limit is not overwritten.
+        var intake = builder.Configuration.GetSection(ImageIntakeOptions.SectionName).Get<ImageIntakeOptions>() ?? new();
+        builder.Services.AddSignalR()
+            .AddHubOptions<ProgressHub>(hub => hub.MaximumReceiveMessageSize = 2 * intake.MaxBytes + 64 * 1024)
+            .AddMessagePackProtocol();
         builder.Services.AddSingleton<ProgressRelay>();
         return builder;
     }

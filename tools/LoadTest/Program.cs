@@ -119,7 +119,7 @@ sealed class Watcher
 }
 
 // The hub's messages (MessagePack maps keyed by property name, as the server's contractless resolver writes them).
-sealed class SubmitRequest
+public sealed class SubmitRequest
 {
     public byte[] Content { get; set; } = [];
     public byte[][] Styles { get; set; } = [];
@@ -127,7 +127,7 @@ sealed class SubmitRequest
     public int? Iterations { get; set; }
 }
 
-sealed class SubmitReply
+public sealed class SubmitReply
 {
     public bool Accepted { get; set; }
     public string? JobId { get; set; }
