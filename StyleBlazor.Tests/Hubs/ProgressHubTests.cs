@@ -274,5 +274,19 @@ public class ProgressHubTests
         Assert.False(second.Headers.Contains("Set-Cookie"));
     }
 
+    [Fact]
+    public async Task PagesStillRenderAndEveryCircuitCanTellWhoseSessionItIs()
+    {
+        await using var app = new StyleBlazorApplication();
+        using var http = app.CreateClient();
+
+        var home = await http.GetAsync("/");
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, home.StatusCode);
+        using var scope = app.Services.CreateScope();
+        Assert.Contains(scope.ServiceProvider.GetServices<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(), h => h is OwnerPresenceCircuitHandler);
+        Assert.NotNull(scope.ServiceProvider.GetRequiredService<CurrentBrowserSession>());
+    }
+
     sealed record SubmitReplyView(StyleBlazor.Hubs.SubmitReply Reply);
 }
