@@ -41,7 +41,7 @@ public static class StyleTransfer
         var stages = Stages(finalSize, backbone.SizeMultiple, options);
         var blend = BlendWeights(styles.Count, options.StyleBlend);
         var jitter = new Random(options.Seed);
-        var (clipMin, clipMax) = backbone.Preprocessing.ClipBounds(backbone.Device);
+        var (clipMin, clipMax) = ClipBounds(backbone);
 
         Tensor? image = null;
         TransferResult? result = null;
@@ -110,6 +110,17 @@ public static class StyleTransfer
         return result!;
     }
 
+    /// <summary>
+    /// The preprocessing's clip bounds, made inside a scope so that only the two bounds survive: the caffe
+    /// preprocessing leaves an intermediate tensor undisposed (the memory test caught one leaked per run).
+    /// </summary>
+    static (Tensor Min, Tensor Max) ClipBounds(IBackbone backbone)
+    {
+        using var scope = NewDisposeScope();
+        var (min, max) = backbone.Preprocessing.ClipBounds(backbone.Device);
+        return (min.MoveToOuterDisposeScope(), max.MoveToOuterDisposeScope());
+    }
+
     static List<(Size Size, int Steps)> Stages(Size finalSize, int multiple, StyleTransferOptions options)
     {
         if (options.CoarseIterations == 0) return [(finalSize, options.Iterations)];
@@ -156,11 +167,14 @@ public static class StyleTransfer
         }
         else
         {
+            // Noise is drawn on the CPU and then moved: the same seed gives the same image on every device, and a CPU
+            // generator cannot feed a rand on CUDA. The generator is native, so it is disposed rather than left to the GC.
+            using var generator = new TorchSharp.torch.Generator((ulong)options.Seed);
             start = options.InitialImage switch
             {
                 Transfer.InitialImage.Style => Preprocessed(backbone, style, size),
                 Transfer.InitialImage.Noise => backbone.Preprocessing.Preprocess(
-                    rand([1, 3, size.Height, size.Width], generator: new TorchSharp.torch.Generator((ulong)options.Seed), device: backbone.Device).mul_(255)),
+                    rand([1, 3, size.Height, size.Width], generator: generator).to(backbone.Device).mul_(255)),
                 _ => Preprocessed(backbone, content, size),
             };
         }
