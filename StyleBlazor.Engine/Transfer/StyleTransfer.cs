@@ -41,7 +41,7 @@ public static class StyleTransfer
         var stages = Stages(finalSize, backbone.SizeMultiple, options);
         var blend = BlendWeights(styles.Count, options.StyleBlend);
         var jitter = new Random(options.Seed);
-        var (clipMin, clipMax) = ClipBounds(backbone);
+        var (clipMin, clipMax) = backbone.Preprocessing.ClipBounds(backbone.Device);
 
         Tensor? image = null;
         TransferResult? result = null;
@@ -114,13 +114,6 @@ public static class StyleTransfer
     /// The preprocessing's clip bounds, made inside a scope so that only the two bounds survive: the caffe
     /// preprocessing leaves an intermediate tensor undisposed (the memory test caught one leaked per run).
     /// </summary>
-    static (Tensor Min, Tensor Max) ClipBounds(IBackbone backbone)
-    {
-        using var scope = NewDisposeScope();
-        var (min, max) = backbone.Preprocessing.ClipBounds(backbone.Device);
-        return (min.MoveToOuterDisposeScope(), max.MoveToOuterDisposeScope());
-    }
-
     static List<(Size Size, int Steps)> Stages(Size finalSize, int multiple, StyleTransferOptions options)
     {
         if (options.CoarseIterations == 0) return [(finalSize, options.Iterations)];
