@@ -75,7 +75,10 @@ public sealed class ResNet18Backbone : IBackbone
 
     public string Name => "resnet18";
 
-    public IReadOnlyList<LayerInfo> Layers { get; } = Taps.Select(t => t.Layer).ToArray();
+    /// <summary>The taps, without loading the model (for listings).</summary>
+    public static IReadOnlyList<LayerInfo> LayerList { get; } = Taps.Select(t => t.Layer).ToArray();
+
+    public IReadOnlyList<LayerInfo> Layers => LayerList;
 
     public ImagePreprocessing Preprocessing => CaffeMeans;
 
