@@ -26,7 +26,8 @@ public sealed class StyleBlazorApplication(params (string Key, string Value)[] s
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("Engine:Device", "cpu");
-        builder.UseSetting("Engine:CpuThreads", "1");
+        // 0 = all cores, torch's own default: the thread count is process-wide, and other tests in this run rely on it.
+        builder.UseSetting("Engine:CpuThreads", "0");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
         builder.ConfigureTestServices(services =>

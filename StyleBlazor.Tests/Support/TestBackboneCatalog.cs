@@ -1,6 +1,5 @@
 using StyleBlazor.Engine.Backbones;
 using StyleBlazor.Engine.Transfer;
-using StyleBlazor.Tests.Engine.Transfer;
 using static TorchSharp.torch;
 
 namespace StyleBlazor.Tests.Support;
@@ -37,14 +36,14 @@ public sealed class TestBackboneCatalog : IBackboneCatalog
 
     public IBackbone Load(string name, Device device) => name switch
     {
-        Fast => new ScriptedBackbone(name, new TinyConvBackbone(), TimeSpan.Zero, failOnForward: null),
-        Slow => new ScriptedBackbone(name, new TinyConvBackbone(), SlowForward, failOnForward: null),
-        Failing => new ScriptedBackbone(name, new TinyConvBackbone(), TimeSpan.Zero, failOnForward: 5),
+        Fast => new ScriptedBackbone(name, new TinyBackbone(), TimeSpan.Zero, failOnForward: null),
+        Slow => new ScriptedBackbone(name, new TinyBackbone(), SlowForward, failOnForward: null),
+        Failing => new ScriptedBackbone(name, new TinyBackbone(), TimeSpan.Zero, failOnForward: 5),
         _ => throw new ArgumentException($"No test backbone '{name}'.", nameof(name)),
     };
 }
 
-/// <summary>Wraps the engine tests' tiny network with a delay per forward pass and an optional injected failure.</summary>
+/// <summary>Wraps <see cref="TinyBackbone"/> with a delay per forward pass and an optional injected failure.</summary>
 sealed class ScriptedBackbone(string name, IBackbone inner, TimeSpan delay, int? failOnForward) : IBackbone
 {
     int _forwards;
