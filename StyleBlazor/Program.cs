@@ -1,10 +1,12 @@
 using StyleBlazor.Components;
+using StyleBlazor.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
 
 // Add services to the container.
 builder.Services.AddRazorComponents()
     .AddInteractiveServerComponents();
+builder.AddStudioUi();
 
 var app = builder.Build();
 
