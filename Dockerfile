@@ -1,0 +1,29 @@
+# StyleBlazor container. CPU by default; a GPU image with:
+#   docker build --build-arg TORCH_BACKEND=cuda -t styleblazor:cuda .
+#   docker run --gpus all -p 8080:8080 -v styleblazor-data:/app/data styleblazor:cuda
+# The cuda build restores TorchSharp-cuda-linux from nuget.org (not served on the project's own machines).
+ARG TORCH_BACKEND=cpu
+
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+ARG TORCH_BACKEND
+WORKDIR /src
+COPY Directory.Build.props Directory.Build.targets Directory.Packages.props StyleBlazor.sln ./
+COPY build/ build/
+COPY StyleBlazor.Engine/StyleBlazor.Engine.csproj StyleBlazor.Engine/
+COPY StyleBlazor/StyleBlazor.csproj StyleBlazor/
+RUN dotnet restore StyleBlazor/StyleBlazor.csproj -p:TorchBackend=${TORCH_BACKEND}
+COPY StyleBlazor.Engine/ StyleBlazor.Engine/
+COPY StyleBlazor/ StyleBlazor/
+COPY wwwroot-assets/ wwwroot-assets/
+RUN dotnet publish StyleBlazor/StyleBlazor.csproj -c Release --no-restore -p:TorchBackend=${TORCH_BACKEND} -o /app
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+WORKDIR /app
+COPY --from=build /app ./
+ENV ASPNETCORE_URLS=http://+:8080 \
+    StyleBlazor__Results__DataDirectory=/app/data \
+    StyleBlazor__Backbones__ModelsDirectory=/app/models
+VOLUME ["/app/data", "/app/models"]
+EXPOSE 8080
+USER $APP_UID
+ENTRYPOINT ["dotnet", "StyleBlazor.dll"]
