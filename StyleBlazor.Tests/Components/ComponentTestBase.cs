@@ -17,6 +17,9 @@ namespace StyleBlazor.Tests.Components;
 /// </summary>
 public abstract class ComponentTestBase
 {
+    /// <summary>How long to wait for work that leaves the dispatcher (decoding a sample); generous, CI machines are shared.</summary>
+    protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
     protected FakeStudioJobs Jobs { get; } = new();
 
     protected BunitContext NewContext()

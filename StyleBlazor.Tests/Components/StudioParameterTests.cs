@@ -46,7 +46,7 @@ public class StudioParameterTests : ComponentTestBase
             Assert.Contains("Style layer weight λ for block3_conv1 must be a finite number ≥ 0 (got -0.5).",
                 studio.Find("[data-testid=style-layer][data-layer=block3_conv1]").TextContent);
             Assert.DoesNotContain("must be", studio.Find("[data-testid=style-layer][data-layer=block1_conv1]").TextContent);
-        });
+        }, Patience);
     }
 
     [Fact]
