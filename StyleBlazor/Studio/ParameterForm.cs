@@ -74,6 +74,27 @@ public sealed class ParameterForm
             : 0,
     };
 
+    /// <summary>
+    /// The engine's objection to <paramref name="value"/> in field <paramref name="key"/>, or null: the recipe with only
+    /// that field changed goes through <see cref="StyleTransferOptions.Validate"/>.
+    /// </summary>
+    public string? CheckField(string key, double value)
+    {
+        var recipe = Recipe with { CoarseIterations = 0 };
+        var candidate = key switch
+        {
+            nameof(Iterations) => recipe with { Iterations = (int)value },
+            nameof(MaxSide) => recipe with { MaxSide = (int)value },
+            nameof(ContentWeight) => recipe with { ContentWeight = value },
+            nameof(StyleWeight) => recipe with { StyleWeight = value },
+            nameof(LearningRate) => recipe with { LearningRate = value },
+            _ when key.StartsWith(nameof(StyleLayers) + ":", StringComparison.Ordinal) =>
+                recipe with { StyleLayers = [new StyleLayerWeight(key[(nameof(StyleLayers).Length + 1)..], value)] },
+            _ => recipe,
+        };
+        return candidate.Validate();
+    }
+
     /// <summary>Key under which a style layer's λ problem is reported.</summary>
     public static string WeightKey(string layer) => $"{nameof(StyleLayers)}:{layer}";
 
@@ -85,20 +106,18 @@ public sealed class ParameterForm
     public IReadOnlyDictionary<string, string> Validate(IReadOnlyCollection<string> knownLayers)
     {
         var problems = new Dictionary<string, string>();
-        var recipe = Recipe with { CoarseIterations = 0 };
-        void Check(string key, StyleTransferOptions candidate)
+        void Check(string key, double value)
         {
-            var problem = candidate.Validate();
-            if (problem is not null) problems.TryAdd(key, problem);
+            if (CheckField(key, value) is { } problem) problems.TryAdd(key, problem);
         }
 
-        Check(nameof(Iterations), recipe with { Iterations = Iterations });
-        Check(nameof(MaxSide), recipe with { MaxSide = MaxSide });
-        Check(nameof(ContentWeight), recipe with { ContentWeight = ContentWeight });
-        Check(nameof(StyleWeight), recipe with { StyleWeight = StyleWeight });
-        Check(nameof(LearningRate), recipe with { LearningRate = LearningRate });
+        Check(nameof(Iterations), Iterations);
+        Check(nameof(MaxSide), MaxSide);
+        Check(nameof(ContentWeight), ContentWeight);
+        Check(nameof(StyleWeight), StyleWeight);
+        Check(nameof(LearningRate), LearningRate);
         foreach (var layer in StyleLayers.Where(l => l.Selected))
-            Check(WeightKey(layer.Layer), recipe with { StyleLayers = [new StyleLayerWeight(layer.Layer, layer.Weight)] });
+            Check(WeightKey(layer.Layer), layer.Weight);
 
         if (!knownLayers.Contains(ContentLayer))
             problems.TryAdd(nameof(ContentLayer), $"Unknown content layer '{ContentLayer}'; choose one of this backbone's taps.");
