@@ -16,7 +16,7 @@ public sealed class ResultStoreTests : IDisposable
     public async Task DeletingAResultRemovesItsFilesAndItsLinkAnswers404()
     {
         await using var app = new ResultsApplication(_temp.DataDirectory);
-        var link = await app.Sink.SaveAsync(SampleResults.Create());
+        var link = await app.Sink.SaveAsync(SampleResults.Create(app.Sink));
         var folder = app.Files.FolderOf(link.ResultId);
         Assert.NotEmpty(Directory.GetFiles(folder));
 
@@ -32,9 +32,9 @@ public sealed class ResultStoreTests : IDisposable
     public async Task TheCleanupServiceDeletesResultsPastTheirRetentionAndKeepsTheRest()
     {
         await using var app = new ResultsApplication(_temp.DataDirectory);
-        var old = await app.Sink.SaveAsync(SampleResults.Create());
+        var old = await app.Sink.SaveAsync(SampleResults.Create(app.Sink));
         app.Time.Advance(TimeSpan.FromDays(20));
-        var recent = await app.Sink.SaveAsync(SampleResults.Create());
+        var recent = await app.Sink.SaveAsync(SampleResults.Create(app.Sink));
 
         // 31 days after the first result, 11 after the second; the service sweeps every hour of the fake clock.
         app.Time.Advance(TimeSpan.FromDays(11));
@@ -58,7 +58,7 @@ public sealed class ResultStoreTests : IDisposable
         var orphan = app.Files.FolderOf(Guid.NewGuid());
         Directory.CreateDirectory(orphan);
         await File.WriteAllTextAsync(Path.Combine(orphan, "result.png"), "left by a crash");
-        var kept = await app.Sink.SaveAsync(SampleResults.Create());
+        var kept = await app.Sink.SaveAsync(SampleResults.Create(app.Sink));
 
         app.Time.Advance(TimeSpan.FromHours(2));
         await app.Store.DeleteExpiredAsync();
@@ -76,7 +76,7 @@ public sealed class ResultStoreTests : IDisposable
         {
             ["Results:KeepUploads"] = "true",
         });
-        var link = await app.Sink.SaveAsync(SampleResults.Create(upload: upload));
+        var link = await app.Sink.SaveAsync(SampleResults.Create(app.Sink, upload: upload));
 
         var files = Directory.GetFiles(app.Files.FolderOf(link.ResultId));
         Assert.Contains(files, f => f.EndsWith(ResultFiles.ContentUpload));
@@ -101,7 +101,7 @@ public sealed class ResultStoreTests : IDisposable
     public async Task TheStoredPngHasTheFinalImagesPixels()
     {
         await using var app = new ResultsApplication(_temp.DataDirectory);
-        var result = SampleResults.Create();
+        var result = SampleResults.Create(app.Sink);
         var link = await app.Sink.SaveAsync(result);
 
         var png = await app.CreateBrowser().GetByteArrayAsync($"{link.Path}/result.png");
@@ -119,7 +119,7 @@ public sealed class ResultStoreTests : IDisposable
         {
             ["Results:MaxProgressionFrames"] = "4",
         });
-        var link = await app.Sink.SaveAsync(SampleResults.Create(frames: 20, iterations: 40));
+        var link = await app.Sink.SaveAsync(SampleResults.Create(app.Sink, frames: 20, iterations: 40));
 
         var stored = (await app.Store.FindByTokenAsync(link.Token)).Result!;
         Assert.Equal(4, stored.FrameIterations.Count);
@@ -142,7 +142,7 @@ public sealed class ResultStoreTests : IDisposable
             ["Results:ProgressionQuality"] = "100",
         });
         // Noise barely compresses: about 10 KB per 96×64 frame at quality 100, so 40 frames are far over 64 KB.
-        var link = await app.Sink.SaveAsync(SampleResults.Create(frames: 40, iterations: 40, width: 96, height: 64));
+        var link = await app.Sink.SaveAsync(SampleResults.Create(app.Sink, frames: 40, iterations: 40, width: 96, height: 64));
 
         var stored = (await app.Store.FindByTokenAsync(link.Token)).Result!;
         var folder = app.Files.FolderOf(stored.Id);
@@ -156,7 +156,7 @@ public sealed class ResultStoreTests : IDisposable
     public async Task LossHistoryAndParametersRoundTrip()
     {
         await using var app = new ResultsApplication(_temp.DataDirectory);
-        var result = SampleResults.Create(iterations: 10);
+        var result = SampleResults.Create(app.Sink, iterations: 10);
         var link = await app.Sink.SaveAsync(result);
 
         var stored = (await app.Store.FindByTokenAsync(link.Token)).Result!;

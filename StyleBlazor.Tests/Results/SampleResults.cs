@@ -19,20 +19,21 @@ public static class SampleResults
         return new RgbFrame(width, height, pixels);
     }
 
-    public static NewResult Create(string owner = Owner, int frames = 5, int iterations = 10, int width = 48, int height = 32,
+    public static NewResult Create(IJobResultSink sink, string owner = Owner, int frames = 5, int iterations = 10, int width = 48, int height = 32,
         Image<Rgb24>? upload = null)
     {
-        var progression = Enumerable.Range(0, frames)
-            .Select(i => new ProgressionFrame(i * iterations / Math.Max(1, frames), Frame(width, height, seed: i))).ToList();
+        // As the job service does: every improved frame goes to the sink's recorder while the job runs.
+        var recorder = sink.CreateRecorder();
+        for (var i = 0; i < frames; i++) recorder.Add(i * iterations / Math.Max(1, frames), Frame(width, height, seed: i));
         var final = Frame(width, height, seed: 99);
         var losses = Enumerable.Range(0, iterations + 1)
-            .Select(i => new LossValues(1000.0 / (i + 1), 10.0 / (i + 1), 5.0 / (i + 1), 0,
+            .Select(i => new LossPoint(i, 1000.0 / (i + 1), 10.0 / (i + 1), 5.0 / (i + 1), 0,
                 new Dictionary<string, double> { ["block1_conv1"] = 1.0 / (i + 1) }))
             .ToList();
         return new NewResult(owner, ResultOutcome.Completed, "vgg19", new StyleTransferOptions { Iterations = iterations, Seed = 7 },
             final, BestIteration: iterations, IterationsRun: iterations, Elapsed: TimeSpan.FromSeconds(3),
             Content: upload?.Clone() ?? final.ToImage(), Style: upload?.Clone() ?? Frame(20, 30, seed: 5).ToImage(),
-            LossHistory: losses, Frames: progression);
+            LossHistory: losses, Frames: recorder.Frames);
     }
 
     /// <summary>A JPEG as a phone would upload it, with GPS coordinates in its EXIF, decoded as the intake decodes it.</summary>

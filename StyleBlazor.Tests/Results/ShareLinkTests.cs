@@ -17,7 +17,7 @@ public sealed class ShareLinkTests : IDisposable
         byte[] before;
         await using (var app = new ResultsApplication(_temp.DataDirectory))
         {
-            link = await app.Sink.SaveAsync(SampleResults.Create());
+            link = await app.Sink.SaveAsync(SampleResults.Create(app.Sink));
             before = await app.CreateBrowser().GetByteArrayAsync($"{link.Path}/result.png");
         }
 
@@ -39,7 +39,7 @@ public sealed class ShareLinkTests : IDisposable
     public async Task TheResultPageSendsNoReferrerNoindexAndOpenGraphTags()
     {
         await using var app = new ResultsApplication(_temp.DataDirectory);
-        var link = await app.Sink.SaveAsync(SampleResults.Create());
+        var link = await app.Sink.SaveAsync(SampleResults.Create(app.Sink));
 
         var response = await app.CreateBrowser().GetAsync(link.Path);
         var html = await response.Content.ReadAsStringAsync();
@@ -59,7 +59,7 @@ public sealed class ShareLinkTests : IDisposable
     public async Task DownloadsAreServedWithTheirTypeAndTheCapabilityHeaders()
     {
         await using var app = new ResultsApplication(_temp.DataDirectory);
-        var link = await app.Sink.SaveAsync(SampleResults.Create(frames: 4));
+        var link = await app.Sink.SaveAsync(SampleResults.Create(app.Sink, frames: 4));
         var browser = app.CreateBrowser();
 
         foreach (var (path, type) in new[]
@@ -81,7 +81,7 @@ public sealed class ShareLinkTests : IDisposable
     public async Task ARevokedLinkAnswers410OnThePageAndTheDownloads()
     {
         await using var app = new ResultsApplication(_temp.DataDirectory);
-        var link = await app.Sink.SaveAsync(SampleResults.Create());
+        var link = await app.Sink.SaveAsync(SampleResults.Create(app.Sink));
 
         Assert.True(await app.Store.RevokeAsync(link.ResultId, SampleResults.Owner));
 
@@ -97,7 +97,7 @@ public sealed class ShareLinkTests : IDisposable
     public async Task OnlyTheOwnerCanRevokeOrDelete()
     {
         await using var app = new ResultsApplication(_temp.DataDirectory);
-        var link = await app.Sink.SaveAsync(SampleResults.Create());
+        var link = await app.Sink.SaveAsync(SampleResults.Create(app.Sink));
 
         Assert.False(await app.Store.RevokeAsync(link.ResultId, "someone-else-0123456789"));
         Assert.False(await app.Store.DeleteAsync(link.ResultId, "someone-else-0123456789"));
@@ -108,7 +108,7 @@ public sealed class ShareLinkTests : IDisposable
     public async Task ANewLinkWorksAndTheOldOneNoLongerDoes()
     {
         await using var app = new ResultsApplication(_temp.DataDirectory);
-        var old = await app.Sink.SaveAsync(SampleResults.Create());
+        var old = await app.Sink.SaveAsync(SampleResults.Create(app.Sink));
         await app.Store.RevokeAsync(old.ResultId, SampleResults.Owner);
 
         var fresh = await app.Store.IssueNewLinkAsync(old.ResultId, SampleResults.Owner);
@@ -127,7 +127,7 @@ public sealed class ShareLinkTests : IDisposable
             ["Results:RetentionDays"] = "1",
             ["Results:CleanupInterval"] = "7.00:00:00", // no sweep during this test
         });
-        var link = await app.Sink.SaveAsync(SampleResults.Create());
+        var link = await app.Sink.SaveAsync(SampleResults.Create(app.Sink));
 
         app.Time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromSeconds(1));
 
@@ -152,7 +152,7 @@ public sealed class ShareLinkTests : IDisposable
         var secret = Path.Combine(_temp.Root, "secret.txt");
         await File.WriteAllTextAsync(secret, "TOP-SECRET-OUTSIDE-THE-DATA-DIRECTORY");
         await using var app = new ResultsApplication(_temp.DataDirectory);
-        await app.Sink.SaveAsync(SampleResults.Create()); // there is something to find, just not at these paths
+        await app.Sink.SaveAsync(SampleResults.Create(app.Sink)); // there is something to find, just not at these paths
 
         var response = await app.CreateBrowser().GetAsync(path);
 
@@ -165,7 +165,7 @@ public sealed class ShareLinkTests : IDisposable
     public async Task AFrameIndexOutsideTheReplayAnswers404()
     {
         await using var app = new ResultsApplication(_temp.DataDirectory);
-        var link = await app.Sink.SaveAsync(SampleResults.Create(frames: 3));
+        var link = await app.Sink.SaveAsync(SampleResults.Create(app.Sink, frames: 3));
         var browser = app.CreateBrowser();
 
         Assert.Equal(HttpStatusCode.NotFound, (await browser.GetAsync($"{link.Path}/frames/-1")).StatusCode);
@@ -204,8 +204,8 @@ public sealed class ShareLinkTests : IDisposable
     public async Task MyResultsListsTheOwnersResultsAndNobodyElses()
     {
         await using var app = new ResultsApplication(_temp.DataDirectory);
-        var mine = await app.Sink.SaveAsync(SampleResults.Create());
-        await app.Sink.SaveAsync(SampleResults.Create(owner: "another-browser-session-42"));
+        var mine = await app.Sink.SaveAsync(SampleResults.Create(app.Sink));
+        await app.Sink.SaveAsync(SampleResults.Create(app.Sink, owner: "another-browser-session-42"));
 
         var html = await app.CreateBrowser(SampleResults.Owner).GetStringAsync("/my-results");
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(html, "data-testid=\"my-result\""));
@@ -223,7 +223,7 @@ public sealed class ShareLinkTests : IDisposable
     {
         ShareLink link;
         await using (var app = new ResultsApplication(_temp.DataDirectory))
-            link = await app.Sink.SaveAsync(SampleResults.Create());
+            link = await app.Sink.SaveAsync(SampleResults.Create(app.Sink));
 
         var database = await File.ReadAllBytesAsync(Path.Combine(_temp.DataDirectory, "results.db"));
         var text = System.Text.Encoding.ASCII.GetString(database);

@@ -7,13 +7,11 @@ namespace StyleBlazor.Results;
 /// <summary>How the job that made a result ended. Only these end states produce a stored result.</summary>
 public enum ResultOutcome { Completed, Cancelled, Interrupted }
 
-/// <summary>An improved frame of the run, as the engine reported it.</summary>
-public sealed record ProgressionFrame(int Iteration, RgbFrame Frame);
-
 /// <summary>
 /// What the job service hands to <see cref="IJobResultSink"/> when a job ends with something to keep.
-/// <see cref="LossHistory"/> is indexed by iteration (0 = the initial image). <see cref="Content"/> and
-/// <see cref="Style"/> are the decoded uploads; only re-encoded thumbnails of them are kept.
+/// <see cref="Content"/> and <see cref="Style"/> (the first style image) are the decoded uploads, still owned by the
+/// caller: call the sink before the job releases them; only re-encoded copies are kept. <see cref="Frames"/> come from
+/// a <see cref="ProgressionRecorder"/> (<see cref="IJobResultSink.CreateRecorder"/>); the final image closes the replay.
 /// </summary>
 public sealed record NewResult(
     string OwnerId,
@@ -26,7 +24,7 @@ public sealed record NewResult(
     TimeSpan Elapsed,
     Image<Rgb24> Content,
     Image<Rgb24> Style,
-    IReadOnlyList<LossValues> LossHistory,
+    IReadOnlyList<LossPoint> LossHistory,
     IReadOnlyList<ProgressionFrame> Frames);
 
 /// <summary>A share link as handed out once; the store keeps only the SHA-256 of <see cref="Token"/>.</summary>
@@ -38,6 +36,9 @@ public sealed record ShareLink(Guid ResultId, string Token)
 /// <summary>The hook the job service calls when a job ends Completed (or Cancelled/Interrupted with frames).</summary>
 public interface IJobResultSink
 {
+    /// <summary>A recorder for one job's improved frames, bounded by the progression settings.</summary>
+    ProgressionRecorder CreateRecorder();
+
     /// <summary>Stores the result and returns its share link (the only time the token is known in clear).</summary>
     Task<ShareLink> SaveAsync(NewResult result, CancellationToken cancellationToken = default);
 }

@@ -51,17 +51,17 @@ public static class ResultEncoder
             : new JpegEncoder { Quality = quality });
     }
 
-    /// <summary>An endlessly looping GIF of the frames, the last one held longer.</summary>
-    public static byte[] Gif(IReadOnlyList<RgbFrame> frames, Size size, int frameDelay)
+    /// <summary>An endlessly looping GIF of the encoded frames, scaled to one size, the last one held longer.</summary>
+    public static byte[] Gif(IReadOnlyList<byte[]> frames, Size size, int frameDelay)
     {
         using var gif = new Image<Rgba32>(size.Width, size.Height);
         gif.Metadata.GetGifMetadata().RepeatCount = 0;
         for (var i = 0; i < frames.Count; i++)
         {
-            using var image = frames[i].ToImage();
+            // Our own JPEG/WebP bytes, just encoded; decoding them is not decoding an upload.
+            using var image = Image.Load<Rgba32>(frames[i]);
             image.Mutate(x => x.Resize(size));
-            using var rgba = image.CloneAs<Rgba32>();
-            var added = gif.Frames.AddFrame(rgba.Frames.RootFrame);
+            var added = gif.Frames.AddFrame(image.Frames.RootFrame);
             added.Metadata.GetGifMetadata().FrameDelay = i == frames.Count - 1 ? frameDelay * 10 : frameDelay;
         }
         gif.Frames.RemoveFrame(0); // the blank frame the image was created with

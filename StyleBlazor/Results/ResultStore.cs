@@ -4,7 +4,6 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using SixLabors.ImageSharp;
-using StyleBlazor.Engine.Transfer;
 
 namespace StyleBlazor.Results;
 
@@ -31,6 +30,8 @@ public sealed class ResultStore(
     private readonly ResultsOptions _options = options.Value;
 
     private DateTime UtcNow => time.GetUtcNow().UtcDateTime;
+
+    public ProgressionRecorder CreateRecorder() => new(_options);
 
     public static byte[] OwnerHash(string ownerId) => SHA256.HashData(Encoding.UTF8.GetBytes(ownerId));
 
@@ -204,34 +205,29 @@ public sealed class ResultStore(
         }
 
         var frames = SelectFrames(result);
-        var size = ResultEncoder.Fit(final.Width, final.Height, _options.ProgressionMaxSide);
-        var encoded = frames.Select(f => ResultEncoder.Frame(f.Frame, size, _options.ProgressionFormat, _options.ProgressionQuality)).ToList();
         // Over the byte budget: drop every other frame (keeping the first and the last) until it fits.
-        while (encoded.Count > 2 && encoded.Sum(e => (long)e.Length) > _options.MaxProgressionBytes)
-        {
-            var keep = Enumerable.Range(0, encoded.Count).Where(i => i % 2 == 0 || i == encoded.Count - 1).ToList();
-            frames = keep.Select(i => frames[i]).ToList();
-            encoded = keep.Select(i => encoded[i]).ToList();
-        }
-        for (var i = 0; i < encoded.Count; i++) Write(ResultFiles.FrameFileName(i, _options.ProgressionFormat), encoded[i]);
+        while (frames.Count > 2 && frames.Sum(f => (long)f.Encoded.Length) > _options.MaxProgressionBytes)
+            frames = frames.Where((_, i) => i % 2 == 0 || i == frames.Count - 1).ToList();
+        for (var i = 0; i < frames.Count; i++) Write(ResultFiles.FrameFileName(i, _options.ProgressionFormat), frames[i].Encoded);
 
         var gifSize = ResultEncoder.Fit(final.Width, final.Height, _options.GifMaxSide);
-        Write(ResultFiles.ProgressionGif, ResultEncoder.Gif(frames.Select(f => f.Frame).ToList(), gifSize, _options.GifFrameDelay));
+        Write(ResultFiles.ProgressionGif, ResultEncoder.Gif(frames.Select(f => f.Encoded).ToList(), gifSize, _options.GifFrameDelay));
         return (frames.Select(f => f.Iteration).ToList(), bytes);
     }
 
-    /// <summary>The improved frames, thinned evenly to the frame limit; the final image closes the replay.</summary>
+    /// <summary>The recorded frames, thinned evenly to the frame limit, closed by the final image.</summary>
     private List<ProgressionFrame> SelectFrames(NewResult result)
     {
-        var frames = result.Frames.OrderBy(f => f.Iteration).ToList();
-        if (frames.Count == 0 || !ReferenceEquals(frames[^1].Frame, result.FinalImage) && !SamePixels(frames[^1].Frame, result.FinalImage))
-            frames.Add(new ProgressionFrame(result.BestIteration, result.FinalImage));
+        var final = result.FinalImage;
+        var size = ResultEncoder.Fit(final.Width, final.Height, _options.ProgressionMaxSide);
+        var frames = result.Frames.Where(f => f.Iteration < result.BestIteration).OrderBy(f => f.Iteration).ToList();
+        frames.Add(new ProgressionFrame(result.BestIteration,
+            ResultEncoder.Frame(final, size, _options.ProgressionFormat, _options.ProgressionQuality)));
         return Thin(frames, _options.MaxProgressionFrames);
     }
 
-    private List<LossPoint> Thin(IReadOnlyList<LossValues> history) =>
-        Thin(history.Select((l, i) => new LossPoint(i, l.Total, l.Content, l.Style, l.TotalVariation, l.StyleLayers)).ToList(),
-            _options.MaxLossPoints);
+    private List<LossPoint> Thin(IReadOnlyList<LossPoint> history) =>
+        Thin(history.OrderBy(p => p.Iteration).ToList(), _options.MaxLossPoints);
 
     /// <summary>At most <paramref name="max"/> evenly spaced items, always including the first and the last.</summary>
     private static List<T> Thin<T>(List<T> items, int max)
@@ -240,9 +236,6 @@ public sealed class ResultStore(
         if (max == 1) return [items[^1]];
         return Enumerable.Range(0, max).Select(i => items[(int)Math.Round(i * (items.Count - 1) / (double)(max - 1))]).ToList();
     }
-
-    private static bool SamePixels(RgbFrame a, RgbFrame b) =>
-        a.Width == b.Width && a.Height == b.Height && a.Pixels.AsSpan().SequenceEqual(b.Pixels);
 
     private void TryDeleteFolder(string folder)
     {
