@@ -72,7 +72,7 @@ public sealed class Vgg19Backbone : Module<Tensor, IReadOnlyCollection<string>, 
         ];
         blockOfConvolution = shapes.Select(s => s.Block).ToArray();
         indexOfTap = shapes.Select((s, i) => (s.Name, i)).ToDictionary(p => p.Name, p => p.i);
-        Layers = shapes.Select(s => new LayerInfo(s.Name, s.OutChannels, 1 << (s.Block - 1), "3x3 conv + ReLU")).ToArray();
+        Layers = LayerList(widthDivisor);
 
         // Frozen feature extractor: style transfer optimises the image, never the network.
         foreach (var parameter in parameters()) parameter.requires_grad = false;
@@ -102,6 +102,10 @@ public sealed class Vgg19Backbone : Module<Tensor, IReadOnlyCollection<string>, 
     }
 
     /// <summary>Name, block, input and output channels of each of the 16 convolutions, in forward order.</summary>
+    /// <summary>The taps of a VGG19 of this width, without building it (for listings).</summary>
+    public static IReadOnlyList<LayerInfo> LayerList(int widthDivisor = 1) =>
+        ConvolutionShapes(widthDivisor).Select(s => new LayerInfo(s.Name, s.OutChannels, 1 << (s.Block - 1), "3x3 conv + ReLU")).ToArray();
+
     public static IReadOnlyList<Vgg19Convolution> ConvolutionShapes(int widthDivisor = 1)
     {
         var shapes = new List<Vgg19Convolution>(16);

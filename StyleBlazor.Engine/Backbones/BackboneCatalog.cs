@@ -1,0 +1,77 @@
+using StyleBlazor.Engine.Onnx;
+using StyleBlazor.Engine.Weights;
+using static TorchSharp.torch;
+
+namespace StyleBlazor.Engine.Backbones;
+
+/// <summary>Where the catalog looks for backbones.</summary>
+public sealed record BackboneCatalogOptions
+{
+    /// <summary>An explicit VGG19 weights file (.h5, .pth or .onnx); wins over <see cref="ModelsDirectory"/>.</summary>
+    public string? WeightsFile { get; init; }
+
+    /// <summary>A folder searched for VGG19 weights (*.h5, *.hdf5, *.pth, *.pt, *.onnx), first match by name.</summary>
+    public string? ModelsDirectory { get; init; }
+
+    /// <summary>Offer VGG19 with random weights when no file is found (tests, and to show the mechanics).</summary>
+    public bool AllowRandomVgg19 { get; init; }
+}
+
+/// <summary>
+/// The embedded ResNet18 (always, no download) and VGG19 when weights are configured or found. The first entry is the
+/// default backbone.
+/// </summary>
+public sealed class BackboneCatalog : IBackboneCatalog
+{
+    static readonly string[] WeightExtensions = [".h5", ".hdf5", ".pth", ".pt", ".onnx"];
+    readonly string? _vgg19Weights;
+    readonly bool _randomVgg19;
+
+    public BackboneCatalog(BackboneCatalogOptions options)
+    {
+        _vgg19Weights = FindVgg19Weights(options);
+        _randomVgg19 = _vgg19Weights is null && options.AllowRandomVgg19;
+
+        var available = new List<BackboneInfo>
+        {
+            new("resnet18", "ResNet18 (embedded, ImageNet)", ResNet18Backbone.LayerList, BackboneRecipes.ResNet18),
+        };
+        if (_vgg19Weights is not null)
+            available.Add(new("vgg19", $"VGG19 ({Path.GetFileName(_vgg19Weights)})", Vgg19Backbone.LayerList(), BackboneRecipes.ArticleVgg19));
+        else if (_randomVgg19)
+            available.Add(new("vgg19", "VGG19 (random weights)", Vgg19Backbone.LayerList(), BackboneRecipes.ArticleVgg19));
+        Available = available;
+    }
+
+    public IReadOnlyList<BackboneInfo> Available { get; }
+
+    /// <summary>The VGG19 weights file in use, if any.</summary>
+    public string? Vgg19WeightsFile => _vgg19Weights;
+
+    public IBackbone Load(string name, Device device) => name switch
+    {
+        "resnet18" => new ResNet18Backbone(device),
+        "vgg19" when _vgg19Weights is not null => LoadVgg19(_vgg19Weights, device),
+        "vgg19" when _randomVgg19 => Vgg19Backbone.CreateRandom(seed: 0, device: device),
+        _ => throw new ArgumentException($"Backbone '{name}' is not available; available: {string.Join(", ", Available.Select(b => b.Name))}.", nameof(name)),
+    };
+
+    static IBackbone LoadVgg19(string path, Device device) =>
+        string.Equals(Path.GetExtension(path), ".onnx", StringComparison.OrdinalIgnoreCase)
+            ? OnnxVgg19Backbone.Load(path, device)
+            : WeightFileLoader.Load(path, device);
+
+    static string? FindVgg19Weights(BackboneCatalogOptions options)
+    {
+        if (!string.IsNullOrWhiteSpace(options.WeightsFile))
+            return File.Exists(options.WeightsFile)
+                ? Path.GetFullPath(options.WeightsFile)
+                : throw new FileNotFoundException($"VGG19 weights file not found: {options.WeightsFile}", options.WeightsFile);
+        if (string.IsNullOrWhiteSpace(options.ModelsDirectory) || !Directory.Exists(options.ModelsDirectory)) return null;
+        return Directory.EnumerateFiles(options.ModelsDirectory)
+            .Where(f => WeightExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+            .Where(f => Path.GetFileName(f).Contains("vgg19", StringComparison.OrdinalIgnoreCase))
+            .Order(StringComparer.Ordinal)
+            .FirstOrDefault();
+    }
+}

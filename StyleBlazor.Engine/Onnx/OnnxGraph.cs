@@ -1,0 +1,308 @@
+using System.Collections.Concurrent;
+using Onnx;
+using static TorchSharp.torch;
+
+namespace StyleBlazor.Engine.Onnx;
+
+/// <summary>A node as loaded (after optional Conv+BatchNormalization folding), in execution order.</summary>
+public sealed record OnnxNodeInfo(string Name, string OpType, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs);
+
+/// <param name="FoldBatchNormIntoConv">
+/// Merge each inference BatchNormalization into the Conv that alone feeds it (weights rescaled in float64). Saves a
+/// pass over every feature map; the folded Conv's own output is then no longer available as a tap.
+/// </param>
+public sealed record OnnxLoadOptions(bool FoldBatchNormIntoConv = false);
+
+/// <summary>
+/// Runs an ONNX graph with TorchSharp: initializers become frozen tensors, nodes become differentiable torch ops, and
+/// any named value in the graph can be returned as a tap. Only the nodes the requested values depend on run, and each
+/// intermediate is freed as soon as its last consumer has run.
+/// </summary>
+public sealed class OnnxGraph : IDisposable
+{
+    sealed record CompiledNode(OnnxNodeInfo Info, OnnxKernel Kernel);
+
+    sealed record Plan(int[] Nodes, Dictionary<string, int> Uses);
+
+    readonly Dictionary<string, Tensor> _initializers;
+    readonly CompiledNode[] _nodes;
+    readonly Dictionary<string, int> _producer = [];
+    readonly Dictionary<string, string> _foldedInto;
+    readonly ConcurrentDictionary<string, Plan> _plans = new();
+    bool _disposed;
+
+    OnnxGraph(Dictionary<string, Tensor> initializers, CompiledNode[] nodes, string[] inputs, string[] outputs,
+        Dictionary<string, string> foldedInto, long opset, Device device)
+    {
+        _initializers = initializers;
+        _nodes = nodes;
+        _foldedInto = foldedInto;
+        InputNames = inputs;
+        OutputNames = outputs;
+        Opset = opset;
+        Device = device;
+        for (var i = 0; i < nodes.Length; i++)
+            foreach (var output in nodes[i].Info.Outputs.Where(o => o != ""))
+                _producer[output] = i;
+    }
+
+    /// <summary>Graph inputs that are not initializers, i.e. what <see cref="Run(IReadOnlyDictionary{string, Tensor}, IReadOnlyCollection{string})"/> needs.</summary>
+    public IReadOnlyList<string> InputNames { get; }
+
+    public IReadOnlyList<string> OutputNames { get; }
+
+    public IReadOnlyList<OnnxNodeInfo> Nodes => _nodes.Select(n => n.Info).ToArray();
+
+    /// <summary>Version of the default ONNX operator set the model was exported with.</summary>
+    public long Opset { get; }
+
+    public Device Device { get; }
+
+    /// <summary>The frozen tensor behind an initializer (owned by the graph), or null.</summary>
+    public Tensor? Initializer(string name) => _initializers.GetValueOrDefault(name);
+
+    public static OnnxGraph Load(string path, Device? device = null, OnnxLoadOptions? options = null)
+    {
+        ModelProto model;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            model = ModelProto.Parser.ParseFrom(stream);
+        }
+        catch (Exception e) when (e is Google.Protobuf.InvalidProtocolBufferException)
+        {
+            throw new InvalidDataException($"'{path}' is not a readable ONNX model: {e.Message}", e);
+        }
+        return Load(model, device, options);
+    }
+
+    public static OnnxGraph Load(ModelProto model, Device? device = null, OnnxLoadOptions? options = null)
+    {
+        device ??= CPU;
+        options ??= new OnnxLoadOptions();
+        var graph = model.Graph ?? throw new InvalidDataException("The ONNX model has no graph.");
+        var opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(1).Max();
+
+        var initializers = new Dictionary<string, Tensor>();
+        try
+        {
+            foreach (var proto in graph.Initializer)
+                initializers[proto.Name] = Frozen(OnnxTensors.ToTorch(proto, device));
+
+            var nodes = new List<NodeProto>();
+            foreach (var node in graph.Node)
+            {
+                if (node.OpType == "Constant" && node.Domain is "" or "ai.onnx")
+                    initializers[node.Output[0]] = Frozen(OnnxTensors.FromConstant(node, new OnnxAttributes(node), device));
+                else
+                    nodes.Add(node);
+            }
+
+            var inputs = graph.Input.Select(i => i.Name).Where(n => !initializers.ContainsKey(n)).ToArray();
+            var outputs = graph.Output.Select(o => o.Name).ToArray();
+            var ordered = TopologicalOrder(nodes, inputs.Concat(initializers.Keys));
+            var foldedInto = new Dictionary<string, string>();
+            if (options.FoldBatchNormIntoConv)
+                ordered = FoldBatchNorms(ordered, initializers, outputs, foldedInto);
+
+            var compiled = ordered.Select(n =>
+            {
+                var label = Label(n);
+                var info = new OnnxNodeInfo(n.Name, n.OpType, n.Input.ToArray(), n.Output.ToArray());
+                return new CompiledNode(info, OnnxOperators.Compile(n, label, opset));
+            }).ToArray();
+            return new OnnxGraph(initializers, compiled, inputs, outputs, foldedInto, opset, device);
+        }
+        catch
+        {
+            foreach (var t in initializers.Values) t.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs a graph with a single input.</summary>
+    public IReadOnlyDictionary<string, Tensor> Run(Tensor input, IReadOnlyCollection<string> outputs)
+    {
+        if (InputNames.Count != 1)
+            throw new InvalidOperationException($"The graph has {InputNames.Count} inputs ({string.Join(", ", InputNames)}); name them.");
+        return Run(new Dictionary<string, Tensor> { [InputNames[0]] = input }, outputs);
+    }
+
+    /// <summary>
+    /// Computes the named values (any node output, not only graph outputs). Differentiable with respect to the inputs;
+    /// the caller owns the returned tensors, the inputs stay the caller's.
+    /// </summary>
+    public IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs, IReadOnlyCollection<string> outputs)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        foreach (var name in InputNames)
+            if (!inputs.ContainsKey(name)) throw new ArgumentException($"Missing graph input '{name}'.", nameof(inputs));
+
+        var plan = _plans.GetOrAdd(string.Join('\n', outputs.Distinct().Order()), _ => MakePlan(outputs));
+        var remaining = new Dictionary<string, int>(plan.Uses);
+        var computed = new Dictionary<string, Tensor>();
+        var wanted = outputs.ToHashSet();
+        var results = new Dictionary<string, Tensor>();
+        using var scope = NewDisposeScope();
+        try
+        {
+            foreach (var index in plan.Nodes)
+            {
+                var node = _nodes[index].Info;
+                var args = node.Inputs.Select(name => name == "" ? null : Resolve(name, inputs, computed)).ToArray();
+                var produced = _nodes[index].Kernel(args);
+                for (var i = 0; i < produced.Length; i++)
+                {
+                    var name = i < node.Outputs.Count ? node.Outputs[i] : "";
+                    if (name != "" && (wanted.Contains(name) || remaining.GetValueOrDefault(name) > 0)) computed[name] = produced[i];
+                    else produced[i].Dispose();
+                }
+                foreach (var name in node.Inputs.Distinct())
+                {
+                    if (!computed.TryGetValue(name, out var value) || wanted.Contains(name)) continue;
+                    if (--remaining[name] == 0)
+                    {
+                        value.Dispose();
+                        computed.Remove(name);
+                    }
+                }
+            }
+            foreach (var name in wanted)
+            {
+                // A graph input or initializer asked for by name comes back as a new handle the caller may dispose.
+                var value = computed.TryGetValue(name, out var t) ? t : Resolve(name, inputs, computed).alias();
+                results[name] = value.MoveToOuterDisposeScope();
+            }
+            return results;
+        }
+        catch
+        {
+            foreach (var t in computed.Values) t.Dispose();
+            throw;
+        }
+    }
+
+    Tensor Resolve(string name, IReadOnlyDictionary<string, Tensor> inputs, Dictionary<string, Tensor> computed) =>
+        computed.TryGetValue(name, out var t) ? t
+        : inputs.TryGetValue(name, out t) ? t
+        : _initializers.TryGetValue(name, out t) ? t
+        : throw new InvalidOperationException($"Value '{name}' is not available.");
+
+    /// <summary>Only the ancestors of the requested values run; counts how often each value is still consumed.</summary>
+    Plan MakePlan(IReadOnlyCollection<string> outputs)
+    {
+        var needed = new SortedSet<int>();
+        var pending = new Stack<string>(outputs);
+        while (pending.Count > 0)
+        {
+            var name = pending.Pop();
+            if (_producer.TryGetValue(name, out var index))
+            {
+                if (!needed.Add(index)) continue;
+                foreach (var input in _nodes[index].Info.Inputs.Where(i => i != "")) pending.Push(input);
+            }
+            else if (!InputNames.Contains(name) && !_initializers.ContainsKey(name))
+            {
+                throw new ArgumentException(_foldedInto.TryGetValue(name, out var into)
+                    ? $"Value '{name}' was folded into '{into}' when the graph loaded; load without FoldBatchNormIntoConv to tap it."
+                    : $"The graph has no value named '{name}'.", nameof(outputs));
+            }
+        }
+        var uses = new Dictionary<string, int>();
+        foreach (var index in needed)
+            foreach (var input in _nodes[index].Info.Inputs.Where(i => i != "").Distinct())
+                uses[input] = uses.GetValueOrDefault(input) + 1;
+        return new Plan(needed.ToArray(), uses);
+    }
+
+    static Tensor Frozen(Tensor t)
+    {
+        t.requires_grad = false;
+        return t.DetachFromDisposeScope();
+    }
+
+    static string Label(NodeProto node) =>
+        node.Name != "" ? $"'{node.Name}'" : $"producing '{string.Join("', '", node.Output.Where(o => o != ""))}'";
+
+    static List<NodeProto> TopologicalOrder(List<NodeProto> nodes, IEnumerable<string> available)
+    {
+        var ready = available.ToHashSet();
+        var ordered = new List<NodeProto>(nodes.Count);
+        var waiting = new List<NodeProto>(nodes);
+        while (waiting.Count > 0)
+        {
+            var next = waiting.Where(n => n.Input.All(i => i == "" || ready.Contains(i))).ToList();
+            if (next.Count == 0)
+            {
+                var stuck = waiting[0];
+                var missing = stuck.Input.First(i => i != "" && !ready.Contains(i));
+                throw new InvalidDataException($"ONNX node {Label(stuck)} ({stuck.OpType}) needs '{missing}', which nothing produces (or the graph has a cycle).");
+            }
+            foreach (var n in next)
+            {
+                ordered.Add(n);
+                ready.UnionWith(n.Output);
+            }
+            waiting.RemoveAll(next.Contains);
+        }
+        return ordered;
+    }
+
+    /// <summary>
+    /// y = γ·(W∗x + b − μ)/√(σ² + ε) + β  ≡  (s·W)∗x + (s·(b − μ) + β)  with  s = γ/√(σ² + ε), computed in float64.
+    /// </summary>
+    static List<NodeProto> FoldBatchNorms(List<NodeProto> nodes, Dictionary<string, Tensor> initializers, string[] graphOutputs,
+        Dictionary<string, string> foldedInto)
+    {
+        var consumers = nodes.SelectMany(n => n.Input.Distinct().Select(i => (Input: i, Node: n)))
+            .ToLookup(p => p.Input, p => p.Node);
+        var folded = new HashSet<NodeProto>();
+        var result = new List<NodeProto>();
+        foreach (var node in nodes)
+        {
+            if (folded.Contains(node)) continue;
+            if (node.OpType != "Conv" || node.Output.Count != 1 || graphOutputs.Contains(node.Output[0]) ||
+                consumers[node.Output[0]].ToList() is not [{ OpType: "BatchNormalization" } bn] ||
+                bn.Input[0] != node.Output[0] || bn.Output.Skip(1).Any(o => o != "") ||
+                new OnnxAttributes(bn) is var a && (a.Int("spatial", 1) != 1 || a.Int("training_mode", 0) != 0) ||
+                !node.Input.Skip(1).Concat(bn.Input.Skip(1)).All(initializers.ContainsKey))
+            {
+                result.Add(node);
+                continue;
+            }
+
+            using (NewDisposeScope())
+            {
+                var w = initializers[node.Input[1]].to(ScalarType.Float64);
+                var b = node.Input.Count > 2 && node.Input[2] != "" ? initializers[node.Input[2]].to(ScalarType.Float64) : null;
+                var (gamma, beta, mean, variance) = (initializers[bn.Input[1]], initializers[bn.Input[2]],
+                    initializers[bn.Input[3]], initializers[bn.Input[4]]);
+                var scale = gamma.to(ScalarType.Float64).div(variance.to(ScalarType.Float64).add(a.Float("epsilon", 1e-5f)).sqrt());
+                var foldedW = w.mul(scale.view([-1, .. Enumerable.Repeat(1L, (int)w.dim() - 1)]));
+                var foldedB = (b is null ? mean.to(ScalarType.Float64).neg() : b.sub(mean.to(ScalarType.Float64))).mul(scale).add(beta.to(ScalarType.Float64));
+                var wName = $"{node.Output[0]}::folded_weight";
+                var bName = $"{node.Output[0]}::folded_bias";
+                initializers[wName] = Frozen(foldedW.to(w.device).to(ScalarType.Float32).MoveToOuterDisposeScope());
+                initializers[bName] = Frozen(foldedB.to(ScalarType.Float32).MoveToOuterDisposeScope());
+            }
+
+            var conv = node.Clone();
+            conv.Input.Clear();
+            conv.Input.Add([node.Input[0], $"{node.Output[0]}::folded_weight", $"{node.Output[0]}::folded_bias"]);
+            conv.Output.Clear();
+            conv.Output.Add(bn.Output[0]);
+            foldedInto[node.Output[0]] = bn.Output[0];
+            folded.Add(bn);
+            result.Add(conv);
+        }
+        return result;
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        foreach (var t in _initializers.Values) t.Dispose();
+        _initializers.Clear();
+    }
+}

@@ -1,0 +1,131 @@
+using Onnx;
+using StyleBlazor.Engine.Onnx;
+using static StyleBlazor.Tests.Engine.Onnx.OnnxModelBuilder;
+using static TorchSharp.torch;
+
+namespace StyleBlazor.Tests.Engine.Onnx;
+
+/// <summary>One small graph per supported operator (and per attribute path that needs its own code), compared with ONNX Runtime.</summary>
+public class OnnxOperatorTests
+{
+    static float[] R(int seed, params long[] shape) => TestData.Uniform(seed, shape.Aggregate(1L, (p, d) => p * d));
+
+    static OnnxModelBuilder Unary(string op, long[] shape, long opset = 13, params AttributeProto[] attributes) =>
+        new OnnxModelBuilder(opset).Input("x", shape).Node(op, ["x"], ["y"], op.ToLowerInvariant(), attributes).Output("y");
+
+    static readonly Dictionary<string, Func<(OnnxModelBuilder Model, OnnxLoadOptions? Options)>> Cases = new()
+    {
+        ["Conv with asymmetric pads, strides, dilations, groups and a bias"] = () => (new OnnxModelBuilder()
+            .Input("x", 1, 4, 9, 8).Initializer("w", R(1, 6, 2, 3, 3), 6, 2, 3, 3).Initializer("b", R(2, 6), 6)
+            .Node("Conv", ["x", "w", "b"], ["y"], "conv", Attr("pads", 1, 2, 0, 1), Attr("strides", 2, 1), Attr("dilations", 1, 2), Attr("group", 2L))
+            .Output("y"), null),
+        ["Conv without a bias and with symmetric pads"] = () => (new OnnxModelBuilder()
+            .Input("x", 1, 3, 6, 7).Initializer("w", R(3, 5, 3, 3, 3), 5, 3, 3, 3)
+            .Node("Conv", ["x", "w"], ["y"], "conv", Attr("pads", 1, 1, 1, 1)).Output("y"), null),
+        ["Conv with auto_pad SAME_UPPER"] = () => (new OnnxModelBuilder()
+            .Input("x", 1, 2, 7, 6).Initializer("w", R(4, 3, 2, 4, 4), 3, 2, 4, 4)
+            .Node("Conv", ["x", "w"], ["y"], "conv", Attr("auto_pad", "SAME_UPPER"), Attr("strides", 2, 2)).Output("y"), null),
+        ["Conv over one spatial dimension"] = () => (new OnnxModelBuilder()
+            .Input("x", 2, 3, 10).Initializer("w", R(5, 4, 3, 3), 4, 3, 3)
+            .Node("Conv", ["x", "w"], ["y"], "conv", Attr("pads", 2, 0)).Output("y"), null),
+        ["Conv followed by BatchNormalization, folded at load"] = () => (new OnnxModelBuilder(8)
+            .Input("x", 1, 3, 8, 8).Initializer("w", R(6, 4, 3, 3, 3), 4, 3, 3, 3)
+            .Initializer("scale", R(7, 4), 4).Initializer("bias", R(8, 4), 4).Initializer("mean", R(9, 4), 4)
+            .Initializer("var", R(10, 4).Select(v => Math.Abs(v) + 0.1f).ToArray(), 4)
+            .Node("Conv", ["x", "w"], ["c"], "conv", Attr("pads", 1, 1, 0, 0), Attr("strides", 2, 2))
+            .Node("BatchNormalization", ["c", "scale", "bias", "mean", "var"], ["y"], "bn", Attr("epsilon", 1e-5f))
+            .Output("y"), new OnnxLoadOptions(FoldBatchNormIntoConv: true)),
+        ["BatchNormalization in inference mode"] = () => (new OnnxModelBuilder()
+            .Input("x", 2, 3, 4, 5).Initializer("scale", R(11, 3), 3).Initializer("bias", R(12, 3), 3)
+            .Initializer("mean", R(13, 3), 3).Initializer("var", R(14, 3).Select(v => Math.Abs(v) + 0.1f).ToArray(), 3)
+            .Node("BatchNormalization", ["x", "scale", "bias", "mean", "var"], ["y"], "bn", Attr("epsilon", 1e-3f)).Output("y"), null),
+        ["Relu"] = () => (Unary("Relu", [2, 3, 4]), null),
+        // All inputs below zero, so padding with anything but -inf would show in the border windows.
+        ["MaxPool with asymmetric pads over negative values"] = () => (new OnnxModelBuilder(8)
+            .Input("x", 1, 2, 9, 8).Initializer("two", [2f], 1).Node("Sub", ["x", "two"], ["negative"], "shift")
+            .Node("MaxPool", ["negative"], ["y"], "maxpool", Attr("kernel_shape", 3, 3), Attr("strides", 2, 2), Attr("pads", 1, 1, 0, 0))
+            .Output("y"), null),
+        ["MaxPool with symmetric pads"] = () => (Unary("MaxPool", [1, 2, 7, 7], 13,
+            Attr("kernel_shape", 3, 3), Attr("strides", 1, 1), Attr("pads", 1, 1, 1, 1)), null),
+        ["AveragePool with asymmetric pads that do not count"] = () => (Unary("AveragePool", [1, 2, 9, 8], 13,
+            Attr("kernel_shape", 3, 3), Attr("strides", 2, 2), Attr("pads", 1, 1, 0, 0), Attr("count_include_pad", 0L)), null),
+        ["AveragePool with asymmetric pads that count"] = () => (Unary("AveragePool", [1, 2, 9, 8], 13,
+            Attr("kernel_shape", 3, 3), Attr("strides", 2, 2), Attr("pads", 0, 1, 2, 0), Attr("count_include_pad", 1L)), null),
+        ["AveragePool with symmetric pads that do not count"] = () => (Unary("AveragePool", [1, 2, 6, 6], 13,
+            Attr("kernel_shape", 3, 3), Attr("pads", 1, 1, 1, 1)), null),
+        ["AveragePool over the whole map as CNTK exports it"] = () => (Unary("AveragePool", [1, 3, 7, 7], 8,
+            Attr("kernel_shape", 7, 7), Attr("strides", 1, 1), Attr("pads", 0, 0, 0, 0), Attr("count_include_pad", 0L)), null),
+        ["GlobalAveragePool"] = () => (Unary("GlobalAveragePool", [2, 3, 4, 5]), null),
+        ["Add with broadcasting"] = () => (Binary("Add", [2, 3, 4], [3, 1]), null),
+        ["Sub with broadcasting"] = () => (Binary("Sub", [2, 3, 4], [4]), null),
+        ["Mul with broadcasting"] = () => (Binary("Mul", [2, 1, 4], [2, 3, 1]), null),
+        ["Concat"] = () => (new OnnxModelBuilder().Input("a", 1, 2, 3).Input("b", 1, 4, 3)
+            .Node("Concat", ["a", "b"], ["y"], "concat", Attr("axis", -2L)).Output("y"), null),
+        ["Flatten"] = () => (Unary("Flatten", [2, 3, 4, 5], 13, Attr("axis", 2L)), null),
+        ["Reshape with a kept and an inferred size"] = () => (new OnnxModelBuilder().Input("x", 2, 3, 4).Initializer("shape", [0, -1, 2])
+            .Node("Reshape", ["x", "shape"], ["y"], "reshape").Output("y"), null),
+        ["Gemm with transposes, alpha and beta"] = () => (new OnnxModelBuilder().Input("a", 4, 3).Input("b", 5, 4).Initializer("c", R(15, 5), 5)
+            .Node("Gemm", ["a", "b", "c"], ["y"], "gemm", Attr("transA", 1L), Attr("transB", 1L), Attr("alpha", 0.5f), Attr("beta", 2f))
+            .Output("y"), null),
+        ["MatMul over a batch"] = () => (Binary("MatMul", [2, 3, 4], [4, 5]), null),
+        ["Dropout"] = () => (Unary("Dropout", [2, 3]), null),
+        ["Softmax on an axis"] = () => (Unary("Softmax", [2, 3, 4], 13, Attr("axis", 1L)), null),
+        ["Softmax before opset 13, which flattens from the axis"] = () => (Unary("Softmax", [2, 3, 4], 11, Attr("axis", 1L)), null),
+        ["Split with sizes"] = () => (new OnnxModelBuilder().Input("x", 2, 4, 3).Initializer("split", [1, 3])
+            .Node("Split", ["x", "split"], ["y", "z"], "split", Attr("axis", 1L)).Output("y").Output("z"), null),
+        ["Split in equal parts"] = () => (new OnnxModelBuilder(11).Input("x", 2, 3, 4)
+            .Node("Split", ["x"], ["y", "z"], "split", Attr("axis", -1L)).Output("y").Output("z"), null),
+    };
+
+    static OnnxModelBuilder Binary(string op, long[] a, long[] b) =>
+        new OnnxModelBuilder().Input("a", a).Input("b", b).Node(op, ["a", "b"], ["y"], op.ToLowerInvariant()).Output("y");
+
+    public static TheoryData<string> CaseNames => [.. Cases.Keys];
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void EachSupportedOperatorMatchesOnnxRuntime(string name)
+    {
+        var (builder, options) = Cases[name]();
+        var model = builder.Build();
+        using var scope = NewDisposeScope();
+        var inputs = model.Graph.Input.Where(i => model.Graph.Initializer.All(t => t.Name != i.Name)).Select((input, k) =>
+            (input.Name, Value: TestData.UniformTensor(100 + k, input.Type.TensorType.Shape.Dim.Select(d => d.DimValue).ToArray())))
+            .ToDictionary(p => p.Name, p => p.Value);
+        var outputs = model.Graph.Output.Select(o => o.Name).ToArray();
+
+        using var graph = OnnxGraph.Load(model, CPU, options);
+        var actual = graph.Run(inputs, outputs);
+        var expected = OnnxRuntimeReference.Run(model, inputs, outputs);
+
+        foreach (var output in outputs)
+            Assert.InRange(OnnxRuntimeReference.RelativeError(actual[output], expected[output]), 0, 1e-5);
+    }
+
+    [Fact]
+    public void AnUnsupportedOperatorIsAnErrorNamingTheOperatorAndTheNode()
+    {
+        var model = new OnnxModelBuilder().Input("x", 1, 3).Node("Relu", ["x"], ["r"], "fine")
+            .Node("Hardmax", ["r"], ["y"], "mystery_node").Output("y").Build();
+
+        var error = Assert.Throws<NotSupportedException>(() => OnnxGraph.Load(model));
+
+        Assert.Contains("'Hardmax'", error.Message);
+        Assert.Contains("'mystery_node'", error.Message);
+    }
+
+    [Fact]
+    public void OnlyTheNodesARequestedValueDependsOnRun()
+    {
+        // The second branch would fail (Reshape to an impossible shape) if it ran.
+        var model = new OnnxModelBuilder().Input("x", 2, 3).Initializer("bad", [7, 7])
+            .Node("Relu", ["x"], ["r"], "relu").Node("Reshape", ["x", "bad"], ["never"], "reshape").Output("never").Build();
+        using var graph = OnnxGraph.Load(model);
+        using var x = TestData.UniformTensor(1, 2, 3);
+
+        var outputs = graph.Run(x, ["r"]);
+
+        using var r = outputs["r"];
+        Assert.Equal(x.relu().data<float>().ToArray(), r.data<float>().ToArray());
+    }
+}
