@@ -7,6 +7,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddRazorComponents()
     .AddInteractiveServerComponents();
 builder.AddStudioUi();
+builder.AddResults();
 
 var app = builder.Build();
 
@@ -21,6 +22,7 @@ app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages:
 app.UseHttpsRedirection();
 
 app.UseAntiforgery();
+app.MapResults();
 
 app.MapStaticAssets();
 app.MapRazorComponents<App>()
