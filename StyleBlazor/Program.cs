@@ -5,6 +5,8 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddRazorComponents()
     .AddInteractiveServerComponents();
+builder.AddStudioUi();
+builder.AddResults();
 builder.AddStyleEngine();
 builder.AddProgressHub();
 
@@ -19,6 +21,7 @@ app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages:
 app.UseHttpsRedirection();
 app.UseBrowserSessions();
 app.UseAntiforgery();
+app.MapResults();
 
 app.MapStaticAssets();
 app.MapStyleEngineEndpoints();

@@ -7,6 +7,7 @@ using StyleBlazor.Engine.Imaging;
 using StyleBlazor.Hubs;
 using StyleBlazor.Jobs;
 using static TorchSharp.torch;
+using HttpResults = Microsoft.AspNetCore.Http.Results; // StyleBlazor.Results is a namespace here
 
 namespace StyleBlazor.Extensions;
 
@@ -81,13 +82,13 @@ public static class Extensions
 
         endpoints.MapGet("/api/jobs/{jobId}/result", (string jobId, JobRegistry jobs) =>
             jobs.Find(jobId) is { State: JobState.Completed, Result: { } result }
-                ? Results.File(EncodePng(result.BestImage), "image/png")
-                : Results.NotFound());
+                ? HttpResults.File(EncodePng(result.BestImage), "image/png")
+                : HttpResults.NotFound());
 
         endpoints.MapGet("/api/diagnostics", (FrameStatistics frames, JobRegistry jobs, JobQueue queue, ProgressRelay relay, StyleEngineService engine) =>
         {
             using var process = System.Diagnostics.Process.GetCurrentProcess();
-            return Results.Ok(new DiagnosticsReport(
+            return HttpResults.Ok(new DiagnosticsReport(
                 RssBytes: process.WorkingSet64,
                 GcHeapBytes: GC.GetTotalMemory(forceFullCollection: false),
                 GcCommittedBytes: GC.GetGCMemoryInfo().TotalCommittedBytes,
