@@ -6,6 +6,7 @@ using StyleBlazor.Engine.Backbones;
 using StyleBlazor.Engine.Imaging;
 using StyleBlazor.Hubs;
 using StyleBlazor.Jobs;
+using StyleBlazor.Studio;
 using static TorchSharp.torch;
 using HttpResults = Microsoft.AspNetCore.Http.Results; // StyleBlazor.Results is a namespace here
 
@@ -31,6 +32,8 @@ public static class Extensions
         services.AddSingleton<OwnerPresence>();
         services.AddScoped<CircuitHandler, OwnerPresenceCircuitHandler>();
         services.AddScoped<CurrentBrowserSession>();
+        // The studio's view of the service; replaces its stand-in whichever of the two registers first.
+        services.Replace(ServiceDescriptor.Singleton<IStudioJobs, StudioJobs>());
 
         builder.AddBackboneCatalog();
         builder.AddImageIntake();
@@ -82,7 +85,7 @@ public static class Extensions
 
         endpoints.MapGet("/api/jobs/{jobId}/result", (string jobId, JobRegistry jobs) =>
             jobs.Find(jobId) is { State: JobState.Completed, Result: { } result }
-                ? HttpResults.File(EncodePng(result.BestImage), "image/png")
+                ? HttpResults.File(FrameEncoder.EncodePng(result.BestImage), "image/png")
                 : HttpResults.NotFound());
 
         endpoints.MapGet("/api/diagnostics", (FrameStatistics frames, JobRegistry jobs, JobQueue queue, ProgressRelay relay, StyleEngineService engine) =>
@@ -103,14 +106,6 @@ public static class Extensions
                 FramesCoalesced: frames.Coalesced));
         });
         return endpoints;
-    }
-
-    static byte[] EncodePng(StyleBlazor.Engine.Transfer.RgbFrame frame)
-    {
-        using var image = frame.ToImage();
-        using var stream = new MemoryStream();
-        SixLabors.ImageSharp.ImageExtensions.SaveAsPng(image, stream);
-        return stream.ToArray();
     }
 }
 

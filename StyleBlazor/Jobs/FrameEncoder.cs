@@ -54,6 +54,15 @@ public sealed class FrameEncoder(IOptions<FrameOptions> options)
         image.Save(stream, encoder);
         return new EncodedFrame(iteration, image.Width, image.Height, contentType, stream.ToArray());
     }
+
+    /// <summary>A lossless PNG at full size (what a result link serves).</summary>
+    public static byte[] EncodePng(RgbFrame frame)
+    {
+        using var image = frame.ToImage();
+        using var stream = new MemoryStream();
+        image.SaveAsPng(stream);
+        return stream.ToArray();
+    }
 }
 
 /// <summary>
