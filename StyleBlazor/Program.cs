@@ -1,6 +1,10 @@
 using StyleBlazor.Components;
 using StyleBlazor.Extensions;
 
+// `stylize ...` runs the engine from the command line without starting the web app.
+if (args is ["stylize", .. var stylizeArgs])
+    return await StyleBlazor.Cli.StylizeCommand.RunAsync(stylizeArgs, Console.Out, Console.Error);
+
 var builder = WebApplication.CreateBuilder(args);
 
 // Add services to the container.
@@ -29,3 +33,4 @@ app.MapRazorComponents<App>()
     .AddInteractiveServerRenderMode();
 
 app.Run();
+return 0;
