@@ -1,6 +1,10 @@
 using StyleBlazor.Components;
 using StyleBlazor.Extensions;
 
+// `stylize ...` runs the engine from the command line without starting the web app.
+if (args is ["stylize", .. var stylizeArgs])
+    return await StyleBlazor.Cli.StylizeCommand.RunAsync(stylizeArgs, Console.Out, Console.Error);
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddRazorComponents()
@@ -29,6 +33,7 @@ app.MapRazorComponents<App>()
     .AddInteractiveServerRenderMode();
 
 app.Run();
+return 0;
 
 /// <summary>Visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;
