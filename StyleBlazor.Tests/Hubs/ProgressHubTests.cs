@@ -25,7 +25,7 @@ public class ProgressHubTests
         var end = await owner.WaitForEndAsync();
 
         Assert.Equal("Completed", end.Kind);
-        Assert.Equal($"/api/jobs/{reply.JobId}/result", end.Text);
+        Assert.Matches("^/r/[A-Za-z0-9_-]{32}$", end.Text); // the stored result's share link
         var kinds = owner.Messages.Select(m => m.Kind).ToList();
         Assert.Equal(["History", "Queued", "Started"], kinds.Take(3));
         Assert.Equal(1, owner.Messages[1].Count); // position 1
@@ -43,8 +43,10 @@ public class ProgressHubTests
         Assert.Equal("Completed", kinds[^1]);
 
         using var http = app.CreateClient();
-        var png = await http.GetByteArrayAsync(end.Text);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync(end.Text)).StatusCode);
+        var png = await http.GetByteArrayAsync(end.Text + "/result.png");
         Assert.Equal(0x89, png[0]);
+        Assert.Equal(0x89, (await http.GetByteArrayAsync($"/api/jobs/{reply.JobId}/result"))[0]);
     }
 
     [Fact]

@@ -22,6 +22,9 @@ public sealed class StyleBlazorApplication(params (string Key, string Value)[] s
 {
     public TestBackboneCatalog Catalog { get; } = new();
 
+    /// <summary>Where this app stores results; removed with the app.</summary>
+    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("styleblazor-app-").FullName;
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
@@ -29,6 +32,7 @@ public sealed class StyleBlazorApplication(params (string Key, string Value)[] s
         // 0 = all cores, torch's own default: the thread count is process-wide, and other tests in this run rely on it.
         builder.UseSetting("Engine:CpuThreads", "0");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.UseSetting("Results:DataDirectory", DataDirectory);
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
         builder.ConfigureTestServices(services =>
         {
@@ -38,6 +42,13 @@ public sealed class StyleBlazorApplication(params (string Key, string Value)[] s
     }
 
     public JobRegistry Jobs => Services.GetRequiredService<JobRegistry>();
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); // pooled connections keep the database file open
+        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
+    }
 
     public FrameStatistics FrameStatistics => Services.GetRequiredService<FrameStatistics>();
 

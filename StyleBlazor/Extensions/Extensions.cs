@@ -44,13 +44,22 @@ public static class Extensions
     }
 
     /// <summary>
-    /// The backbones this server offers. PLACEHOLDER: no backbones yet, so the app starts and refuses submissions with
-    /// a clear message. The lead replaces this registration with the real catalog (embedded ResNet18 + VGG19 from the
-    /// weights files, configured under <c>Engine:Backbones</c>).
+    /// The backbones this server offers: the embedded ResNet18 always, VGG19 when <c>Backbones:Vgg19WeightsFile</c> names
+    /// a weights file or one is found in <c>Backbones:ModelsDirectory</c> (paths relative to the content root).
     /// </summary>
     public static IHostApplicationBuilder AddBackboneCatalog(this IHostApplicationBuilder builder)
     {
-        builder.Services.TryAddSingleton<IBackboneCatalog, NoBackbonesCatalog>();
+        builder.Services.TryAddSingleton<IBackboneCatalog>(sp =>
+        {
+            var section = builder.Configuration.GetSection("Backbones");
+            string? Rooted(string? path) => string.IsNullOrWhiteSpace(path) ? null : Path.Combine(builder.Environment.ContentRootPath, path);
+            return new BackboneCatalog(new BackboneCatalogOptions
+            {
+                WeightsFile = Rooted(section["Vgg19WeightsFile"]),
+                ModelsDirectory = Rooted(section["ModelsDirectory"] ?? "models"),
+                AllowRandomVgg19 = section.GetValue<bool>("AllowRandomVgg19"),
+            });
+        });
         return builder;
     }
 
@@ -123,12 +132,3 @@ public sealed record DiagnosticsReport(
     long FramesSupersededBeforeEncoding,
     long FramesSent,
     long FramesCoalesced);
-
-/// <summary>The placeholder catalog: offers nothing (see <see cref="Extensions.AddBackboneCatalog"/>).</summary>
-sealed class NoBackbonesCatalog : IBackboneCatalog
-{
-    public IReadOnlyList<BackboneInfo> Available => [];
-
-    public IBackbone Load(string name, Device device) =>
-        throw new InvalidOperationException($"No backbone catalog is configured, so '{name}' cannot be loaded.");
-}

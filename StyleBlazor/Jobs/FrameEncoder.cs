@@ -68,9 +68,10 @@ public sealed class FrameEncoder(IOptions<FrameOptions> options)
 /// <summary>
 /// A job's frames between the torch thread and watchers: it tells the engine when a frame is wanted (the rate limit),
 /// takes frames without blocking, and encodes the newest one on the thread pool, so the loop never waits.
+/// <paramref name="record"/>, when given, also sees every submitted frame on the thread pool (the stored replay).
 /// </summary>
 public sealed class JobFramePump(StyleTransferJob job, FrameEncoder encoder, JobEvents events, FrameStatistics statistics,
-    TimeProvider time, ILogger logger)
+    TimeProvider time, ILogger logger, Action<int, RgbFrame>? record = null)
 {
     readonly Lock _gate = new();
     readonly TimeSpan _interval = TimeSpan.FromSeconds(1 / encoder.Options.MaxFramesPerSecond);
@@ -86,6 +87,11 @@ public sealed class JobFramePump(StyleTransferJob job, FrameEncoder encoder, Job
         return last == long.MinValue || time.GetElapsedTime(last) >= _interval;
     }
 
+    /// <summary>The newest frame submitted (the best image so far: frames come only on improvement).</summary>
+    public (int Iteration, RgbFrame Frame)? LastSubmitted { get { lock (_gate) return _lastSubmitted; } }
+    (int Iteration, RgbFrame Frame)? _lastSubmitted;
+    readonly List<(int, RgbFrame)> _toRecord = [];
+
     /// <summary>Called on the torch thread with a read-back frame; returns at once.</summary>
     public void Submit(int iteration, RgbFrame frame)
     {
@@ -94,6 +100,8 @@ public sealed class JobFramePump(StyleTransferJob job, FrameEncoder encoder, Job
         {
             if (_pending is not null) statistics.AddSupersededBeforeEncoding();
             _pending = (iteration, frame);
+            _lastSubmitted = _pending;
+            if (record is not null) _toRecord.Add((iteration, frame));
             if (!_encoderRunning)
             {
                 _encoderRunning = true;
@@ -110,16 +118,25 @@ public sealed class JobFramePump(StyleTransferJob job, FrameEncoder encoder, Job
         while (true)
         {
             (int Iteration, RgbFrame Frame) next;
+            (int, RgbFrame)[] toRecord;
             lock (_gate)
             {
-                if (_pending is null)
+                toRecord = [.. _toRecord];
+                _toRecord.Clear();
+                if (_pending is null && toRecord.Length == 0)
                 {
                     _encoderRunning = false;
                     return;
                 }
-                next = _pending.Value;
+                next = _pending ?? default;
                 _pending = null;
             }
+            foreach (var (iteration, frame) in toRecord)
+            {
+                try { record!(iteration, frame); }
+                catch (Exception ex) { logger.LogWarning(ex, "Recording frame {Iteration} of job {JobId} failed", iteration, job.Id); }
+            }
+            if (next.Frame is null) continue;
             try
             {
                 var encoded = encoder.Encode(next.Frame, next.Iteration);

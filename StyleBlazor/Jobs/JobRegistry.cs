@@ -33,17 +33,18 @@ public sealed class JobRegistry(JobEvents events, IOptions<EngineOptions> option
     }
 
     /// <summary>Ends a job (Failed, Cancelled or Interrupted) and announces it; false when it had already ended.</summary>
-    internal bool Finish(StyleTransferJob job, JobState state, string? message, bool onlyIfQueued = false)
+    internal bool Finish(StyleTransferJob job, JobState state, string? message, bool onlyIfQueued = false, string? resultLink = null)
     {
         if (!job.End(state, message, time.GetUtcNow(), onlyIfQueued)) return false;
-        events.Publish(new JobEndedEvent(job, state, message, null));
+        events.Publish(new JobEndedEvent(job, state, message, resultLink));
         return true;
     }
 
-    internal void Complete(StyleTransferJob job, TransferResult result, EncodedFrame best)
+    /// <param name="shareLink">The stored result's share link, or null when it could not be stored (then the in-memory one).</param>
+    internal void Complete(StyleTransferJob job, TransferResult result, EncodedFrame best, string? shareLink = null)
     {
         job.Complete(result, best, time.GetUtcNow());
-        events.Publish(new JobEndedEvent(job, JobState.Completed, null, ResultLink(job)));
+        events.Publish(new JobEndedEvent(job, JobState.Completed, null, shareLink ?? ResultLink(job)));
     }
 
     /// <summary>Where a completed job's image is served (see the result endpoint).</summary>

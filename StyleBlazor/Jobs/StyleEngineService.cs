@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using StyleBlazor.Engine;
 using StyleBlazor.Engine.Backbones;
 using StyleBlazor.Engine.Transfer;
+using StyleBlazor.Results;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -20,6 +21,7 @@ public sealed class StyleEngineService(
     IBackboneCatalog catalog,
     FrameEncoder encoder,
     FrameStatistics frameStatistics,
+    IJobResultSink results,
     IOptions<EngineOptions> options,
     TimeProvider time,
     ILogger<StyleEngineService> logger) : BackgroundService
@@ -111,7 +113,8 @@ public sealed class StyleEngineService(
 
         using var timeout = new CancellationTokenSource(options.Value.JobTimeout, time);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, job.CancellationToken, timeout.Token);
-        var frames = new JobFramePump(job, encoder, events, frameStatistics, time, logger);
+        var recorder = results.CreateRecorder();
+        var frames = new JobFramePump(job, encoder, events, frameStatistics, time, logger, recorder.Add);
         try
         {
             var result = await thread.InvokeAsync(() => StyleTransfer.Run(
@@ -127,16 +130,23 @@ public sealed class StyleEngineService(
                 job.SetLatestFrame(best);
                 events.Publish(new JobFrameEvent(job, best));
             }
-            jobs.Complete(job, result, best);
+            var link = await StoreAsync(job, ResultOutcome.Completed, result.BestImage, result.BestIteration, result.IterationsRun, result.Elapsed, recorder);
+            jobs.Complete(job, result, best, link);
             logger.LogInformation("Job {JobId} completed: best J {Loss} at iteration {Iteration} in {Elapsed}", job.Id, result.BestLoss.Total, result.BestIteration, result.Elapsed);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             await frames.FlushAsync();
+            // A stopped run that painted something keeps its best frame so far, like a finished one.
+            var outcome = job.CancellationToken.IsCancellationRequested ? ResultOutcome.Cancelled
+                : stoppingToken.IsCancellationRequested ? ResultOutcome.Interrupted : (ResultOutcome?)null;
+            string? link = outcome is { } o && frames.LastSubmitted is { } last
+                ? await StoreAsync(job, o, last.Frame, last.Iteration, job.LossCount, time.GetUtcNow() - (job.StartedAt ?? job.CreatedAt), recorder)
+                : null;
             if (job.CancellationToken.IsCancellationRequested)
-                jobs.Finish(job, JobState.Cancelled, job.CancelReason ?? "Cancelled.");
+                jobs.Finish(job, JobState.Cancelled, job.CancelReason ?? "Cancelled.", resultLink: link);
             else if (stoppingToken.IsCancellationRequested)
-                jobs.Finish(job, JobState.Interrupted, "The server shut down while this job was running.");
+                jobs.Finish(job, JobState.Interrupted, "The server shut down while this job was running.", resultLink: link);
             else
                 jobs.Finish(job, JobState.Failed, $"The job ran longer than this server's limit of {options.Value.JobTimeout}.");
             logger.LogInformation("Job {JobId} stopped: {State} ({Reason})", job.Id, job.State, job.Error);
@@ -146,6 +156,25 @@ public sealed class StyleEngineService(
             await frames.FlushAsync();
             logger.LogWarning(ex, "Job {JobId} failed", job.Id);
             jobs.Finish(job, JobState.Failed, $"The transfer failed: {ex.Message}");
+        }
+    }
+
+    /// <summary>Stores the result for its share link; a storage fault is logged and never fails the job.</summary>
+    async Task<string?> StoreAsync(StyleTransferJob job, ResultOutcome outcome, RgbFrame image, int bestIteration, int iterationsRun,
+        TimeSpan elapsed, ProgressionRecorder recorder)
+    {
+        try
+        {
+            var history = job.LossHistory()
+                .Select(l => new LossPoint(l.Iteration, l.Total, l.Content, l.Style, l.TotalVariation, l.StyleLayers)).ToList();
+            var link = await results.SaveAsync(new NewResult(job.OwnerId, outcome, job.Backbone, job.Options, image, bestIteration,
+                iterationsRun, elapsed, job.Content, job.Styles[0], history, recorder.Frames));
+            return link.Path;
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Job {JobId} could not be stored; its result stays reachable in memory only", job.Id);
+            return null;
         }
     }
 

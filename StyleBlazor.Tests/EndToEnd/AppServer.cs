@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace StyleBlazor.Tests.EndToEnd;
+
+/// <summary>
+/// The real app in its own process on 127.0.0.1 (what a browser user gets), with a fresh data directory and limits
+/// small enough that a job finishes in seconds. Started once per test class; the process tree is killed at the end.
+/// </summary>
+public sealed class AppServer : IAsyncLifetime
+{
+    readonly StringBuilder _log = new();
+    Process? _process;
+
+    public string BaseUrl { get; private set; } = "";
+    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("styleblazor-e2e-").FullName;
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    public string Log { get { lock (_log) return _log.ToString(); } }
+
+    public async Task InitializeAsync()
+    {
+        int port = FreePort();
+        BaseUrl = $"http://127.0.0.1:{port}";
+        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/<Configuration>/net10.0
+        var appDll = Path.Combine(RepositoryRoot, "StyleBlazor", "bin", configuration, "net10.0", "StyleBlazor.dll");
+        if (!File.Exists(appDll)) throw new FileNotFoundException("Build the solution first; the app is not at " + appDll);
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(appDll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[]
+                 {
+                     appDll, "--urls", BaseUrl, "--contentRoot", Path.Combine(RepositoryRoot, "StyleBlazor"),
+                     "--Results:DataDirectory", DataDirectory,
+                     "--Engine:CpuThreads", "2",
+                 })
+            start.ArgumentList.Add(arg);
+        // Static web assets (blazor.web.js, MudBlazor's files) are wired from the build output in Development.
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["DOTNET_gcServer"] = "0";
+
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"The app exited with {_process.ExitCode}:\n{Log}");
+            try
+            {
+                var response = await http.GetAsync($"{BaseUrl}/_framework/blazor.web.js");
+                if (response.StatusCode == HttpStatusCode.OK) return;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"The app did not answer within 120 s:\n{Log}");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process?.Dispose();
+        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "StyleBlazor.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException("StyleBlazor.sln not found above " + AppContext.BaseDirectory);
+    }
+}

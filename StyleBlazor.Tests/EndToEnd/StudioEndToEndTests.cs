@@ -1,0 +1,173 @@
+using Microsoft.Playwright;
+using SixLabors.ImageSharp;
+
+namespace StyleBlazor.Tests.EndToEnd;
+
+/// <summary>
+/// What a user does in a real browser: upload two images, start, watch the picture being painted, download the PNG
+/// and the GIF, share the link with someone else, cancel a second job; and a projector watching a run.
+/// </summary>
+[Collection(EndToEndCollection.Name)]
+public class StudioEndToEndTests(AppServer app, Browser browser)
+{
+    static readonly string Samples = Path.Combine(AppServer.RepositoryRoot, "wwwroot-assets", "samples");
+    static readonly string Screenshots = Path.Combine(AppServer.RepositoryRoot, "docs", "screenshots");
+
+    static ILocator Input(IPage page, string testId) =>
+        page.Locator($"input[data-testid={testId}], [data-testid={testId}] input").First;
+
+    async Task<IPage> OpenStudioAsync(IBrowserContext context)
+    {
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(app.BaseUrl + "/");
+        // Clicks before the circuit is live are lost: wait for the ready marker set after the first interactive render.
+        await page.Locator("[data-testid=studio][data-ready=true]").WaitForAsync(new() { Timeout = 60_000 });
+        return page;
+    }
+
+    static async Task UploadAsync(IPage page, string content, string style)
+    {
+        await page.Locator("input[type=file][data-testid=content-upload]").Last.SetInputFilesAsync(Path.Combine(Samples, content));
+        await page.Locator("[data-testid=content-upload-size]").WaitForAsync();
+        await page.Locator("input[type=file][data-testid=style-upload]").Last.SetInputFilesAsync(Path.Combine(Samples, style));
+        await page.Locator("[data-testid=style-upload-size]").WaitForAsync();
+    }
+
+    static async Task SetParametersAsync(IPage page, int iterations, int size)
+    {
+        await Input(page, "param-iterations").FillAsync(iterations.ToString());
+        await Input(page, "param-iterations").PressAsync("Tab");
+        await Input(page, "param-maxside").FillAsync(size.ToString());
+        await Input(page, "param-maxside").PressAsync("Tab");
+    }
+
+    static Task WaitForPhaseAsync(IPage page, string phase, int timeoutMs = 120_000) =>
+        page.Locator($"[data-testid=studio][data-phase={phase}]").WaitForAsync(new() { Timeout = timeoutMs });
+
+    static async Task<int> AttributeAsync(ILocator locator, string name) =>
+        int.TryParse(await locator.GetAttributeAsync(name), out var n) ? n : 0;
+
+    static async Task WaitUntilAsync(Func<Task<bool>> condition, int timeoutMs, string what)
+    {
+        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("Timed out waiting for " + what);
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task AUserStylisesDownloadsSharesAndCancels()
+    {
+        Directory.CreateDirectory(Screenshots);
+        await using var context = await browser.NewUserAsync();
+        var page = await OpenStudioAsync(context);
+        await UploadAsync(page, "photo-chelsea-cat.png", "art-van-gogh-starry-night.jpg");
+        Assert.Equal("451 × 300 px", (await page.Locator("[data-testid=content-upload-size]").InnerTextAsync()).Trim());
+        await SetParametersAsync(page, iterations: 80, size: 192);
+
+        await page.GetByTestId("start").ClickAsync();
+        await page.Locator("[data-testid=studio][data-phase=queued], [data-testid=studio][data-phase=running]").First.WaitForAsync();
+
+        // At least three different frames drawn on the canvas, and loss points on the chart, while it runs.
+        var canvas = page.GetByTestId("canvas");
+        var seenImages = new HashSet<string>();
+        await WaitUntilAsync(async () =>
+        {
+            if (await AttributeAsync(canvas, "data-frames-drawn") > 0)
+                seenImages.Add(await canvas.EvaluateAsync<string>("c => (c.tagName === 'CANVAS' ? c : c.querySelector('canvas')).toDataURL('image/png')"));
+            return seenImages.Count >= 3;
+        }, 120_000, "three different frames on the canvas");
+        Assert.True(await AttributeAsync(page.GetByTestId("loss-chart"), "data-points") > 0);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "studio-running.png") });
+
+        await WaitForPhaseAsync(page, "completed");
+        Assert.True(await AttributeAsync(canvas, "data-frames-drawn") >= 3);
+        await page.GetByTestId("replay").WaitForAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "studio-finished.png") });
+
+        // Downloads decode with the working size: longest side 192, ResNet18 sides multiples of 32.
+        var png = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("download-png").ClickAsync());
+        using (var image = Image.Load(await File.ReadAllBytesAsync((await png.PathAsync())!)))
+            Assert.Equal((192, 128), (image.Width, image.Height));
+        var gif = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("download-gif").ClickAsync());
+        using (var animation = Image.Load(await File.ReadAllBytesAsync((await gif.PathAsync())!)))
+        {
+            Assert.True(animation.Frames.Count >= 3, $"GIF has {animation.Frames.Count} frames");
+            Assert.True(animation.Width > 0 && animation.Height > 0);
+            Assert.Equal(192 * animation.Height, 128 * animation.Width);
+        }
+
+        // Another user opens the share link in a fresh browser context and sees the result and its replay.
+        var link = await Input(page, "share-link").InputValueAsync();
+        Assert.Matches("/r/[A-Za-z0-9_-]{22,}$", link);
+        await using (var stranger = await browser.NewUserAsync())
+        {
+            var shared = await stranger.NewPageAsync();
+            var response = await shared.GotoAsync(link.StartsWith("http") ? link : app.BaseUrl + link);
+            Assert.Equal(200, response!.Status);
+            await shared.GetByTestId("result-image").WaitForAsync();
+            Assert.True(await shared.GetByTestId("result-image").EvaluateAsync<bool>("img => img.complete && img.naturalWidth === 192"));
+            await shared.GetByTestId("progression-frame").WaitForAsync();
+            await shared.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "shared-result.png"), FullPage = true });
+        }
+
+        // A second, long job is cancelled midway.
+        await SetParametersAsync(page, iterations: 2000, size: 256);
+        await page.GetByTestId("start").ClickAsync();
+        await WaitForPhaseAsync(page, "running");
+        await WaitUntilAsync(async () => await AttributeAsync(page.GetByTestId("loss-chart"), "data-points") >= 3, 60_000, "the second job to make progress");
+        await page.GetByTestId("cancel").ClickAsync();
+        await WaitForPhaseAsync(page, "cancelled", 30_000);
+        await page.GetByTestId("job-cancelled").WaitForAsync();
+    }
+
+    [Fact]
+    public async Task AProjectorJoiningMidRunSeesFramesAndTheChart()
+    {
+        Directory.CreateDirectory(Screenshots);
+        await using var teacher = await browser.NewUserAsync();
+        var page = await OpenStudioAsync(teacher);
+        await UploadAsync(page, "photo-colosseum.webp", "art-hokusai-great-wave.png");
+        await SetParametersAsync(page, iterations: 150, size: 192);
+        await page.GetByTestId("start").ClickAsync();
+        await WaitForPhaseAsync(page, "running");
+        await WaitUntilAsync(async () => await AttributeAsync(page.GetByTestId("canvas"), "data-frames-drawn") >= 2, 60_000, "the run to draw frames");
+
+        // The projector is another browser that only has the watch link.
+        var watchPath = (await page.GetByTestId("watch-link").InnerTextAsync()).Trim();
+        Assert.Matches("^/watch/[A-Za-z0-9_-]{22,}$", watchPath);
+        await using var projector = await browser.NewUserAsync();
+        var watch = await projector.NewPageAsync();
+        await watch.GotoAsync(app.BaseUrl + watchPath);
+        var canvas = watch.GetByTestId("canvas");
+        await WaitUntilAsync(async () => await AttributeAsync(canvas, "data-frames-drawn") >= 2, 60_000, "frames on the watch page");
+        Assert.True(await AttributeAsync(watch.GetByTestId("loss-chart"), "data-points") > 0);
+        await watch.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "watch.png") });
+
+        await page.GetByTestId("cancel").ClickAsync();
+        await WaitForPhaseAsync(page, "cancelled", 30_000);
+    }
+
+    [Fact]
+    public async Task TheNetworkPageListsTheEmbeddedBackbonesLayers()
+    {
+        Directory.CreateDirectory(Screenshots);
+        await using var context = await browser.NewUserAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(app.BaseUrl + "/network");
+        await page.Locator("[data-testid=network][data-ready=true]").WaitForAsync(new() { Timeout = 60_000 });
+        var layers = page.GetByTestId("layer");
+        Assert.Equal(["stem", "stage1", "stage2", "stage3", "stage4"],
+            await layers.EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.layer)"));
+        Assert.Equal("true", await page.Locator("[data-testid=layer][data-layer=stage3]").GetAttributeAsync("data-content"));
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "network.png"), FullPage = true });
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class EndToEndCollection : ICollectionFixture<AppServer>, ICollectionFixture<Browser>
+{
+    public const string Name = "End to end";
+}
