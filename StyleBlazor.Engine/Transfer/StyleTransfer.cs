@@ -42,6 +42,11 @@ public static class StyleTransfer
         var blend = BlendWeights(styles.Count, options.StyleBlend);
         var jitter = new Random(options.Seed);
         var (clipMin, clipMax) = backbone.Preprocessing.ClipBounds(backbone.Device);
+        // With jitter each J is measured at a random shift, and its spread (sd ≈ 0.013–0.02 of the relative J late in a
+        // ResNet18 run) is as large as what 100 more steps gain, so "lowest J" picks a lucky shift, often tens of steps
+        // before the end. A jittered run therefore keeps the last iterate (as the ResNet18 prototype does) and reports
+        // its unshifted J; without jitter the article's "best image so far" applies.
+        bool keepLast = options.JitterPixels > 0;
 
         Tensor? image = null;
         TransferResult? result = null;
@@ -89,13 +94,14 @@ public static class StyleTransfer
                     using var scope = NewDisposeScope();
                     using var noGrad = no_grad();
                     var (total, parts) = objective.Evaluate(image);
-                    Report(total, parts, best.Observe(total, image));
-                    result = new TransferResult(ReadFrame(backbone, best.BestImage, finalSize), bestIteration,
+                    var improved = best.Observe(total, image);
+                    Report(total, parts, keepLast ? ones(1, ScalarType.Bool).squeeze() : improved);
+                    result = new TransferResult(ReadFrame(backbone, keepLast ? image : best.BestImage, finalSize), bestIteration,
                         ToLossValues(bestParts, options), iteration, clock.Elapsed);
                 }
-                else
+                else if (!keepLast)
                 {
-                    // Carry the best coarse image into the next stage.
+                    // Carry the best coarse image into the next stage (a jittered run carries its last iterate).
                     using var noGrad = no_grad();
                     image.copy_(best.BestImage);
                 }
@@ -134,8 +140,11 @@ public static class StyleTransfer
     {
         using var scope = NewDisposeScope();
         var contentInput = Preprocessed(backbone, content, size);
-        // The article's code loads the style image at the content's working size.
-        var styleInputs = styles.Select((s, i) => (Preprocessed(backbone, s, size), blend[i])).ToArray();
+        // The article's code loads the style image at the content's working size; with StyleKeepsAspect it keeps its
+        // own aspect ratio at the same longest side.
+        int longest = Math.Max(size.Width, size.Height);
+        var styleInputs = styles.Select((s, i) => (Preprocessed(backbone, s, options.StyleKeepsAspect
+            ? ImageTensors.WorkingSize(s.Width, s.Height, longest, backbone.SizeMultiple) : size), blend[i])).ToArray();
         return new TransferObjective(backbone, contentInput, styleInputs, options);
     }
 

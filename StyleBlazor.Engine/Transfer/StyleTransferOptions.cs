@@ -59,6 +59,14 @@ public sealed record StyleTransferOptions
     /// <summary>Seeds noise and jitter, so runs are reproducible.</summary>
     public int Seed { get; init; }
 
+    /// <summary>
+    /// False (the article's code): each style image is resized to the content's working size, whatever its aspect ratio.
+    /// True: each style image keeps its own aspect ratio at the same longest side (the ResNet18 prototype's set-up), so a
+    /// portrait painting behind a landscape photo does not have its strokes stretched; Gram matrices are normalised by
+    /// nH·nW, so the sizes need not match.
+    /// </summary>
+    public bool StyleKeepsAspect { get; init; }
+
     /// <summary>Random circular shift of up to this many pixels before each forward pass (removes stride checkerboards).</summary>
     public int JitterPixels { get; init; }
 

@@ -1,0 +1,54 @@
+using StyleBlazor.Engine.Transfer;
+using static StyleBlazor.Tests.Engine.Transfer.TestImages;
+
+namespace StyleBlazor.Tests.Engine.Transfer;
+
+/// <summary>What the ResNet18 recipe adds to a run: the last iterate under jitter, and style images at their own aspect.</summary>
+public class JitteredRunTests
+{
+    static readonly StyleTransferOptions TinyOptions = new()
+    {
+        Iterations = 12,
+        MaxSide = 32,
+        ContentLayer = "conv3",
+        StyleLayers = [new("conv1", 0.5), new("conv2", 0.5)],
+        LearningRate = 60, // large enough that J goes up as well as down
+        JitterPixels = 3,
+        Seed = 3,
+    };
+
+    [Fact]
+    public void AJitteredRunReturnsItsLastIterateWithItsUnshiftedLoss()
+    {
+        using var backbone = new TinyConvBackbone();
+        using var content = Gradient(40, 30, 1);
+        using var style = Gradient(30, 30, 2);
+        var progress = new List<TransferProgress>();
+
+        var result = StyleTransfer.Run(backbone, content, [style], TinyOptions with { CoarseIterations = 4 }, progress.Add);
+
+        var last = progress[^1];
+        Assert.Equal(12, last.Iteration);
+        Assert.True(last.Improved);
+        Assert.Equal(12, result.BestIteration);
+        Assert.Equal(last.Loss.Total, result.BestLoss.Total);
+        Assert.Equal(last.Frame!.Pixels, result.BestImage.Pixels);
+    }
+
+    [Fact]
+    public void StyleKeepsAspectFeedsTheStyleAtItsOwnAspectRatioAndTheArticleSquashesIt()
+    {
+        using var content = Gradient(40, 30, 1);
+        using var style = Gradient(20, 40, 2);
+
+        IEnumerable<(long W, long H)> InputSizes(StyleTransferOptions o)
+        {
+            using var backbone = new RecordingBackbone(new TinyConvBackbone());
+            StyleTransfer.Run(backbone, content, [style], o with { Iterations = 2, JitterPixels = 0 });
+            return backbone.Inputs.Select(i => (i.Shape[3], i.Shape[2])).Distinct().ToList();
+        }
+
+        Assert.Equal([(32L, 24L)], InputSizes(TinyOptions));
+        Assert.Equal([(32L, 24L), (16L, 32L)], InputSizes(TinyOptions with { StyleKeepsAspect = true }).OrderByDescending(s => s.W));
+    }
+}
