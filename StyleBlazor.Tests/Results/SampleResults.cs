@@ -1,3 +1,4 @@
+using StyleBlazor.Jobs;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Metadata.Profiles.Exif;
@@ -27,8 +28,8 @@ public static class SampleResults
         for (var i = 0; i < frames; i++) recorder.Add(i * iterations / Math.Max(1, frames), Frame(width, height, seed: i));
         var final = Frame(width, height, seed: 99);
         var losses = Enumerable.Range(0, iterations + 1)
-            .Select(i => new LossPoint(i, 1000.0 / (i + 1), 10.0 / (i + 1), 5.0 / (i + 1), 0,
-                new Dictionary<string, double> { ["block1_conv1"] = 1.0 / (i + 1) }))
+            .Select(i => new LossRecord(i, 1000.0 / (i + 1), 10.0 / (i + 1), 5.0 / (i + 1), 0,
+                new Dictionary<string, double> { ["block1_conv1"] = 1.0 / (i + 1) }, i * 0.1, 10, (iterations - i) * 0.1))
             .ToList();
         return new NewResult(owner, ResultOutcome.Completed, "vgg19", new StyleTransferOptions { Iterations = iterations, Seed = 7 },
             final, BestIteration: iterations, IterationsRun: iterations, Elapsed: TimeSpan.FromSeconds(3),

@@ -61,7 +61,7 @@ public sealed class StudioJobs(JobSubmission submission, JobRegistry jobs, JobEv
                 _started = state != JobState.Queued;
                 _ended = job.IsFinished;
                 _onEvent(new JobSnapshotEvent(job.Id, PhaseOf(state), job.Position, job.Options, job.Backbone,
-                    [.. history.Select(ToPoint)], frame is null ? null : ToImage(frame), job.Error,
+                    history, frame is null ? null : ToImage(frame), job.Error,
                     state == JobState.Completed ? JobRegistry.ResultLink(job) : null));
                 _snapshotSent = true;
                 foreach (var e in _heldBack) Pass(e);
@@ -91,7 +91,7 @@ public sealed class StudioJobs(JobSubmission submission, JobRegistry jobs, JobEv
                     break;
                 case JobProgressEvent p when p.Loss.Iteration > _lastIteration:
                     _lastIteration = p.Loss.Iteration;
-                    _onEvent(new JobLossEvent(ToPoint(p.Loss)));
+                    _onEvent(new JobLossEvent(p.Loss));
                     break;
                 case JobFrameEvent f when f.Frame.Iteration > _lastFrameIteration:
                     _lastFrameIteration = f.Frame.Iteration;
@@ -115,9 +115,6 @@ public sealed class StudioJobs(JobSubmission submission, JobRegistry jobs, JobEv
         JobState.Cancelled => JobPhase.Cancelled,
         _ => JobPhase.Failed, // Failed, and Interrupted by a shutdown (the message says which)
     };
-
-    static LossPoint ToPoint(LossRecord r) =>
-        new(r.Iteration, r.Total, r.Content, r.Style, r.StyleLayers, r.IterationsPerSecond, r.EtaSeconds);
 
     static FrameImage ToImage(EncodedFrame f) => new(f.Iteration, f.Width, f.Height, f.ContentType, f.Bytes);
 }

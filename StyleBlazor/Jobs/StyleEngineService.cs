@@ -165,10 +165,8 @@ public sealed class StyleEngineService(
     {
         try
         {
-            var history = job.LossHistory()
-                .Select(l => new LossPoint(l.Iteration, l.Total, l.Content, l.Style, l.TotalVariation, l.StyleLayers)).ToList();
             var link = await results.SaveAsync(new NewResult(job.OwnerId, outcome, job.Backbone, job.Options, image, bestIteration,
-                iterationsRun, elapsed, job.Content, job.Styles[0], history, recorder.Frames));
+                iterationsRun, elapsed, job.Content, job.Styles[0], job.LossHistory(), recorder.Frames));
             return link.Path;
         }
         catch (Exception ex)

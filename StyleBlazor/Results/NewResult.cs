@@ -1,3 +1,4 @@
+using StyleBlazor.Jobs;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using StyleBlazor.Engine.Transfer;
@@ -24,7 +25,7 @@ public sealed record NewResult(
     TimeSpan Elapsed,
     Image<Rgb24> Content,
     Image<Rgb24> Style,
-    IReadOnlyList<LossPoint> LossHistory,
+    IReadOnlyList<LossRecord> LossHistory,
     IReadOnlyList<ProgressionFrame> Frames);
 
 /// <summary>A share link as handed out once; the store keeps only the SHA-256 of <see cref="Token"/>.</summary>

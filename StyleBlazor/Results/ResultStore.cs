@@ -1,3 +1,4 @@
+using StyleBlazor.Jobs;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -226,7 +227,7 @@ public sealed class ResultStore(
         return Thin(frames, _options.MaxProgressionFrames);
     }
 
-    private List<LossPoint> Thin(IReadOnlyList<LossPoint> history) =>
+    private List<LossRecord> Thin(IReadOnlyList<LossRecord> history) =>
         Thin(history.OrderBy(p => p.Iteration).ToList(), _options.MaxLossPoints);
 
     /// <summary>At most <paramref name="max"/> evenly spaced items, always including the first and the last.</summary>

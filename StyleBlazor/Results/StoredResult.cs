@@ -1,12 +1,9 @@
+using StyleBlazor.Jobs;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using StyleBlazor.Engine.Transfer;
 
 namespace StyleBlazor.Results;
-
-/// <summary>One point of the stored loss history: J of (5), J_C (2), J_S (4), the TV term and each J_S^(l) (3).</summary>
-public sealed record LossPoint(int Iteration, double Total, double Content, double Style, double TotalVariation,
-    IReadOnlyDictionary<string, double> StyleLayers);
 
 /// <summary>A stored result's metadata row. Its images live in the result's folder (see <see cref="ResultFiles"/>).</summary>
 public sealed class StoredResult
@@ -49,5 +46,5 @@ public sealed class StoredResult
 
     public StyleTransferOptions Options() => JsonSerializer.Deserialize<StyleTransferOptions>(OptionsJson, Json)!;
 
-    public IReadOnlyList<LossPoint> LossHistory() => JsonSerializer.Deserialize<List<LossPoint>>(LossHistoryJson, Json)!;
+    public IReadOnlyList<LossRecord> LossHistory() => JsonSerializer.Deserialize<List<LossRecord>>(LossHistoryJson, Json)!;
 }

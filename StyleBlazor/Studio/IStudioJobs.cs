@@ -1,3 +1,4 @@
+using StyleBlazor.Jobs;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using StyleBlazor.Engine.Backbones;
@@ -43,16 +44,6 @@ public sealed record SubmitResult(string? JobId, string? Refusal)
 /// <summary>Where a job is, as the studio shows it. Idle = no job yet.</summary>
 public enum JobPhase { Idle, Queued, Running, Completed, Failed, Cancelled }
 
-/// <summary>One iteration's losses: J (5), unweighted J_C (2) and J_S (4), each J_S^(l) (3), and the pace then.</summary>
-public sealed record LossPoint(
-    int Iteration,
-    double Total,
-    double Content,
-    double Style,
-    IReadOnlyDictionary<string, double> StyleLayers,
-    double IterationsPerSecond,
-    double EtaSeconds);
-
 /// <summary>An improved image as encoded bytes (JPEG or WebP).</summary>
 public sealed record FrameImage(int Iteration, int Width, int Height, string ContentType, byte[] Bytes);
 
@@ -65,7 +56,7 @@ public sealed record JobSnapshotEvent(
     int Position,
     StyleTransferOptions Options,
     string Backbone,
-    IReadOnlyList<LossPoint> History,
+    IReadOnlyList<LossRecord> History,
     FrameImage? LatestFrame,
     string? Message,
     string? ResultLink) : StudioJobEvent;
@@ -75,7 +66,7 @@ public sealed record JobQueuedEvent(int Position) : StudioJobEvent;
 
 public sealed record JobStartedEvent : StudioJobEvent;
 
-public sealed record JobLossEvent(LossPoint Loss) : StudioJobEvent;
+public sealed record JobLossEvent(LossRecord Loss) : StudioJobEvent;
 
 public sealed record JobFrameEvent(FrameImage Frame) : StudioJobEvent;
 

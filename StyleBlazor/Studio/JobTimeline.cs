@@ -1,3 +1,4 @@
+using StyleBlazor.Jobs;
 using StyleBlazor.Engine.Transfer;
 
 namespace StyleBlazor.Studio;
@@ -12,7 +13,7 @@ public sealed class JobTimeline(string jobId)
     /// <summary>Frames kept for the replay and the GIF; the oldest improved frames are thinned out beyond it.</summary>
     public const int MaxFrames = 240;
 
-    readonly List<LossPoint> _losses = [];
+    readonly List<LossRecord> _losses = [];
     readonly List<FrameImage> _frames = [];
 
     public string JobId { get; } = jobId;
@@ -22,10 +23,10 @@ public sealed class JobTimeline(string jobId)
     public string? Backbone { get; private set; }
     public string? Message { get; private set; }
     public string? ResultLink { get; private set; }
-    public IReadOnlyList<LossPoint> Losses => _losses;
+    public IReadOnlyList<LossRecord> Losses => _losses;
     public IReadOnlyList<FrameImage> Frames => _frames;
     public FrameImage? LatestFrame => _frames.Count > 0 ? _frames[^1] : null;
-    public LossPoint? LastLoss => _losses.Count > 0 ? _losses[^1] : null;
+    public LossRecord? LastLoss => _losses.Count > 0 ? _losses[^1] : null;
 
     public int TotalIterations => Options?.Iterations ?? 0;
 
