@@ -66,6 +66,8 @@ public static class Extensions
     /// <summary>The engine's one way from untrusted upload bytes to an image, with its limits from <c>ImageIntake</c>.</summary>
     public static IHostApplicationBuilder AddImageIntake(this IHostApplicationBuilder builder)
     {
+        // Both the engine and the studio UI ask for it; register once.
+        if (builder.Services.Any(d => d.ServiceType == typeof(ImageIntake))) return builder;
         builder.Services.AddOptions<ImageIntakeOptions>().BindConfiguration(ImageIntakeOptions.SectionName)
             .Validate(o => { o.Validate(); return true; }).ValidateOnStart();
         builder.Services.TryAddSingleton(sp => new ImageIntake(sp.GetRequiredService<IOptions<ImageIntakeOptions>>().Value));

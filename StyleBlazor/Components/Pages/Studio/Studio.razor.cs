@@ -3,6 +3,7 @@ using Microsoft.JSInterop;
 using MudBlazor;
 using StyleBlazor.Components.Progression;
 using StyleBlazor.Engine.Backbones;
+using StyleBlazor.Engine.Imaging;
 using StyleBlazor.Studio;
 
 namespace StyleBlazor.Components.Pages.Studio;
@@ -95,11 +96,13 @@ public partial class Studio
 
     async Task OnFileAsync(Slot slot, IBrowserFile file)
     {
+        // The browser's stream may run to the file's full size; the intake stops reading one byte past its limit and
+        // refuses, so the user hears the real size instead of a transport error.
         await DecodeAsync(slot, async ct =>
         {
-            await using var stream = file.OpenReadStream(StudioImageDecoder.MaxBytes, ct);
-            return await StudioImageDecoder.DecodeAsync(stream, file.Name, cancellationToken: ct);
-        }, file.Name);
+            await using var stream = file.OpenReadStream(Math.Max(file.Size, 1), ct);
+            return await Decoder.DecodeAsync(stream, file.Name, cancellationToken: ct);
+        }, file.Name, file.Size);
     }
 
     async Task OnSampleAsync(Slot slot, SampleImage sample)
@@ -107,12 +110,13 @@ public partial class Studio
         await DecodeAsync(slot, async ct =>
         {
             await using var stream = Gallery.OpenRead(sample);
-            return await StudioImageDecoder.DecodeAsync(stream, sample.FileName, sample.Attribution, ct);
-        }, sample.FileName);
+            return await Decoder.DecodeAsync(stream, sample.FileName, sample.Attribution, ct);
+        }, sample.FileName, null);
     }
 
-    async Task DecodeAsync(Slot slot, Func<CancellationToken, Task<StudioImage>> decode, string name)
+    async Task DecodeAsync(Slot slot, Func<CancellationToken, Task<StudioImage>> decode, string userName, long? byteCount)
     {
+        var name = SafeFileName.ForDisplay(userName);
         _decoding = slot;
         try
         {
@@ -122,13 +126,14 @@ public partial class Studio
         }
         catch (ImageRejectedException ex)
         {
-            Snackbar.Add(L["ImageRejected", name, ex.Message], Severity.Warning);
+            Log.LogInformation("Upload of {Name} refused: {Code}", name, ex.Code);
+            Snackbar.Add(L["ImageRejected", name, ImageRejectionText.Describe(L, ex, byteCount)], Severity.Warning);
         }
         catch (IOException ex)
         {
-            // Raised by the browser stream for files over the limit and for interrupted uploads.
+            // Raised by the browser stream for interrupted uploads.
             Log.LogInformation(ex, "Upload of {Name} failed", name);
-            Snackbar.Add(L["ImageRejected", name, ex.Message], Severity.Warning);
+            Snackbar.Add(L["ImageRejected", name, L["UnreadableImage"]], Severity.Warning);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
