@@ -8,6 +8,7 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.PixelFormats;
 using StyleBlazor.Engine.Imaging;
+using StyleBlazor.Extensions;
 using StyleBlazor.Studio;
 
 namespace StyleBlazor.Tests.Components;
@@ -35,6 +36,8 @@ public abstract class ComponentTestBase
         ctx.Services.AddSingleton(Options.Create(new ImageIntakeOptions()));
         ctx.Services.AddSingleton(sp => new ImageIntake(sp.GetRequiredService<IOptions<ImageIntakeOptions>>().Value));
         ctx.Services.AddSingleton<StudioImageDecoder>();
+        ctx.AddAuthorization(); // an anonymous user: no browser session, no address
+        ctx.Services.AddScoped<CurrentBrowserSession>();
         ctx.Services.AddSingleton<IStudioJobs>(Jobs);
         ctx.SetRendererInfo(new RendererInfo("Server", true));
         return ctx;

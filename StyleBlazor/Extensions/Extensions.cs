@@ -21,9 +21,11 @@ public static class Extensions
         var services = builder.Services;
         services.AddOptions<EngineOptions>().BindConfiguration(EngineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<FrameOptions>().BindConfiguration(FrameOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SubmissionLimitOptions>().BindConfiguration(SubmissionLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddSingleton<JobEvents>();
+        services.AddSingleton<SubmissionRateLimiter>();
         services.AddSingleton<JobQueue>();
         services.AddSingleton<JobRegistry>();
         services.AddSingleton<JobSubmission>();

@@ -161,10 +161,12 @@ public partial class Studio
         }
 
         StopReplay();
+        var (sessionId, clientAddress) = await Session.GetRequesterAsync();
         SubmitResult result;
         try
         {
-            result = Jobs.Submit(new StudioSubmission(State.OwnerId, content.ClonePixels(), style.ClonePixels(), _form.ToOptions(), _form.Backbone));
+            result = Jobs.Submit(new StudioSubmission(State.OwnerId, content.ClonePixels(), style.ClonePixels(), _form.ToOptions(), _form.Backbone,
+                sessionId, clientAddress));
         }
         catch (Exception ex)
         {
