@@ -9,6 +9,7 @@ using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.PixelFormats;
 using StyleBlazor.Engine.Imaging;
 using StyleBlazor.Extensions;
+using StyleBlazor.Jobs;
 using StyleBlazor.Studio;
 
 namespace StyleBlazor.Tests.Components;
@@ -38,6 +39,7 @@ public abstract class ComponentTestBase
         ctx.Services.AddSingleton<StudioImageDecoder>();
         ctx.AddAuthorization(); // an anonymous user: no browser session, no address
         ctx.Services.AddScoped<CurrentBrowserSession>();
+        ctx.Services.AddScoped<CircuitAdmission>();
         ctx.Services.AddSingleton<IStudioJobs>(Jobs);
         ctx.SetRendererInfo(new RendererInfo("Server", true));
         return ctx;

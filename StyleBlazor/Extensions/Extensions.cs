@@ -33,6 +33,9 @@ public static class Extensions
         services.AddSingleton<FrameStatistics>();
         services.AddSingleton<OwnerPresence>();
         services.AddScoped<CircuitHandler, OwnerPresenceCircuitHandler>();
+        services.AddSingleton<OpenCircuits>();
+        services.AddScoped<CircuitAdmission>();
+        services.AddScoped<CircuitHandler, CircuitLimitHandler>();
         services.AddScoped<CurrentBrowserSession>();
         // The studio's view of the service; replaces its stand-in whichever of the two registers first.
         services.Replace(ServiceDescriptor.Singleton<IStudioJobs, StudioJobs>());

@@ -30,7 +30,9 @@ public partial class Studio
 
     JobPhase Phase => Timeline?.Phase ?? JobPhase.Idle;
     bool IsActive => Phase is JobPhase.Queued or JobPhase.Running;
-    bool CanStart => !IsActive && _form is not null && State.Content is not null && State.Style is not null && _decoding == Slot.None && _problems.Count == 0;
+    /// <summary>Over the open-tabs limit: the page shows why and takes no uploads or jobs.</summary>
+    bool ReadOnly => Admission.Refusal is not null;
+    bool CanStart => !IsActive && !ReadOnly && _form is not null && State.Content is not null && State.Style is not null && _decoding == Slot.None && _problems.Count == 0;
     string WatchPath => $"/watch/{Timeline?.JobId}";
     string ShareLink => Nav.ToAbsoluteUri(Timeline?.ResultLink ?? WatchPath).ToString();
 
@@ -96,6 +98,7 @@ public partial class Studio
 
     async Task OnFileAsync(Slot slot, IBrowserFile file)
     {
+        if (ReadOnly) return;
         // The browser's stream may run to the file's full size; the intake stops reading one byte past its limit and
         // refuses, so the user hears the real size instead of a transport error.
         await DecodeAsync(slot, async ct =>
@@ -148,6 +151,7 @@ public partial class Studio
 
     async Task StartAsync()
     {
+        if (ReadOnly) return;
         Revalidate();
         if (_form is null || _problems.Count > 0)
         {
