@@ -22,6 +22,12 @@ public sealed class ImageRejectedException : Exception
     /// <summary>The file's format as a short name ("TIFF", "HTML", "PNG"), when known.</summary>
     public string? FormatName { get; private init; }
 
+    /// <summary>
+    /// The format in English with its article ("a TIFF", "an HTML page"), when known; a translation that needs
+    /// no article uses <see cref="FormatName"/> instead.
+    /// </summary>
+    public string? FormatDescription { get; private init; }
+
     public int? Width { get; private init; }
 
     public int? Height { get; private init; }
@@ -50,6 +56,7 @@ public sealed class ImageRejectedException : Exception
             : $"This file is not an image format we accept; {UseInstead}.")
         {
             FormatName = signature?.Name,
+            FormatDescription = signature?.Description,
         };
 
     internal static ImageRejectedException TooLarge(int width, int height, int maxSide) =>

@@ -2,18 +2,22 @@ using StyleBlazor.Jobs;
 using Bunit;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using MudBlazor;
 using MudBlazor.Services;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.PixelFormats;
+using StyleBlazor.Engine.Imaging;
+using StyleBlazor.Extensions;
+using StyleBlazor.Jobs;
 using StyleBlazor.Studio;
 
 namespace StyleBlazor.Tests.Components;
 
 /// <summary>
 /// Makes a fresh bUnit context per test (xunit 2 cannot tear down a context that is the test class itself, see
-/// BROWSER-TESTS.md) with MudBlazor's services, loose JS interop, the UI's localisation, a session's
+/// BROWSER-TESTS.md) with MudBlazor's services, the hardened image intake, loose JS interop, the UI's localisation, a session's
 /// <see cref="StudioState"/>, the real sample gallery and a scripted <see cref="FakeStudioJobs"/>.
 /// </summary>
 public abstract class ComponentTestBase
@@ -31,6 +35,12 @@ public abstract class ComponentTestBase
         ctx.Services.AddLocalization();
         ctx.Services.AddScoped<StudioState>();
         ctx.Services.AddSingleton<SampleGallery>();
+        ctx.Services.AddSingleton(Options.Create(new ImageIntakeOptions()));
+        ctx.Services.AddSingleton(sp => new ImageIntake(sp.GetRequiredService<IOptions<ImageIntakeOptions>>().Value));
+        ctx.Services.AddSingleton<StudioImageDecoder>();
+        ctx.AddAuthorization(); // an anonymous user: no browser session, no address
+        ctx.Services.AddScoped<CurrentBrowserSession>();
+        ctx.Services.AddScoped<CircuitAdmission>();
         ctx.Services.AddSingleton<IStudioJobs>(Jobs);
         ctx.SetRendererInfo(new RendererInfo("Server", true));
         return ctx;

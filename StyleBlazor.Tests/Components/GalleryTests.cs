@@ -1,5 +1,7 @@
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using StyleBlazor.Engine.Imaging;
 using StyleBlazor.Studio;
 using StudioPage = StyleBlazor.Components.Pages.Studio.Studio;
 
@@ -57,23 +59,14 @@ public class GalleryTests : ComponentTestBase
         var state = new StudioState();
         var gallery = new SampleGallery();
         var sample = gallery.Photos.First();
+        var decoder = new StudioImageDecoder(new ImageIntake(new ImageIntakeOptions()), Options.Create(new ImageIntakeOptions()));
         await using (var stream = gallery.OpenRead(sample))
-            state.SetContent(await StudioImageDecoder.DecodeAsync(stream, sample.FileName));
+            state.SetContent(await decoder.DecodeAsync(stream, sample.FileName));
         var content = state.Content!;
 
         state.Dispose();
 
         Assert.Null(state.Content);
         Assert.Throws<ObjectDisposedException>(() => content.ClonePixels());
-    }
-
-    [Fact]
-    public async Task AFileThatIsNotAPictureIsRefusedWithAMessage()
-    {
-        using var junk = new MemoryStream("definitely not a picture"u8.ToArray());
-
-        var refused = await Assert.ThrowsAsync<ImageRejectedException>(() => StudioImageDecoder.DecodeAsync(junk, "notes.txt"));
-
-        Assert.Contains("not a picture", refused.Message);
     }
 }

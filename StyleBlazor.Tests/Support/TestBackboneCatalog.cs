@@ -7,11 +7,15 @@ namespace StyleBlazor.Tests.Support;
 /// <summary>
 /// Random-weight tiny backbones for the host's tests, in three behaviours chosen by name:
 /// <c>tiny</c> (as fast as it gets), <c>tiny-slow</c> (each forward pass sleeps, so a run can be caught mid-way) and
-/// <c>tiny-failing</c> (throws on its fifth forward pass, like a device error mid-run).
+/// <c>tiny-failing</c> (throws on its fifth forward pass, like a device error mid-run) and <c>tiny-oom</c> (runs out of
+/// memory on inputs larger than <see cref="OutOfMemoryAboveSide"/>).
 /// </summary>
 public sealed class TestBackboneCatalog : IBackboneCatalog
 {
-    public const string Fast = "tiny", Slow = "tiny-slow", Failing = "tiny-failing";
+    public const string Fast = "tiny", Slow = "tiny-slow", Failing = "tiny-failing", OutOfMemory = "tiny-oom";
+
+    /// <summary><see cref="OutOfMemory"/> runs out of memory on inputs with a side over this many pixels.</summary>
+    public const int OutOfMemoryAboveSide = 24;
 
     public static readonly IReadOnlyList<LayerInfo> Layers = [new("conv1", 4, 1), new("conv2", 6, 2), new("conv3", 8, 2)];
 
@@ -32,6 +36,7 @@ public sealed class TestBackboneCatalog : IBackboneCatalog
         new(Fast, "Tiny random convs", Layers, Defaults),
         new(Slow, "Tiny random convs, slow", Layers, Defaults),
         new(Failing, "Tiny random convs that fail mid-run", Layers, Defaults),
+        new(OutOfMemory, "Tiny random convs that run out of memory on large inputs", Layers, Defaults),
     ];
 
     public IBackbone Load(string name, Device device) => name switch
@@ -39,12 +44,13 @@ public sealed class TestBackboneCatalog : IBackboneCatalog
         Fast => new ScriptedBackbone(name, new TinyBackbone(), TimeSpan.Zero, failOnForward: null),
         Slow => new ScriptedBackbone(name, new TinyBackbone(), SlowForward, failOnForward: null),
         Failing => new ScriptedBackbone(name, new TinyBackbone(), TimeSpan.Zero, failOnForward: 5),
+        OutOfMemory => new ScriptedBackbone(name, new TinyBackbone(), TimeSpan.Zero, failOnForward: null, outOfMemoryAboveSide: OutOfMemoryAboveSide),
         _ => throw new ArgumentException($"No test backbone '{name}'.", nameof(name)),
     };
 }
 
 /// <summary>Wraps <see cref="TinyBackbone"/> with a delay per forward pass and an optional injected failure.</summary>
-sealed class ScriptedBackbone(string name, IBackbone inner, TimeSpan delay, int? failOnForward) : IBackbone
+sealed class ScriptedBackbone(string name, IBackbone inner, TimeSpan delay, int? failOnForward, int? outOfMemoryAboveSide = null) : IBackbone
 {
     int _forwards;
 
@@ -59,6 +65,9 @@ sealed class ScriptedBackbone(string name, IBackbone inner, TimeSpan delay, int?
         // The failure counts per job: warm-up and earlier jobs on this backbone do not use it up.
         int n = Interlocked.Increment(ref _forwards);
         if (failOnForward is { } k && n % k == 0) throw new InvalidOperationException("Injected failure in the test backbone.");
+        // What TorchSharp surfaces when libtorch's allocator gives up.
+        if (outOfMemoryAboveSide is { } side && Math.Max(input.shape[^1], input.shape[^2]) > side)
+            throw new System.Runtime.InteropServices.ExternalException("CUDA out of memory. Tried to allocate 2.00 GiB (injected by the test backbone)");
         if (delay > TimeSpan.Zero) Thread.Sleep(delay);
         return inner.Forward(input, taps);
     }

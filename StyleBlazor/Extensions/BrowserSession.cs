@@ -14,9 +14,16 @@ public static class BrowserSession
 {
     public const string CookieName = "sb-session";
     public const string ClaimType = "sb-session";
+    public const string ClientAddressClaimType = "sb-client-address";
 
     /// <summary>The session id carried by <paramref name="user"/>, or null.</summary>
     public static string? IdOf(ClaimsPrincipal? user) => user?.FindFirst(ClaimType)?.Value;
+
+    /// <summary>
+    /// The client IP of the request that carried <paramref name="user"/>. A circuit's user is its connection's, so this
+    /// is how circuits (which never see an HttpContext) learn the address for the per-IP limits.
+    /// </summary>
+    public static string? ClientAddressOf(ClaimsPrincipal? user) => user?.FindFirst(ClientAddressClaimType)?.Value;
 
     /// <summary>256 random bits, base64url (43 characters).</summary>
     public static string NewId() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
@@ -49,7 +56,10 @@ public sealed class BrowserSessionMiddleware(RequestDelegate next)
         }
         // An extra, unauthenticated identity: it identifies a browser, it does not sign anyone in.
         // NameIdentifier makes it SignalR's user id too (Clients.User(sessionId)).
-        context.User.AddIdentity(new ClaimsIdentity([new Claim(BrowserSession.ClaimType, id!), new Claim(ClaimTypes.NameIdentifier, id!)]));
+        List<Claim> claims = [new(BrowserSession.ClaimType, id!), new(ClaimTypes.NameIdentifier, id!)];
+        if (context.Connection.RemoteIpAddress is { } address)
+            claims.Add(new(BrowserSession.ClientAddressClaimType, address.ToString()));
+        context.User.AddIdentity(new ClaimsIdentity(claims));
         return next(context);
     }
 }
@@ -58,4 +68,11 @@ public sealed class BrowserSessionMiddleware(RequestDelegate next)
 public sealed class CurrentBrowserSession(AuthenticationStateProvider authentication)
 {
     public async Task<string?> GetIdAsync() => BrowserSession.IdOf((await authentication.GetAuthenticationStateAsync()).User);
+
+    /// <summary>The session id and client IP of this circuit's connection (either may be null).</summary>
+    public async Task<(string? SessionId, string? ClientAddress)> GetRequesterAsync()
+    {
+        var user = (await authentication.GetAuthenticationStateAsync()).User;
+        return (BrowserSession.IdOf(user), BrowserSession.ClientAddressOf(user));
+    }
 }

@@ -21,9 +21,11 @@ public static class Extensions
         var services = builder.Services;
         services.AddOptions<EngineOptions>().BindConfiguration(EngineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<FrameOptions>().BindConfiguration(FrameOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SubmissionLimitOptions>().BindConfiguration(SubmissionLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddSingleton<JobEvents>();
+        services.AddSingleton<SubmissionRateLimiter>();
         services.AddSingleton<JobQueue>();
         services.AddSingleton<JobRegistry>();
         services.AddSingleton<JobSubmission>();
@@ -31,6 +33,9 @@ public static class Extensions
         services.AddSingleton<FrameStatistics>();
         services.AddSingleton<OwnerPresence>();
         services.AddScoped<CircuitHandler, OwnerPresenceCircuitHandler>();
+        services.AddSingleton<OpenCircuits>();
+        services.AddScoped<CircuitAdmission>();
+        services.AddScoped<CircuitHandler, CircuitLimitHandler>();
         services.AddScoped<CurrentBrowserSession>();
         // The studio's view of the service; replaces its stand-in whichever of the two registers first.
         services.Replace(ServiceDescriptor.Singleton<IStudioJobs, StudioJobs>());
@@ -66,6 +71,8 @@ public static class Extensions
     /// <summary>The engine's one way from untrusted upload bytes to an image, with its limits from <c>ImageIntake</c>.</summary>
     public static IHostApplicationBuilder AddImageIntake(this IHostApplicationBuilder builder)
     {
+        // Both the engine and the studio UI ask for it; register once.
+        if (builder.Services.Any(d => d.ServiceType == typeof(ImageIntake))) return builder;
         builder.Services.AddOptions<ImageIntakeOptions>().BindConfiguration(ImageIntakeOptions.SectionName)
             .Validate(o => { o.Validate(); return true; }).ValidateOnStart();
         builder.Services.TryAddSingleton(sp => new ImageIntake(sp.GetRequiredService<IOptions<ImageIntakeOptions>>().Value));

@@ -36,6 +36,9 @@ public static class UiServiceExtensions
         });
 
         services.AddSingleton<SampleGallery>();
+        // Uploads in the studio go through the same hardened intake as the hub's.
+        builder.AddImageIntake();
+        services.AddSingleton<StudioImageDecoder>();
         services.AddScoped<StudioState>();
         services.TryAddSingleton<IStudioJobs, UnavailableStudioJobs>();
         services.AddTransient<IStartupFilter, StudioUiStartupFilter>();

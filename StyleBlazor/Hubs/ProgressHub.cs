@@ -85,7 +85,8 @@ public sealed class ProgressHub(JobRegistry jobs, JobSubmission submission, Imag
                 Seed = request.Seed ?? options.Seed,
             };
 
-        var result = submission.Submit(new JobRequest(SessionId ?? "", content, styles, options, request.Backbone));
+        var address = Context.GetHttpContext()?.Connection.RemoteIpAddress?.ToString();
+        var result = submission.Submit(new JobRequest(SessionId ?? "", content, styles, options, request.Backbone, address));
         if (!result.Accepted)
         {
             content.Dispose();

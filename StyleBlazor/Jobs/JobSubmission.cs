@@ -8,7 +8,8 @@ namespace StyleBlazor.Jobs;
 
 /// <summary>
 /// A request for a transfer. <paramref name="Options"/> null = the backbone's defaults; <paramref name="Backbone"/>
-/// null = the default backbone. If the submission is accepted the job owns (and later disposes) the images;
+/// null = the default backbone. <paramref name="ClientAddress"/> and <paramref name="SessionId"/> (default: the owner) are
+/// who asks, for the per-address and per-session limits. If the submission is accepted the job owns (and later disposes) the images;
 /// if it is refused the caller still owns them.
 /// </summary>
 public sealed record JobRequest(
@@ -16,9 +17,11 @@ public sealed record JobRequest(
     Image<Rgb24> Content,
     IReadOnlyList<Image<Rgb24>> Styles,
     StyleTransferOptions? Options = null,
-    string? Backbone = null);
+    string? Backbone = null,
+    string? ClientAddress = null,
+    string? SessionId = null);
 
-public enum SubmissionRefusal { None, InvalidRequest, UnknownBackbone, InvalidOptions, QueueFull, OwnerLimit, ShuttingDown }
+public enum SubmissionRefusal { None, InvalidRequest, UnknownBackbone, InvalidOptions, QueueFull, OwnerLimit, ShuttingDown, RateLimited }
 
 /// <summary>The answer to a submission: the queued job, or why it was refused (a message a user can read).</summary>
 public sealed record SubmissionResult(StyleTransferJob? Job, SubmissionRefusal Refusal, string? Message)
@@ -35,6 +38,7 @@ public sealed class JobSubmission(
     JobRegistry jobs,
     IBackboneCatalog catalog,
     IOptions<EngineOptions> options,
+    SubmissionRateLimiter rateLimiter,
     TimeProvider time)
 {
     /// <summary>The backbones a request may name; the first is the default.</summary>
@@ -50,6 +54,8 @@ public sealed class JobSubmission(
         var limits = options.Value;
         if (string.IsNullOrEmpty(request.OwnerId))
             return SubmissionResult.Refuse(SubmissionRefusal.InvalidRequest, "The request has no browser session.");
+        if (rateLimiter.TryAcquire(request.SessionId ?? request.OwnerId, request.ClientAddress) is { } tooFast)
+            return SubmissionResult.Refuse(SubmissionRefusal.RateLimited, tooFast);
         if (request.Styles.Count == 0)
             return SubmissionResult.Refuse(SubmissionRefusal.InvalidRequest, "At least one style image is needed.");
 

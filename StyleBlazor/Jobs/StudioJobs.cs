@@ -13,7 +13,8 @@ public sealed class StudioJobs(JobSubmission submission, JobRegistry jobs, JobEv
 
     public SubmitResult Submit(StudioSubmission request)
     {
-        var result = submission.Submit(new JobRequest(request.OwnerId, request.Content, [request.Style], request.Options, request.Backbone));
+        var result = submission.Submit(new JobRequest(request.OwnerId, request.Content, [request.Style], request.Options, request.Backbone,
+            request.ClientAddress, request.SessionId));
         if (result.Accepted) return SubmitResult.Accepted(result.Job!.Id);
         // The studio hands its images over either way.
         request.Content.Dispose();

@@ -151,12 +151,32 @@ public sealed class StyleEngineService(
                 jobs.Finish(job, JobState.Failed, $"The job ran longer than this server's limit of {options.Value.JobTimeout}.");
             logger.LogInformation("Job {JobId} stopped: {State} ({Reason})", job.Id, job.State, job.Error);
         }
+        catch (Exception ex) when (IsOutOfMemory(ex))
+        {
+            // The run's dispose scopes have released its tensors by now; name a size that should fit (memory grows
+            // with the square of the side, so half the side needs about a quarter).
+            await frames.FlushAsync();
+            int fits = Math.Max(16, job.Options.MaxSide / 2);
+            logger.LogWarning(ex, "Job {JobId} ran out of memory at {Side} px", job.Id, job.Options.MaxSide);
+            jobs.Finish(job, JobState.Failed,
+                $"The server ran out of memory for this job at {job.Options.MaxSide} px; try {fits} px or smaller.");
+        }
         catch (Exception ex)
         {
             await frames.FlushAsync();
             logger.LogWarning(ex, "Job {JobId} failed", job.Id);
             jobs.Finish(job, JobState.Failed, $"The transfer failed: {ex.Message}");
         }
+    }
+
+    /// <summary>.NET's own, or libtorch's (surfaced by TorchSharp as an ExternalException saying "out of memory").</summary>
+    internal static bool IsOutOfMemory(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+            if (ex is OutOfMemoryException
+                || (ex is System.Runtime.InteropServices.ExternalException && ex.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase)))
+                return true;
+        return false;
     }
 
     /// <summary>Stores the result for its share link; a storage fault is logged and never fails the job.</summary>

@@ -32,7 +32,9 @@ public interface IStudioJobs
     Task<byte[]?> ResultPngAsync(string jobId, CancellationToken cancellationToken = default);
 }
 
-public sealed record StudioSubmission(string OwnerId, Image<Rgb24> Content, Image<Rgb24> Style, StyleTransferOptions Options, string Backbone);
+/// <remarks><paramref name="SessionId"/> and <paramref name="ClientAddress"/> are the browser session and IP, for the submission limits.</remarks>
+public sealed record StudioSubmission(string OwnerId, Image<Rgb24> Content, Image<Rgb24> Style, StyleTransferOptions Options, string Backbone,
+    string? SessionId = null, string? ClientAddress = null);
 
 /// <summary>Either the new job's id, or why it was refused (queue full, too many queued jobs…).</summary>
 public sealed record SubmitResult(string? JobId, string? Refusal)

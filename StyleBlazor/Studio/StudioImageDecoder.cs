@@ -1,57 +1,39 @@
+using Microsoft.Extensions.Options;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
+using StyleBlazor.Engine.Imaging;
 
 namespace StyleBlazor.Studio;
 
-/// <summary>A picture the app will not take, with a message fit to show the user.</summary>
-public sealed class ImageRejectedException(string message, Exception? inner = null) : Exception(message, inner);
-
 /// <summary>
-/// Turns uploaded bytes into pixels. This is the single seam where uploads are decoded: the hardened intake being
-/// written in StyleBlazor.Engine/Imaging replaces the body of <see cref="DecodeAsync"/> and nothing else.
+/// Turns a picked file or sample into a <see cref="StudioImage"/>: the bytes go through the engine's hardened
+/// <see cref="ImageIntake"/> (the same limits as the hub), the name is made fit to show, and a small preview is made.
+/// A refusal is an <see cref="ImageRejectedException"/>; <see cref="ImageRejectionText"/> translates it.
 /// </summary>
-public static class StudioImageDecoder
+public sealed class StudioImageDecoder(ImageIntake intake, IOptions<ImageIntakeOptions> options)
 {
-    /// <summary>Largest upload accepted, in bytes.</summary>
-    public const long MaxBytes = 20 * 1024 * 1024;
-
-    /// <summary>Largest decoded picture accepted (pixels), so a tiny file cannot expand into gigabytes.</summary>
-    public const long MaxPixels = 40_000_000;
-
     const int PreviewSide = 480;
 
-    public static async Task<StudioImage> DecodeAsync(Stream source, string name, string? attribution = null, CancellationToken cancellationToken = default)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await source.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxBytes) throw new ImageRejectedException($"The file is larger than {MaxBytes / (1024 * 1024)} MB.");
-            buffer.Write(chunk, 0, read);
-        }
+    /// <summary>Largest upload accepted, in bytes (ImageIntake:MaxBytes).</summary>
+    public long MaxBytes => options.Value.MaxBytes;
 
-        buffer.Position = 0;
-        Image<Rgb24> image;
+    /// <exception cref="ImageRejectedException">The picture was refused; nothing was kept.</exception>
+    public async Task<StudioImage> DecodeAsync(Stream source, string name, string? attribution = null, CancellationToken cancellationToken = default)
+    {
+        var image = await intake.DecodeAsync(source, cancellationToken);
         try
         {
-            var info = Image.Identify(buffer) ?? throw new ImageRejectedException("This is not a picture the app can read (PNG, JPEG, WebP, GIF or BMP).");
-            if ((long)info.Width * info.Height > MaxPixels)
-                throw new ImageRejectedException($"The picture is {info.Width}×{info.Height} px; at most {MaxPixels / 1_000_000} megapixels are accepted.");
-            buffer.Position = 0;
-            image = Image.Load<Rgb24>(buffer);
+            // Off the circuit's thread, like the decoding: a resize of a 40-megapixel picture takes a while.
+            var preview = await Task.Run(() => Preview(image), cancellationToken);
+            return new StudioImage(SafeFileName.ForDisplay(name), image, preview, attribution);
         }
-        catch (ImageRejectedException) { throw; }
-        catch (Exception ex) when (ex is UnknownImageFormatException or InvalidImageContentException or NotSupportedException)
+        catch
         {
-            throw new ImageRejectedException("This is not a picture the app can read (PNG, JPEG, WebP, GIF or BMP).", ex);
+            image.Dispose();
+            throw;
         }
-
-        image.Mutate(x => x.AutoOrient());
-        image.Metadata.ExifProfile = null;
-        return new StudioImage(Path.GetFileName(name), image, Preview(image), attribution);
     }
 
     static string Preview(Image<Rgb24> image)

@@ -3,6 +3,7 @@ using Microsoft.JSInterop;
 using MudBlazor;
 using StyleBlazor.Components.Progression;
 using StyleBlazor.Engine.Backbones;
+using StyleBlazor.Engine.Imaging;
 using StyleBlazor.Studio;
 
 namespace StyleBlazor.Components.Pages.Studio;
@@ -29,7 +30,9 @@ public partial class Studio
 
     JobPhase Phase => Timeline?.Phase ?? JobPhase.Idle;
     bool IsActive => Phase is JobPhase.Queued or JobPhase.Running;
-    bool CanStart => !IsActive && _form is not null && State.Content is not null && State.Style is not null && _decoding == Slot.None && _problems.Count == 0;
+    /// <summary>Over the open-tabs limit: the page shows why and takes no uploads or jobs.</summary>
+    bool ReadOnly => Admission.Refusal is not null;
+    bool CanStart => !IsActive && !ReadOnly && _form is not null && State.Content is not null && State.Style is not null && _decoding == Slot.None && _problems.Count == 0;
     string WatchPath => $"/watch/{Timeline?.JobId}";
     string ShareLink => Nav.ToAbsoluteUri(Timeline?.ResultLink ?? WatchPath).ToString();
 
@@ -95,11 +98,14 @@ public partial class Studio
 
     async Task OnFileAsync(Slot slot, IBrowserFile file)
     {
+        if (ReadOnly) return;
+        // The browser's stream may run to the file's full size; the intake stops reading one byte past its limit and
+        // refuses, so the user hears the real size instead of a transport error.
         await DecodeAsync(slot, async ct =>
         {
-            await using var stream = file.OpenReadStream(StudioImageDecoder.MaxBytes, ct);
-            return await StudioImageDecoder.DecodeAsync(stream, file.Name, cancellationToken: ct);
-        }, file.Name);
+            await using var stream = file.OpenReadStream(Math.Max(file.Size, 1), ct);
+            return await Decoder.DecodeAsync(stream, file.Name, cancellationToken: ct);
+        }, file.Name, file.Size);
     }
 
     async Task OnSampleAsync(Slot slot, SampleImage sample)
@@ -107,12 +113,13 @@ public partial class Studio
         await DecodeAsync(slot, async ct =>
         {
             await using var stream = Gallery.OpenRead(sample);
-            return await StudioImageDecoder.DecodeAsync(stream, sample.FileName, sample.Attribution, ct);
-        }, sample.FileName);
+            return await Decoder.DecodeAsync(stream, sample.FileName, sample.Attribution, ct);
+        }, sample.FileName, null);
     }
 
-    async Task DecodeAsync(Slot slot, Func<CancellationToken, Task<StudioImage>> decode, string name)
+    async Task DecodeAsync(Slot slot, Func<CancellationToken, Task<StudioImage>> decode, string userName, long? byteCount)
     {
+        var name = SafeFileName.ForDisplay(userName);
         _decoding = slot;
         try
         {
@@ -122,13 +129,14 @@ public partial class Studio
         }
         catch (ImageRejectedException ex)
         {
-            Snackbar.Add(L["ImageRejected", name, ex.Message], Severity.Warning);
+            Log.LogInformation("Upload of {Name} refused: {Code}", name, ex.Code);
+            Snackbar.Add(L["ImageRejected", name, ImageRejectionText.Describe(L, ex, byteCount)], Severity.Warning);
         }
         catch (IOException ex)
         {
-            // Raised by the browser stream for files over the limit and for interrupted uploads.
+            // Raised by the browser stream for interrupted uploads.
             Log.LogInformation(ex, "Upload of {Name} failed", name);
-            Snackbar.Add(L["ImageRejected", name, ex.Message], Severity.Warning);
+            Snackbar.Add(L["ImageRejected", name, L["UnreadableImage"]], Severity.Warning);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -143,6 +151,7 @@ public partial class Studio
 
     async Task StartAsync()
     {
+        if (ReadOnly) return;
         Revalidate();
         if (_form is null || _problems.Count > 0)
         {
@@ -156,10 +165,12 @@ public partial class Studio
         }
 
         StopReplay();
+        var (sessionId, clientAddress) = await Session.GetRequesterAsync();
         SubmitResult result;
         try
         {
-            result = Jobs.Submit(new StudioSubmission(State.OwnerId, content.ClonePixels(), style.ClonePixels(), _form.ToOptions(), _form.Backbone));
+            result = Jobs.Submit(new StudioSubmission(State.OwnerId, content.ClonePixels(), style.ClonePixels(), _form.ToOptions(), _form.Backbone,
+                sessionId, clientAddress));
         }
         catch (Exception ex)
         {
