@@ -10,7 +10,6 @@ using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.PixelFormats;
 using StyleBlazor.Engine.Imaging;
 using StyleBlazor.Extensions;
-using StyleBlazor.Jobs;
 using StyleBlazor.Studio;
 
 namespace StyleBlazor.Tests.Components;
