@@ -24,6 +24,12 @@ public static class TorchRuntime
         throw new ArgumentException($"Unknown device '{preference}'; use auto, cpu or cuda[:N].", nameof(preference));
     }
 
+    /// <summary>
+    /// Lay the optimised image and the network inputs out channels-last (NHWC). Convolutions then keep their activations
+    /// in that layout instead of reordering them on every call. Read when a run starts.
+    /// </summary>
+    public static bool ChannelsLast { get; set; }
+
     /// <summary>Sets intra-op CPU threads (0 = all cores) and turns on the GPU settings that pay off for this workload.</summary>
     public static void Configure(Device device, int cpuThreads = 0)
     {
