@@ -25,20 +25,27 @@ public static class TorchRuntime
     }
 
     /// <summary>
-    /// Lay the optimised image and the network inputs out channels-last (NHWC). Convolutions then keep their activations
-    /// in that layout instead of reordering them on every call. Read when a run starts.
+    /// Lay the optimised image and the network inputs out channels-last (NHWC); convolutions then keep activations and
+    /// gradients in that layout. Read when a run starts. Off on the CPU: measured slower there with libtorch 2.10's oneDNN
+    /// (docs/performance.md). <see cref="Configure"/> turns it on for CUDA, where NHWC is what tensor-core convolutions
+    /// want (not measured on a GPU yet).
     /// </summary>
     public static bool ChannelsLast { get; set; }
 
-    /// <summary>Sets intra-op CPU threads (0 = all cores) and turns on the GPU settings that pay off for this workload.</summary>
-    public static void Configure(Device device, int cpuThreads = 0)
+    /// <summary>
+    /// Sets intra-op CPU threads (0 = all cores), optionally the inter-op pool (0 = leave libtorch's default; only
+    /// settable before the first parallel work), and turns on the GPU settings that pay off for this workload.
+    /// </summary>
+    public static void Configure(Device device, int cpuThreads = 0, int interopThreads = 0)
     {
         torch.set_num_threads(cpuThreads > 0 ? cpuThreads : Environment.ProcessorCount);
+        if (interopThreads > 0) torch.set_num_interop_threads(interopThreads);
         if (device.type == DeviceType.CUDA)
         {
-            // TorchSharp 0.107 exposes no cudnn.benchmark switch; TF32 is the speed-up it does expose.
+            // TorchSharp 0.107 exposes no cudnn.benchmark switch; TF32 and NHWC are the speed-ups it does expose.
             backends.cuda.matmul.allow_tf32 = true;
             backends.cudnn.allow_tf32 = true;
+            ChannelsLast = true;
         }
     }
 }
