@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -40,6 +41,7 @@ public static class TorchRuntime
     {
         torch.set_num_threads(cpuThreads > 0 ? cpuThreads : Environment.ProcessorCount);
         if (interopThreads > 0) torch.set_num_interop_threads(interopThreads);
+        DisableNnpack();
         if (device.type == DeviceType.CUDA)
         {
             // TorchSharp 0.107 exposes no cudnn.benchmark switch; TF32 and NHWC are the speed-ups it does expose.
@@ -48,4 +50,28 @@ public static class TorchRuntime
             ChannelsLast = true;
         }
     }
+
+    /// <summary>
+    /// libtorch tries NNPACK before every convolution; on CPUs it does not support, the initialisation fails, is retried
+    /// on the next call, and prints "Could not initialize NNPACK" each time (hundreds of lines per second). oneDNN does
+    /// the work either way. TorchSharp has no binding for torch.backends.nnpack, so call libtorch's own switch.
+    /// </summary>
+    public static void DisableNnpack()
+    {
+        try
+        {
+            SetUserEnabledNnpack(GlobalContext(), false);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // A libtorch without these exports (another platform or version): the warnings stay, the maths is the same.
+        }
+    }
+
+    [DllImport("torch_cpu", EntryPoint = "_ZN2at13globalContextEv")]
+    static extern IntPtr GlobalContext();
+
+    // at::Context::setUserEnabledNNPACK(bool): a member function, so `this` is the first argument (System V x64 ABI).
+    [DllImport("torch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledNNPACKEb")]
+    static extern void SetUserEnabledNnpack(IntPtr context, [MarshalAs(UnmanagedType.I1)] bool enabled);
 }

@@ -45,11 +45,9 @@ sealed class CaffePreprocessing(double[] bgrMeans) : ImagePreprocessing
 
     public override (Tensor Min, Tensor Max) ClipBounds(Device device)
     {
+        using var scope = NewDisposeScope();
         var means = tensor(bgrMeans, dtype: ScalarType.Float32, device: device).view(1, 3, 1, 1);
-        var min = means.neg();
-        var max = means.neg().add_(255);
-        means.Dispose();
-        return (min, max);
+        return (means.neg().MoveToOuterDisposeScope(), means.neg().add_(255).MoveToOuterDisposeScope());
     }
 }
 

@@ -14,6 +14,9 @@ sealed class BestImageTracker : IDisposable
 
     public BestImageTracker(Tensor like)
     {
+        // The scope disposes the intermediates (full's result before squeeze, detach's before clone), which
+        // otherwise outlived the run: the memory test caught two leaked tensors per stage.
+        using var scope = NewDisposeScope();
         _bestLoss = full(1, double.PositiveInfinity, dtype: ScalarType.Float32, device: like.device).squeeze().DetachFromDisposeScope();
         _bestImage = like.detach().clone().DetachFromDisposeScope();
     }

@@ -121,6 +121,10 @@ public static class StyleTransfer
         return result!;
     }
 
+    /// <summary>
+    /// The preprocessing's clip bounds, made inside a scope so that only the two bounds survive: the caffe
+    /// preprocessing leaves an intermediate tensor undisposed (the memory test caught one leaked per run).
+    /// </summary>
     static List<(Size Size, int Steps)> Stages(Size finalSize, int multiple, StyleTransferOptions options)
     {
         if (options.CoarseIterations == 0) return [(finalSize, options.Iterations)];
@@ -169,11 +173,14 @@ public static class StyleTransfer
         }
         else
         {
+            // Noise is drawn on the CPU and then moved: the same seed gives the same image on every device, and a CPU
+            // generator cannot feed a rand on CUDA. The generator is native, so it is disposed rather than left to the GC.
+            using var generator = new TorchSharp.torch.Generator((ulong)options.Seed);
             start = options.InitialImage switch
             {
                 Transfer.InitialImage.Style => Preprocessed(backbone, style, size),
                 Transfer.InitialImage.Noise => backbone.Preprocessing.Preprocess(
-                    rand([1, 3, size.Height, size.Width], generator: new TorchSharp.torch.Generator((ulong)options.Seed), device: backbone.Device).mul_(255)),
+                    rand([1, 3, size.Height, size.Width], generator: generator).to(backbone.Device).mul_(255)),
                 _ => Preprocessed(backbone, content, size),
             };
         }

@@ -87,6 +87,8 @@ public sealed record StyleTransferOptions
         foreach (var l in StyleLayers)
             if (!Finite(l.Weight) || l.Weight < 0) return $"Style layer weight λ for {l.Layer} must be a finite number ≥ 0 (got {l.Weight}).";
         if (StyleBlend.Any(w => !Finite(w) || w < 0)) return "Style blend weights must be finite numbers ≥ 0.";
+        // Checked here too (Run refuses it as well), so validating options up front catches it.
+        if (StyleBlend.Count > 0 && StyleBlend.Sum() <= 0) return "Style blend weights must not all be zero.";
         if (knownLayers is not null)
         {
             if (!knownLayers.Contains(ContentLayer)) return $"Unknown content layer '{ContentLayer}'; this backbone has {string.Join(", ", knownLayers)}.";

@@ -1,5 +1,6 @@
 using StyleBlazor.Engine.Backbones;
 using StyleBlazor.Engine.Losses;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace StyleBlazor.Engine.Transfer;
@@ -50,14 +51,15 @@ sealed class TransferObjective : IDisposable
         {
             // Reference distances, so each term starts near 1 and weights mean the same on every backbone:
             // style layers against the content image's own Gram matrices, content against the style's features.
+            // ToDouble() reads any floating dtype (item<float>() threw on a float64 or float16 backbone).
             foreach (var layer in _styleGrams.Keys)
-                _styleScales[layer] = 1 / Math.Max(StyleLoss.Compute(_styleGrams[layer], contentFeatures[layer], norm).item<float>(), 1e-12);
+                _styleScales[layer] = 1 / Math.Max(StyleLoss.Compute(_styleGrams[layer], contentFeatures[layer], norm).ToDouble(), 1e-12);
             var styleAtContent = styleFeatures[0][options.ContentLayer];
             var contentTarget = contentFeatures[options.ContentLayer];
             if (!styleAtContent.shape.SequenceEqual(contentTarget.shape))
                 styleAtContent = nn.functional.interpolate(styleAtContent, [contentTarget.shape[2], contentTarget.shape[3]], mode: InterpolationMode.Bilinear, align_corners: false);
-            _contentScale = 1 / Math.Max(ContentLoss.Compute(contentTarget, styleAtContent, norm).item<float>(), 1e-12);
-            _tvScale = 1 / Math.Max(TotalVariationLoss.Compute(content).item<float>(), 1e-12);
+            _contentScale = 1 / Math.Max(ContentLoss.Compute(contentTarget, styleAtContent, norm).ToDouble(), 1e-12);
+            _tvScale = 1 / Math.Max(TotalVariationLoss.Compute(content).ToDouble(), 1e-12);
         }
     }
 

@@ -13,12 +13,19 @@ sealed class TinyConvBackbone : nn.Module<Tensor, Tensor>, IBackbone
 {
     readonly Conv2d conv1, conv2, conv3;
 
+    // The global generator is shared by all test threads: hold it from seeding to the last weight drawn, so two
+    // backbones built at the same time still get the weights their seed promises.
+    static readonly Lock SeedLock = new();
+
     public TinyConvBackbone(int seed = 1, ScalarType dtype = ScalarType.Float32) : base("tiny")
     {
-        using var _ = manual_seed_scope(seed);
-        conv1 = nn.Conv2d(3, 4, 3, padding: 1);
-        conv2 = nn.Conv2d(4, 6, 3, padding: 1);
-        conv3 = nn.Conv2d(6, 8, 3, padding: 1);
+        lock (SeedLock)
+        {
+            using var _ = manual_seed_scope(seed);
+            conv1 = nn.Conv2d(3, 4, 3, padding: 1);
+            conv2 = nn.Conv2d(4, 6, 3, padding: 1);
+            conv3 = nn.Conv2d(6, 8, 3, padding: 1);
+        }
         RegisterComponents();
         this.to(dtype);
         foreach (var p in parameters()) p.requires_grad = false;

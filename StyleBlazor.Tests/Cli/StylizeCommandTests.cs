@@ -1,0 +1,124 @@
+using System.Text.Json;
+using SixLabors.ImageSharp;
+using StyleBlazor.Cli;
+using StyleBlazor.Engine.Backbones;
+using StyleBlazor.Tests.Support;
+
+namespace StyleBlazor.Tests.Cli;
+
+public class StylizeCommandTests : IDisposable
+{
+    static readonly string Samples = Path.Combine(AppContext.BaseDirectory, "wwwroot-assets", "samples");
+    static readonly string Cat = Path.Combine(Samples, "photo-chelsea-cat.png");
+    static readonly string StarryNight = Path.Combine(Samples, "art-van-gogh-starry-night.jpg");
+    readonly TemporaryWeightsDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    static async Task<(int Code, string Out, string Err)> Stylize(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = await StylizeCommand.RunAsync(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public async Task RandomWeightsVgg19WritesThePngAndOneJsonObjectPerIteration()
+    {
+        var output = _dir.File("out.png");
+        var (code, stdout, stderr) = await Stylize("--content", Cat, "--style", StarryNight, "--out", output,
+            "--random-weights", "--size", "64", "--iterations", "5", "--seed", "3", "--progress-json");
+
+        Assert.True(code == 0, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal([0, 1, 2, 3, 4, 5], lines.Select(l => l.GetProperty("iteration").GetInt32()));
+        var layers = lines[0].GetProperty("J_S_layers").EnumerateObject().Select(p => p.Name).ToArray();
+        Assert.Equal(["block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1"], layers);
+        foreach (var line in lines)
+        {
+            // (5) with the article's α = 1e3, β = 1e-2 and no TV.
+            double j = line.GetProperty("J").GetDouble(), jc = line.GetProperty("J_C").GetDouble(), js = line.GetProperty("J_S").GetDouble();
+            Assert.Equal(1e3 * jc + 1e-2 * js, j, j * 1e-4);
+        }
+        Assert.Equal(0.0, lines[0].GetProperty("J_C").GetDouble()); // the initial image is the content image
+
+        var info = Image.Identify(output);
+        Assert.Equal((64, 43), (info.Width, info.Height)); // 451×300 with the longest side at 64
+    }
+
+    [Theory]
+    [InlineData("vgg19.h5")]
+    [InlineData("vgg19.pth")]
+    public async Task Vgg19RunsFromAGeneratedWeightsFile(string fileName)
+    {
+        var weights = _dir.File(fileName);
+        using (var source = Vgg19Backbone.CreateRandom(seed: 5, widthDivisor: 8))
+        {
+            var state = Vgg19WeightFiles.StateDictOf(source);
+            if (fileName.EndsWith(".h5")) Vgg19WeightFiles.WriteKeras(weights, state);
+            else Vgg19WeightFiles.WriteTorchVision(weights, state);
+            Vgg19WeightFiles.DisposeAll(state);
+        }
+        var output = _dir.File("out.png");
+
+        var (code, stdout, stderr) = await Stylize("--content", Cat, "--style", StarryNight, "--out", output,
+            "--weights", weights, "--size", "48", "--iterations", "3");
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("vgg19", stdout);
+        Assert.Equal(48, Image.Identify(output).Width);
+    }
+
+    [Fact]
+    public async Task TheEmbeddedResNet18IsTheDefaultBackbone()
+    {
+        var output = _dir.File("out.png");
+        var (code, stdout, stderr) = await Stylize("--content", Cat, "--style", StarryNight, "--out", output, "--size", "64", "--iterations", "4");
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("resnet18", stdout);
+        var info = Image.Identify(output);
+        Assert.Equal((64, 32), (info.Width, info.Height)); // ResNet18 sides are multiples of 32
+    }
+
+    [Theory]
+    [InlineData(2, "--content is required", "--style", "x.jpg", "--out", "o.png")]
+    [InlineData(2, "unknown option '--colour'", "--colour", "red")]
+    [InlineData(2, "--size must be an integer (got 'big')", "--content", "a", "--style", "b", "--out", "o.png", "--size", "big")]
+    [InlineData(2, "file not found: missing.jpg", "--content", "missing.jpg", "--style", "b", "--out", "o.png")]
+    [InlineData(2, "--out must be a .png file", "--content", "a", "--style", "b", "--out", "o.jpg")]
+    public async Task BadArgumentsExitNonZeroWithOneLine(int expectedCode, string message, params string[] args)
+    {
+        var (code, _, stderr) = await Stylize(args);
+        Assert.Equal(expectedCode, code);
+        Assert.Contains(message, stderr);
+        Assert.Single(stderr.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public async Task AFileThatIsNotAnImageIsRefusedByName()
+    {
+        var fake = _dir.File("notes.jpg");
+        File.WriteAllText(fake, "<html><script>alert(1)</script></html>");
+        var (code, _, stderr) = await Stylize("--content", fake, "--style", StarryNight, "--out", _dir.File("o.png"));
+        Assert.Equal(2, code);
+        Assert.Contains("HTML", stderr);
+    }
+
+    [Fact]
+    public async Task Vgg19WithoutWeightsIsRefusedUnlessAskedForRandomWeights()
+    {
+        var (code, _, stderr) = await Stylize("--content", Cat, "--style", StarryNight, "--out", _dir.File("o.png"), "--backbone", "vgg19");
+        Assert.Equal(2, code);
+        Assert.Contains("--random-weights", stderr);
+    }
+
+    [Fact]
+    public async Task OutOfRangeParametersAreRefusedWithTheFieldName()
+    {
+        var (code, _, stderr) = await Stylize("--content", Cat, "--style", StarryNight, "--out", _dir.File("o.png"), "--iterations", "0");
+        Assert.Equal(2, code);
+        Assert.Contains("Iterations must be between 1 and 100000", stderr);
+    }
+}

@@ -1,0 +1,71 @@
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using MudBlazor.Services;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.PixelFormats;
+using StyleBlazor.Studio;
+
+namespace StyleBlazor.Tests.Components;
+
+/// <summary>
+/// Makes a fresh bUnit context per test (xunit 2 cannot tear down a context that is the test class itself, see
+/// BROWSER-TESTS.md) with MudBlazor's services, loose JS interop, the UI's localisation, a session's
+/// <see cref="StudioState"/>, the real sample gallery and a scripted <see cref="FakeStudioJobs"/>.
+/// </summary>
+public abstract class ComponentTestBase
+{
+    /// <summary>How long to wait for work that leaves the dispatcher (decoding a sample); generous, CI machines are shared.</summary>
+    protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
+    protected FakeStudioJobs Jobs { get; } = new();
+
+    protected BunitContext NewContext()
+    {
+        var ctx = new BunitContext();
+        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        ctx.Services.AddMudServices();
+        ctx.Services.AddLocalization();
+        ctx.Services.AddScoped<StudioState>();
+        ctx.Services.AddSingleton<SampleGallery>();
+        ctx.Services.AddSingleton<IStudioJobs>(Jobs);
+        ctx.SetRendererInfo(new RendererInfo("Server", true));
+        return ctx;
+    }
+
+    /// <summary>Renders <typeparamref name="T"/> next to a popover provider, as MainLayout does, so selects and tooltips work.</summary>
+    protected static IRenderedComponent<T> RenderWithProviders<T>(BunitContext ctx, IReadOnlyDictionary<string, object?>? parameters = null)
+        where T : IComponent
+    {
+        var host = ctx.Render(builder =>
+        {
+            builder.OpenComponent<MudPopoverProvider>(0);
+            builder.CloseComponent();
+            builder.OpenComponent<MudSnackbarProvider>(1);
+            builder.CloseComponent();
+            builder.OpenComponent<T>(2);
+            foreach (var (name, value) in parameters ?? new Dictionary<string, object?>())
+                builder.AddComponentParameter(3, name, value);
+            builder.CloseComponent();
+        });
+        return host.FindComponent<T>();
+    }
+
+    /// <summary>A picture of the given size, as if the user had uploaded it.</summary>
+    protected static StudioImage Picture(string name, int width, int height) =>
+        new(name, new Image<Rgb24>(width, height), "data:image/gif;base64,R0lGODlhAQABAAAAACw=");
+
+    /// <summary>A real JPEG of one flat colour, like the frames the service sends.</summary>
+    protected static FrameImage Frame(int iteration, int width = 64, int height = 48, byte shade = 128)
+    {
+        using var image = new Image<Rgb24>(width, height, new Rgb24(shade, (byte)(255 - shade), 90));
+        using var jpeg = new MemoryStream();
+        image.Save(jpeg, new JpegEncoder { Quality = 80 });
+        return new FrameImage(iteration, width, height, "image/jpeg", jpeg.ToArray());
+    }
+
+    protected static LossPoint Loss(int iteration, double total = 100, double itPerSec = 4, double eta = 30) =>
+        new(iteration, total, total / 2e3, total / 2e-2 / 2, new Dictionary<string, double> { ["block1_conv1"] = 1, ["block5_conv1"] = 2 }, itPerSec, eta);
+}

@@ -1,0 +1,138 @@
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using StudioPage = StyleBlazor.Components.Pages.Studio.Studio;
+using StyleBlazor.Studio;
+
+namespace StyleBlazor.Tests.Components;
+
+public class StudioParameterTests : ComponentTestBase
+{
+    [Fact]
+    public async Task IterationsOfZeroAreRefusedWithTheEnginesMessageAtTheField()
+    {
+        await using var ctx = NewContext();
+        var studio = RenderWithProviders<StudioPage>(ctx);
+
+        studio.Find("[data-testid=param-iterations] input, input[data-testid=param-iterations]").Change("0");
+
+        var field = studio.Find("[data-testid=param-iterations]").Closest(".mud-input-control")!;
+        Assert.Contains("Iterations must be between 1 and 100000 (got 0).", field.TextContent);
+        Assert.True(studio.Find("[data-testid=start]").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public async Task ANegativeStyleWeightIsRefusedAtTheStyleWeightField()
+    {
+        await using var ctx = NewContext();
+        var studio = RenderWithProviders<StudioPage>(ctx);
+
+        studio.Find("[data-testid=param-beta] input, input[data-testid=param-beta]").Change("-1");
+
+        var field = studio.Find("[data-testid=param-beta]").Closest(".mud-input-control")!;
+        Assert.Contains("Style weight β must be a finite number ≥ 0 (got -1).", field.TextContent);
+    }
+
+    [Fact]
+    public async Task ANegativeLayerWeightIsRefusedAtThatLayerOnly()
+    {
+        await using var ctx = NewContext();
+        var studio = RenderWithProviders<StudioPage>(ctx);
+
+        var row = studio.Find("[data-testid=style-layer][data-layer=block3_conv1]");
+        row.QuerySelector("input[inputmode], input[type=text], input:not([type=checkbox])")!.Change("-0.5");
+
+        studio.WaitForAssertion(() =>
+        {
+            Assert.Contains("Style layer weight λ for block3_conv1 must be a finite number ≥ 0 (got -0.5).",
+                studio.Find("[data-testid=style-layer][data-layer=block3_conv1]").TextContent);
+            Assert.DoesNotContain("must be", studio.Find("[data-testid=style-layer][data-layer=block1_conv1]").TextContent);
+        }, Patience);
+    }
+
+    [Fact]
+    public async Task UntickingEveryStyleLayerAsksForOne()
+    {
+        await using var ctx = NewContext();
+        var studio = RenderWithProviders<StudioPage>(ctx);
+
+        foreach (var layer in new[] { "block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1" })
+            studio.Find($"[data-testid=style-layer][data-layer={layer}] input[type=checkbox]").Change(false);
+
+        Assert.Equal("At least one style layer is needed.", studio.Find("[data-testid=style-layers-error]").TextContent.Trim());
+    }
+
+    [Fact]
+    public async Task ArticleDefaultsShowTheArticlesValues()
+    {
+        await using var ctx = NewContext();
+        var studio = RenderWithProviders<StudioPage>(ctx);
+        var state = ctx.Services.GetRequiredService<StudioState>();
+        studio.Find("[data-testid=preset-quick]").Click();
+
+        studio.Find("[data-testid=preset-article]").Click();
+
+        var form = state.Parameters!;
+        Assert.Equal((100, 512, 1e3, 1e-2, 2.0, "block5_conv2"), (form.Iterations, form.MaxSide, form.ContentWeight, form.StyleWeight, form.LearningRate, form.ContentLayer));
+        Assert.Equal(["block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1"],
+            form.StyleLayers.Where(l => l.Selected).Select(l => l.Layer));
+        Assert.All(form.StyleLayers.Where(l => l.Selected), l => Assert.Equal(0.2, l.Weight));
+        Assert.Equal("100", InputValue(studio, "param-iterations"));
+    }
+
+    [Fact]
+    public async Task QuickPreviewTakesFewStepsAtASmallSize()
+    {
+        await using var ctx = NewContext();
+        var studio = RenderWithProviders<StudioPage>(ctx);
+
+        studio.Find("[data-testid=preset-quick]").Click();
+
+        Assert.Equal(ParameterPresets.QuickPreviewIterations.ToString(), InputValue(studio, "param-iterations"));
+        Assert.Equal(ParameterPresets.QuickPreviewMaxSide.ToString(), InputValue(studio, "param-maxside"));
+        var options = ctx.Services.GetRequiredService<StudioState>().Parameters!.ToOptions();
+        Assert.Equal((1e3, 1e-2), (options.ContentWeight, options.StyleWeight)); // the loss balance is the recipe's
+    }
+
+    [Fact]
+    public async Task HighQualityTakesManyStepsAtALargeSize()
+    {
+        await using var ctx = NewContext();
+        var studio = RenderWithProviders<StudioPage>(ctx);
+
+        studio.Find("[data-testid=preset-high]").Click();
+
+        Assert.Equal(ParameterPresets.HighQualityIterations.ToString(), InputValue(studio, "param-iterations"));
+        Assert.Equal(ParameterPresets.HighQualityMaxSide.ToString(), InputValue(studio, "param-maxside"));
+    }
+
+    [Fact]
+    public void PresetsKeepTheRecipesCoarseToFineShareValid()
+    {
+        var quick = ParameterPresets.Create(ParameterPreset.QuickPreview, FakeStudioJobs.Resnet18).ToOptions();
+
+        Assert.Null(quick.Validate(FakeStudioJobs.Resnet18.Layers.Select(l => l.Name).ToArray()));
+        Assert.Equal(100 * ParameterPresets.QuickPreviewIterations / 300, quick.CoarseIterations);
+        Assert.True(quick.RelativeLosses);
+    }
+
+    [Fact]
+    public async Task TheStartedJobCarriesTheFormsParameters()
+    {
+        await using var ctx = NewContext();
+        var state = ctx.Services.GetRequiredService<StudioState>();
+        state.SetContent(Picture("content.png", 40, 30));
+        state.SetStyle(Picture("style.png", 20, 20));
+        var studio = RenderWithProviders<StudioPage>(ctx);
+        studio.Find("[data-testid=preset-quick]").Click();
+
+        studio.Find("[data-testid=start]").Click();
+
+        var submitted = Assert.Single(Jobs.Submissions);
+        Assert.Equal((ParameterPresets.QuickPreviewIterations, ParameterPresets.QuickPreviewMaxSide, "vgg19", state.OwnerId),
+            (submitted.Options.Iterations, submitted.Options.MaxSide, submitted.Backbone, submitted.OwnerId));
+        Assert.Equal((40, 30, 20, 20), (submitted.Content.Width, submitted.Content.Height, submitted.Style.Width, submitted.Style.Height));
+    }
+
+    static string? InputValue(IRenderedComponent<StudioPage> studio, string testId) =>
+        studio.Find($"[data-testid={testId}] input, input[data-testid={testId}]").GetAttribute("value");
+}

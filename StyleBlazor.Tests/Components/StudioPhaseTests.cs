@@ -1,0 +1,197 @@
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using StyleBlazor.Engine.Transfer;
+using StyleBlazor.Studio;
+using StudioPage = StyleBlazor.Components.Pages.Studio.Studio;
+
+namespace StyleBlazor.Tests.Components;
+
+/// <summary>Which controls the studio offers in each phase of a job.</summary>
+public class StudioPhaseTests : ComponentTestBase
+{
+    const string JobId = "job-1";
+
+    async Task<(BunitContext Ctx, IRenderedComponent<StudioPage> Studio)> StartedStudio()
+    {
+        var ctx = NewContext();
+        var state = ctx.Services.GetRequiredService<StudioState>();
+        state.SetContent(Picture("content.png", 64, 48));
+        state.SetStyle(Picture("style.png", 32, 32));
+        var studio = RenderWithProviders<StudioPage>(ctx);
+        studio.Find("[data-testid=start]").Click();
+        await Task.CompletedTask;
+        return (ctx, studio);
+    }
+
+    static bool Has(IRenderedComponent<StudioPage> studio, string testId) => studio.FindAll($"[data-testid={testId}]").Count > 0;
+
+    [Fact]
+    public async Task IdleWithoutPicturesOffersADisabledStartAndNothingElse()
+    {
+        await using var ctx = NewContext();
+        var studio = RenderWithProviders<StudioPage>(ctx);
+
+        Assert.Equal("idle", studio.Find("[data-testid=studio]").GetAttribute("data-phase"));
+        Assert.True(studio.Find("[data-testid=start]").HasAttribute("disabled"));
+        Assert.False(Has(studio, "cancel"));
+        Assert.False(Has(studio, "download-png"));
+        Assert.False(Has(studio, "progress"));
+    }
+
+    [Fact]
+    public async Task IdleWithBothPicturesEnablesStart()
+    {
+        await using var ctx = NewContext();
+        var state = ctx.Services.GetRequiredService<StudioState>();
+        state.SetContent(Picture("content.png", 64, 48));
+        state.SetStyle(Picture("style.png", 32, 32));
+
+        var studio = RenderWithProviders<StudioPage>(ctx);
+
+        Assert.False(studio.Find("[data-testid=start]").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public async Task TheStudioMarksItselfReadyAfterTheFirstRender()
+    {
+        await using var ctx = NewContext();
+        var studio = RenderWithProviders<StudioPage>(ctx);
+
+        Assert.Equal("true", studio.Find("[data-testid=studio]").GetAttribute("data-ready"));
+    }
+
+    [Fact]
+    public async Task QueuedShowsThePositionAndCancelInsteadOfStart()
+    {
+        var (ctx, studio) = await StartedStudio();
+        await using var _ = ctx;
+
+        await studio.InvokeAsync(() => Jobs.Push(JobId, new JobQueuedEvent(2)));
+
+        studio.WaitForAssertion(() => Assert.Equal("2", studio.Find("[data-testid=queue-position]").GetAttribute("data-position")), Patience);
+        Assert.Contains("position 2", studio.Find("[data-testid=queue-position]").TextContent);
+        Assert.Equal("queued", studio.Find("[data-testid=studio]").GetAttribute("data-phase"));
+        Assert.True(Has(studio, "cancel"));
+        Assert.False(Has(studio, "start"));
+    }
+
+    [Fact]
+    public async Task RunningShowsIterationPaceAndTimeLeft()
+    {
+        var (ctx, studio) = await StartedStudio();
+        await using var _ = ctx;
+
+        await studio.InvokeAsync(() =>
+        {
+            Jobs.Push(JobId, new JobStartedEvent());
+            for (int i = 0; i <= 5; i++) Jobs.Push(JobId, new JobLossEvent(Loss(i, total: 100 - i, itPerSec: 2.5, eta: 38)));
+            Jobs.Push(JobId, new JobFrameEvent(Frame(5)));
+        });
+
+        studio.WaitForAssertion(() => Assert.Equal("5", studio.Find("[data-testid=progress]").GetAttribute("data-iteration")), Patience);
+        Assert.Contains("Iteration 5 / 100", studio.Find("[data-testid=progress-iteration]").TextContent);
+        Assert.Contains("2.5 it/s", studio.Find("[data-testid=progress-rate]").TextContent);
+        Assert.Contains("0:38 left", studio.Find("[data-testid=progress-eta]").TextContent);
+        Assert.Equal("6", studio.Find("[data-testid=loss-chart]").GetAttribute("data-points"));
+        Assert.True(Has(studio, "cancel"));
+        Assert.False(Has(studio, "download-png"));
+    }
+
+    [Fact]
+    public async Task CancelAsksTheServiceAsThisSessionsOwner()
+    {
+        var (ctx, studio) = await StartedStudio();
+        await using var _ = ctx;
+
+        studio.Find("[data-testid=cancel]").Click();
+
+        Assert.Equal((JobId, ctx.Services.GetRequiredService<StudioState>().OwnerId), Assert.Single(Jobs.Cancellations));
+    }
+
+    [Fact]
+    public async Task CompletedOffersReplayDownloadsAndAShareLink()
+    {
+        var (ctx, studio) = await StartedStudio();
+        await using var _ = ctx;
+
+        await studio.InvokeAsync(() =>
+        {
+            Jobs.Push(JobId, new JobStartedEvent());
+            foreach (var i in new[] { 0, 3, 7 }) Jobs.Push(JobId, new JobFrameEvent(Frame(i)));
+            Jobs.Push(JobId, new JobLossEvent(Loss(100)));
+            Jobs.Push(JobId, new JobEndedEvent(JobPhase.Completed, null, null));
+        });
+
+        studio.WaitForAssertion(() => Assert.Equal("completed", studio.Find("[data-testid=studio]").GetAttribute("data-phase")), Patience);
+        Assert.True(Has(studio, "download-png"));
+        Assert.True(Has(studio, "download-gif"));
+        Assert.True(Has(studio, "replay-play"));
+        Assert.True(Has(studio, "replay-scrubber"));
+        Assert.Contains("Iteration 7 / 100", studio.Find("[data-testid=replay-iteration]").TextContent);
+        Assert.EndsWith($"/watch/{JobId}", studio.Find("[data-testid=share-link] input, input[data-testid=share-link]").GetAttribute("value"));
+        Assert.False(Has(studio, "cancel"));
+        Assert.True(Has(studio, "start"));
+    }
+
+    [Fact]
+    public async Task FailedShowsTheReasonAndAllowsANewStart()
+    {
+        var (ctx, studio) = await StartedStudio();
+        await using var _ = ctx;
+
+        await studio.InvokeAsync(() => Jobs.Push(JobId, new JobEndedEvent(JobPhase.Failed, "CUDA out of memory", null)));
+
+        studio.WaitForAssertion(() => Assert.Contains("CUDA out of memory", studio.Find("[data-testid=job-failed]").TextContent), Patience);
+        Assert.False(studio.Find("[data-testid=start]").HasAttribute("disabled"));
+        Assert.False(Has(studio, "cancel"));
+        Assert.False(Has(studio, "download-png"));
+    }
+
+    [Fact]
+    public async Task CancelledSaysSoAndKeepsTheFramesSoFarDownloadable()
+    {
+        var (ctx, studio) = await StartedStudio();
+        await using var _ = ctx;
+
+        await studio.InvokeAsync(() =>
+        {
+            Jobs.Push(JobId, new JobFrameEvent(Frame(4)));
+            Jobs.Push(JobId, new JobEndedEvent(JobPhase.Cancelled, null, null));
+        });
+
+        studio.WaitForAssertion(() => Assert.True(Has(studio, "job-cancelled")), Patience);
+        Assert.True(Has(studio, "download-gif"));
+        Assert.False(Has(studio, "cancel"));
+    }
+
+    [Fact]
+    public async Task ARefusedSubmissionLeavesTheStudioIdle()
+    {
+        await using var ctx = NewContext();
+        var state = ctx.Services.GetRequiredService<StudioState>();
+        state.SetContent(Picture("content.png", 64, 48));
+        state.SetStyle(Picture("style.png", 32, 32));
+        Jobs.NextResult = SubmitResult.Refused("The queue is full.");
+        var studio = RenderWithProviders<StudioPage>(ctx);
+
+        studio.Find("[data-testid=start]").Click();
+
+        Assert.Equal("idle", studio.Find("[data-testid=studio]").GetAttribute("data-phase"));
+        Assert.Null(state.CurrentJob);
+    }
+
+    [Fact]
+    public async Task ComingBackToTheStudioFollowsTheSessionsJobAgain()
+    {
+        var (ctx, studio) = await StartedStudio();
+        await using var _ = ctx;
+        Jobs.Snapshots[JobId] = Jobs.Snapshots[JobId] with { Phase = JobPhase.Running, History = [Loss(0), Loss(1), Loss(2)] };
+        await ctx.DisposeComponentsAsync();
+        Assert.Equal(0, Jobs.WatcherCount(JobId));
+
+        var again = RenderWithProviders<StudioPage>(ctx);
+
+        again.WaitForAssertion(() => Assert.Equal("2", again.Find("[data-testid=progress]").GetAttribute("data-iteration")), Patience);
+        Assert.Equal(1, Jobs.WatcherCount(JobId));
+    }
+}

@@ -1,0 +1,99 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using StyleBlazor.Engine.Backbones;
+using StyleBlazor.Extensions;
+using StyleBlazor.Hubs;
+using StyleBlazor.Jobs;
+
+namespace StyleBlazor.Tests.Support;
+
+/// <summary>
+/// The real app in memory with the tiny test backbones swapped in. Settings override appsettings.json, e.g.
+/// <c>new StyleBlazorApplication(("Engine:QueueCapacity", "2"))</c>.
+/// </summary>
+public sealed class StyleBlazorApplication(params (string Key, string Value)[] settings) : WebApplicationFactory<Program>
+{
+    public TestBackboneCatalog Catalog { get; } = new();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Engine:Device", "cpu");
+        // 0 = all cores, torch's own default: the thread count is process-wide, and other tests in this run rely on it.
+        builder.UseSetting("Engine:CpuThreads", "0");
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        builder.ConfigureTestServices(services =>
+        {
+            services.RemoveAll<IBackboneCatalog>();
+            services.AddSingleton<IBackboneCatalog>(Catalog);
+        });
+    }
+
+    public JobRegistry Jobs => Services.GetRequiredService<JobRegistry>();
+
+    public FrameStatistics FrameStatistics => Services.GetRequiredService<FrameStatistics>();
+
+    /// <summary>A hub connection over WebSockets to the in-memory server, as the browser session <paramref name="sessionId"/>.</summary>
+    public async Task<HubConnection> ConnectAsync(string sessionId)
+    {
+        var server = Server; // starts the host
+        string cookie = $"{BrowserSession.CookieName}={sessionId}";
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(server.BaseAddress, ProgressHub.Path.TrimStart('/')), o =>
+            {
+                o.Transports = HttpTransportType.WebSockets;
+                o.HttpMessageHandlerFactory = _ => server.CreateHandler();
+                o.Headers["Cookie"] = cookie;
+                o.WebSocketFactory = async (context, cancellationToken) =>
+                {
+                    var client = server.CreateWebSocketClient();
+                    client.ConfigureRequest = request => request.Headers.Cookie = cookie;
+                    return await client.ConnectAsync(context.Uri, cancellationToken);
+                };
+            })
+            .AddMessagePackProtocol()
+            .Build();
+        await connection.StartAsync();
+        return connection;
+    }
+
+    /// <summary>A submission of two small generated images to one of the test backbones.</summary>
+    public static SubmitRequest TinyJob(string backbone = TestBackboneCatalog.Fast, int? iterations = null) => new()
+    {
+        Content = Png(40, 30, seed: 1),
+        Styles = [Png(30, 30, seed: 2)],
+        Backbone = backbone,
+        Iterations = iterations,
+    };
+
+    public static byte[] Png(int width, int height, int seed)
+    {
+        var rng = new Random(seed);
+        using var image = new Image<Rgb24>(width, height);
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < width; x++)
+                image[x, y] = new Rgb24((byte)(x * 255 / width), (byte)(y * 255 / height), (byte)rng.Next(256));
+        using var stream = new MemoryStream();
+        image.SaveAsPng(stream);
+        return stream.ToArray();
+    }
+
+    /// <summary>Waits (polling) until <paramref name="condition"/> holds, or fails after <paramref name="seconds"/>.</summary>
+    public static async Task Eventually(Func<bool> condition, string what, double seconds = 30)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Timed out waiting for {what}.");
+            await Task.Delay(10);
+        }
+    }
+}

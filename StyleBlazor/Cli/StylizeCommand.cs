@@ -1,0 +1,179 @@
+using System.Globalization;
+using System.Text.Json;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using StyleBlazor.Engine;
+using StyleBlazor.Engine.Backbones;
+using StyleBlazor.Engine.Transfer;
+
+namespace StyleBlazor.Cli;
+
+/// <summary>
+/// <c>stylize --content a.jpg --style b.jpg --out out.png [options]</c>: the engine without the web UI, for scripts.
+/// Bad arguments and bad files exit non-zero with a one-line message on stderr.
+/// </summary>
+public static class StylizeCommand
+{
+    public const string Usage =
+        "usage: stylize --content FILE --style FILE [--style FILE ...] --out FILE.png [--backbone resnet18|vgg19] " +
+        "[--weights FILE] [--random-weights] [--size N] [--iterations N] [--seed N] [--alpha X] [--beta X] " +
+        "[--lr X] [--init content|noise|style] [--normalization code|paper] [--device auto|cpu|cuda] [--threads N] [--progress-json]";
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var cli = CliArguments.Parse(args);
+            return await StylizeAsync(cli, stdout, cancellationToken);
+        }
+        catch (Exception e) when (e is CliException or ArgumentException or IOException or UnauthorizedAccessException
+                                      or UnknownImageFormatException or InvalidImageContentException or InvalidDataException
+                                      or NotSupportedException or InvalidOperationException)
+        {
+            stderr.WriteLine($"stylize: {e.Message.ReplaceLineEndings(" ")}");
+            return e is CliException ? 2 : 1;
+        }
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine("stylize: cancelled");
+            return 130;
+        }
+    }
+
+    static async Task<int> StylizeAsync(CliArguments cli, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        var contentPath = cli.Required("content");
+        var stylePaths = cli.All("style");
+        if (stylePaths.Count == 0) throw new CliException("--style is required");
+        var outPath = cli.Required("out");
+        if (!string.Equals(Path.GetExtension(outPath), ".png", StringComparison.OrdinalIgnoreCase))
+            throw new CliException($"--out must be a .png file (got '{outPath}')");
+
+        using var content = await CliImages.LoadAsync(contentPath, cancellationToken);
+        var styles = new List<Image<Rgb24>>();
+        try
+        {
+            foreach (var path in stylePaths) styles.Add(await CliImages.LoadAsync(path, cancellationToken));
+
+            // From here on all torch work runs synchronously on this one thread.
+            var device = TorchRuntime.SelectDevice(cli.Value("device") ?? "auto");
+            TorchRuntime.Configure(device, cli.Int("threads") ?? 0);
+            var catalog = new BackboneCatalog(new BackboneCatalogOptions
+            {
+                WeightsFile = cli.Value("weights"),
+                AllowRandomVgg19 = cli.Flag("random-weights"),
+            });
+            var backboneName = cli.Value("backbone") ?? (cli.Value("weights") is not null || cli.Flag("random-weights") ? "vgg19" : catalog.Available[0].Name);
+            var info = catalog.Available.FirstOrDefault(b => b.Name == backboneName)
+                       ?? throw new CliException($"backbone '{backboneName}' is not available; available: {string.Join(", ", catalog.Available.Select(b => b.Name))}"
+                                                 + (backboneName == "vgg19" ? " (give --weights FILE, or --random-weights to show the mechanics)" : ""));
+            var options = cli.ApplyTo(info.Defaults);
+            using var backbone = catalog.Load(info.Name, device);
+
+            bool json = cli.Flag("progress-json");
+            var result = StyleTransfer.Run(backbone, content, styles, options,
+                onProgress: json ? p => stdout.WriteLine(ProgressJson(p)) : null,
+                wantsFrame: _ => false,
+                cancellationToken: cancellationToken);
+
+            using var image = result.BestImage.ToImage();
+            var directory = Path.GetDirectoryName(Path.GetFullPath(outPath));
+            if (directory is not null) Directory.CreateDirectory(directory);
+            image.SaveAsPng(outPath);
+            if (!json)
+                stdout.WriteLine($"{outPath}: {image.Width}x{image.Height}, {info.Name}, best J = {result.BestLoss.Total:G6} at iteration {result.BestIteration}/{result.IterationsRun}, {result.Elapsed.TotalSeconds:F1} s");
+            return 0;
+        }
+        finally
+        {
+            foreach (var s in styles) s.Dispose();
+        }
+    }
+
+    static string ProgressJson(TransferProgress p) => JsonSerializer.Serialize(new Dictionary<string, object>
+    {
+        ["iteration"] = p.Iteration,
+        ["J"] = p.Loss.Total,
+        ["J_C"] = p.Loss.Content,
+        ["J_S"] = p.Loss.Style,
+        ["TV"] = p.Loss.TotalVariation,
+        ["J_S_layers"] = p.Loss.StyleLayers,
+        ["elapsed"] = Math.Round(p.Elapsed.TotalSeconds, 3),
+        ["improved"] = p.Improved,
+    });
+}
+
+/// <summary>A usage error: wrong or missing arguments.</summary>
+public sealed class CliException(string message) : Exception(message);
+
+/// <summary><c>--name value</c> pairs and <c>--flag</c> switches; a name may repeat (e.g. several --style).</summary>
+sealed class CliArguments
+{
+    static readonly HashSet<string> Flags = ["progress-json", "random-weights"];
+    static readonly HashSet<string> Values = ["content", "style", "out", "backbone", "weights", "size", "iterations", "seed",
+        "alpha", "beta", "lr", "init", "normalization", "device", "threads"];
+    static readonly string[] IntegerValues = ["size", "iterations", "seed", "threads"];
+    static readonly string[] NumberValues = ["alpha", "beta", "lr"];
+    readonly List<(string Name, string? Value)> _items = [];
+
+    public static CliArguments Parse(IReadOnlyList<string> args)
+    {
+        var parsed = new CliArguments();
+        for (int i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (!arg.StartsWith("--")) throw new CliException($"unexpected argument '{arg}'. {StylizeCommand.Usage}");
+            var name = arg[2..];
+            if (Flags.Contains(name)) parsed._items.Add((name, null));
+            else if (Values.Contains(name))
+            {
+                if (i + 1 >= args.Count || args[i + 1].StartsWith("--")) throw new CliException($"--{name} needs a value");
+                parsed._items.Add((name, args[++i]));
+            }
+            else throw new CliException($"unknown option '--{name}'. {StylizeCommand.Usage}");
+        }
+        // Malformed numbers are usage errors: report them before any file is read.
+        foreach (var name in IntegerValues) parsed.Int(name);
+        foreach (var name in NumberValues) parsed.Double(name);
+        return parsed;
+    }
+
+    public bool Flag(string name) => _items.Any(i => i.Name == name);
+    public string? Value(string name) => _items.LastOrDefault(i => i.Name == name).Value;
+    public IReadOnlyList<string> All(string name) => _items.Where(i => i.Name == name).Select(i => i.Value!).ToList();
+    public string Required(string name) => Value(name) ?? throw new CliException($"--{name} is required. {StylizeCommand.Usage}");
+
+    public int? Int(string name) => Value(name) is { } v
+        ? int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : throw new CliException($"--{name} must be an integer (got '{v}')")
+        : null;
+
+    public double? Double(string name) => Value(name) is { } v
+        ? double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : throw new CliException($"--{name} must be a number (got '{v}')")
+        : null;
+
+    /// <summary>The backbone's defaults overridden by what was given; range errors surface from Validate as one line.</summary>
+    public StyleTransferOptions ApplyTo(StyleTransferOptions defaults)
+    {
+        var o = defaults with
+        {
+            MaxSide = Int("size") ?? defaults.MaxSide,
+            Iterations = Int("iterations") ?? defaults.Iterations,
+            Seed = Int("seed") ?? defaults.Seed,
+            ContentWeight = Double("alpha") ?? defaults.ContentWeight,
+            StyleWeight = Double("beta") ?? defaults.StyleWeight,
+            LearningRate = Double("lr") ?? defaults.LearningRate,
+            InitialImage = Value("init") is { } init ? ParseEnum<InitialImage>("init", init) : defaults.InitialImage,
+            Normalization = Value("normalization") is { } n ? ParseEnum<LossNormalization>("normalization", n) : defaults.Normalization,
+        };
+        // Keep coarse-to-fine proportional when only the iteration count was changed.
+        if (Int("iterations") is { } its && defaults.CoarseIterations > 0)
+            o = o with { CoarseIterations = its > 1 ? (int)((long)defaults.CoarseIterations * its / defaults.Iterations) : 0 };
+        var problem = o.Validate();
+        if (problem is not null) throw new CliException(problem);
+        return o;
+    }
+
+    static T ParseEnum<T>(string name, string value) where T : struct, Enum =>
+        Enum.TryParse<T>(value, ignoreCase: true, out var e) && Enum.IsDefined(e)
+            ? e : throw new CliException($"--{name} must be one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))} (got '{value}')");
+}

@@ -1,0 +1,312 @@
+using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.JSInterop;
+using MudBlazor;
+using StyleBlazor.Components.Progression;
+using StyleBlazor.Engine.Backbones;
+using StyleBlazor.Studio;
+
+namespace StyleBlazor.Components.Pages.Studio;
+
+/// <summary>
+/// The studio: pick two pictures, set the parameters, start, and watch the picture improve. The session's pictures,
+/// parameters and current job live in <see cref="StudioState"/>, so they survive a visit to another page.
+/// </summary>
+public partial class Studio
+{
+    enum Slot { None, Content, Style }
+
+    ProgressionCanvas? _canvas;
+    ParameterForm? _form;
+    IReadOnlyDictionary<string, string> _problems = new Dictionary<string, string>();
+    IJSObjectReference? _downloads;
+    CancellationTokenSource? _replay;
+    Slot _decoding;
+    bool _ready;
+    bool _cancelRequested;
+    bool _downloading;
+    bool _playing;
+    int _replayIndex;
+
+    JobPhase Phase => Timeline?.Phase ?? JobPhase.Idle;
+    bool IsActive => Phase is JobPhase.Queued or JobPhase.Running;
+    bool CanStart => !IsActive && _form is not null && State.Content is not null && State.Style is not null && _decoding == Slot.None && _problems.Count == 0;
+    string WatchPath => $"/watch/{Timeline?.JobId}";
+    string ShareLink => Nav.ToAbsoluteUri(Timeline?.ResultLink ?? WatchPath).ToString();
+
+    Color PhaseColor => Phase switch
+    {
+        JobPhase.Queued => Color.Secondary,
+        JobPhase.Running => Color.Primary,
+        JobPhase.Completed => Color.Success,
+        JobPhase.Failed => Color.Error,
+        JobPhase.Cancelled => Color.Warning,
+        _ => Color.Default,
+    };
+
+    IReadOnlyDictionary<string, double>? LayerWeights =>
+        Timeline?.Options?.StyleLayers.ToDictionary(l => l.Layer, l => l.Weight);
+
+    BackboneInfo? Backbone(string? name) => Jobs.Backbones.FirstOrDefault(b => b.Name == name) ?? Jobs.Backbones.FirstOrDefault();
+
+    protected override void OnInitialized()
+    {
+        _form = State.Parameters;
+        if (_form is null && Backbone(null) is { } backbone) _form = State.Parameters = ParameterPresets.Create(ParameterPreset.ArticleDefaults, backbone);
+        Revalidate();
+        if (State.CurrentJob is { } job)
+        {
+            // Back from another page: pick the job up again (its history comes first), or keep what was seen if it is gone.
+            if (!Follow(job.JobId, job)) { StopFollowing(); }
+            _replayIndex = Math.Max(0, job.Frames.Count - 1);
+        }
+    }
+
+    protected override void OnAfterRender(bool firstRender)
+    {
+        LiveCanvas = _playing ? null : _canvas;
+        if (firstRender)
+        {
+            // Interactive from here on: browser tests (and impatient users) wait for this marker.
+            _ready = true;
+            StateHasChanged();
+        }
+    }
+
+    void Revalidate()
+    {
+        if (_form is null) return;
+        var layers = Backbone(_form.Backbone)?.Layers.Select(l => l.Name).ToArray() ?? [];
+        _problems = _form.Validate(layers);
+    }
+
+    void ApplyPreset(ParameterPreset preset)
+    {
+        if (Backbone(_form?.Backbone) is not { } backbone) return;
+        _form = State.Parameters = ParameterPresets.Create(preset, backbone);
+        Revalidate();
+    }
+
+    void ChangeBackbone(string name)
+    {
+        if (Backbone(name) is not { } backbone) return;
+        _form = State.Parameters = ParameterPresets.Create(ParameterPreset.ArticleDefaults, backbone);
+        Revalidate();
+    }
+
+    async Task OnFileAsync(Slot slot, IBrowserFile file)
+    {
+        await DecodeAsync(slot, async ct =>
+        {
+            await using var stream = file.OpenReadStream(StudioImageDecoder.MaxBytes, ct);
+            return await StudioImageDecoder.DecodeAsync(stream, file.Name, cancellationToken: ct);
+        }, file.Name);
+    }
+
+    async Task OnSampleAsync(Slot slot, SampleImage sample)
+    {
+        await DecodeAsync(slot, async ct =>
+        {
+            await using var stream = Gallery.OpenRead(sample);
+            return await StudioImageDecoder.DecodeAsync(stream, sample.FileName, sample.Attribution, ct);
+        }, sample.FileName);
+    }
+
+    async Task DecodeAsync(Slot slot, Func<CancellationToken, Task<StudioImage>> decode, string name)
+    {
+        _decoding = slot;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            var image = await decode(timeout.Token);
+            if (slot == Slot.Content) State.SetContent(image); else State.SetStyle(image);
+        }
+        catch (ImageRejectedException ex)
+        {
+            Snackbar.Add(L["ImageRejected", name, ex.Message], Severity.Warning);
+        }
+        catch (IOException ex)
+        {
+            // Raised by the browser stream for files over the limit and for interrupted uploads.
+            Log.LogInformation(ex, "Upload of {Name} failed", name);
+            Snackbar.Add(L["ImageRejected", name, ex.Message], Severity.Warning);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.LogWarning(ex, "Could not read {Name}", name);
+            Snackbar.Add(L["ImageRejected", name, L["UnreadableImage"]], Severity.Error);
+        }
+        finally
+        {
+            _decoding = Slot.None;
+        }
+    }
+
+    async Task StartAsync()
+    {
+        Revalidate();
+        if (_form is null || _problems.Count > 0)
+        {
+            Snackbar.Add(L["FixParameters"], Severity.Warning);
+            return;
+        }
+        if (State.Content is not { } content || State.Style is not { } style)
+        {
+            Snackbar.Add(L["PickBoth"], Severity.Warning);
+            return;
+        }
+
+        StopReplay();
+        SubmitResult result;
+        try
+        {
+            result = Jobs.Submit(new StudioSubmission(State.OwnerId, content.ClonePixels(), style.ClonePixels(), _form.ToOptions(), _form.Backbone));
+        }
+        catch (Exception ex)
+        {
+            Log.LogError(ex, "Submitting a job failed");
+            Snackbar.Add(L["SubmitFailed"], Severity.Error);
+            return;
+        }
+        if (result.JobId is not { } jobId)
+        {
+            Snackbar.Add(result.Refusal ?? L["SubmitFailed"], Severity.Warning);
+            return;
+        }
+
+        _cancelRequested = false;
+        _replayIndex = 0;
+        if (_canvas is not null) await _canvas.ClearAsync();
+        if (!Follow(jobId)) Snackbar.Add(L["JobVanished"], Severity.Error);
+        State.CurrentJob = Timeline;
+    }
+
+    void Cancel()
+    {
+        if (Timeline is null) return;
+        _cancelRequested = Jobs.Cancel(Timeline.JobId, State.OwnerId);
+        if (!_cancelRequested) Snackbar.Add(L["CancelRefused"], Severity.Info);
+    }
+
+    protected override void OnTimelineChanged(StudioJobEvent e)
+    {
+        if (e is JobEndedEvent end)
+        {
+            _cancelRequested = false;
+            _replayIndex = Math.Max(0, (Timeline?.Frames.Count ?? 1) - 1);
+            if (end.Phase == JobPhase.Completed) Snackbar.Add(L["JobCompleted"], Severity.Success);
+        }
+    }
+
+    async Task ScrubTo(int index)
+    {
+        StopReplay();
+        await ShowReplayFrame(index);
+    }
+
+    async Task ShowReplayFrame(int index)
+    {
+        if (Timeline is null || Timeline.Frames.Count == 0 || _canvas is null) return;
+        _replayIndex = Math.Clamp(index, 0, Timeline.Frames.Count - 1);
+        _canvas.Show(Timeline.Frames[_replayIndex]);
+        await Task.CompletedTask;
+    }
+
+    async Task TogglePlay()
+    {
+        if (_playing) { StopReplay(); return; }
+        if (Timeline is null || Timeline.Frames.Count == 0) return;
+        _replay = new CancellationTokenSource();
+        _playing = true;
+        if (_replayIndex >= Timeline.Frames.Count - 1) _replayIndex = 0;
+        var token = _replay.Token;
+        try
+        {
+            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(220));
+            await ShowReplayFrame(_replayIndex);
+            while (await timer.WaitForNextTickAsync(token) && _replayIndex < Timeline.Frames.Count - 1)
+            {
+                await ShowReplayFrame(_replayIndex + 1);
+                StateHasChanged();
+            }
+        }
+        catch (OperationCanceledException) { }
+        finally
+        {
+            if (_replay?.Token == token) { _playing = false; _replay.Dispose(); _replay = null; }
+        }
+    }
+
+    void StopReplay()
+    {
+        _replay?.Cancel();
+        _playing = false;
+    }
+
+    async Task DownloadPngAsync()
+    {
+        if (Timeline is null) return;
+        await DownloadAsync($"styleblazor-{ShortId}.png", "image/png", async () =>
+            await Jobs.ResultPngAsync(Timeline.JobId)
+            ?? (Timeline.LatestFrame is { } latest ? await Task.Run(() => ProgressionGif.ToPng(latest)) : null));
+    }
+
+    async Task DownloadGifAsync()
+    {
+        if (Timeline is null || Timeline.Frames.Count == 0) return;
+        var frames = Timeline.Frames.ToArray();
+        await DownloadAsync($"styleblazor-{ShortId}.gif", "image/gif", () => Task.Run(() => (byte[]?)ProgressionGif.Encode(frames)));
+    }
+
+    string ShortId => Timeline?.JobId is { Length: > 8 } id ? id[..8] : Timeline?.JobId ?? "result";
+
+    async Task DownloadAsync(string fileName, string contentType, Func<Task<byte[]?>> produce)
+    {
+        _downloading = true;
+        try
+        {
+            var bytes = await produce();
+            if (bytes is null)
+            {
+                Snackbar.Add(L["NothingToDownload"], Severity.Info);
+                return;
+            }
+            _downloads ??= await JS.InvokeAsync<IJSObjectReference>("import", "./js/downloads.js");
+            using var stream = new DotNetStreamReference(new MemoryStream(bytes));
+            await _downloads.InvokeVoidAsync("saveStream", fileName, contentType, stream);
+        }
+        catch (Exception ex) when (ex is not JSDisconnectedException)
+        {
+            Log.LogWarning(ex, "Download of {File} failed", fileName);
+            Snackbar.Add(L["DownloadFailed"], Severity.Error);
+        }
+        finally
+        {
+            _downloading = false;
+        }
+    }
+
+    async Task CopyShareLinkAsync()
+    {
+        try
+        {
+            _downloads ??= await JS.InvokeAsync<IJSObjectReference>("import", "./js/downloads.js");
+            await _downloads.InvokeVoidAsync("copyText", ShareLink);
+            Snackbar.Add(L["LinkCopied"], Severity.Success);
+        }
+        catch (JSException)
+        {
+            Snackbar.Add(L["CopyFailed"], Severity.Info);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        StopReplay();
+        Dispose();
+        if (_downloads is not null)
+        {
+            try { await _downloads.DisposeAsync(); } catch (JSDisconnectedException) { }
+        }
+        GC.SuppressFinalize(this);
+    }
+}

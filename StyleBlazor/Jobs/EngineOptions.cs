@@ -1,0 +1,88 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace StyleBlazor.Jobs;
+
+/// <summary>What happens to a job when its owner's browser goes away mid-run.</summary>
+public enum OwnerDisconnectPolicy
+{
+    /// <summary>The job runs to the end, so its result can still be opened by link.</summary>
+    Finish,
+
+    /// <summary>The job is cancelled once the owner has had no connection for <see cref="EngineOptions.OwnerGracePeriod"/>.</summary>
+    Cancel,
+}
+
+/// <summary>The hosted engine: device, concurrency, queue limits and per-job limits (section <c>Engine</c>).</summary>
+public sealed class EngineOptions
+{
+    public const string Section = "Engine";
+
+    /// <summary>"auto" (CUDA when available, else CPU), "cpu", or "cuda"/"cuda:N".</summary>
+    [Required, RegularExpression("^(auto|cpu|cuda(:[0-9]+)?)$", ErrorMessage = "Engine:Device must be auto, cpu or cuda[:N].")]
+    public string Device { get; set; } = "auto";
+
+    /// <summary>Intra-op CPU threads for torch; 0 = all cores.</summary>
+    [Range(0, 1024)]
+    public int CpuThreads { get; set; }
+
+    /// <summary>Jobs running at once on the device; each gets its own long-lived torch thread.</summary>
+    [Range(1, 8)]
+    public int MaxConcurrentJobs { get; set; } = 1;
+
+    /// <summary>Jobs waiting at most; a submission beyond this is refused, never left hanging.</summary>
+    [Range(1, 10_000)]
+    public int QueueCapacity { get; set; } = 20;
+
+    /// <summary>Queued (not yet running) jobs one browser session may have.</summary>
+    [Range(1, 1000)]
+    public int MaxQueuedPerOwner { get; set; } = 3;
+
+    /// <summary>A running job is stopped (and reported as failed) after this long.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan JobTimeout { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>What happens when the owner's browser goes away; default: the job finishes.</summary>
+    public OwnerDisconnectPolicy OnOwnerDisconnect { get; set; } = OwnerDisconnectPolicy.Finish;
+
+    /// <summary>With <see cref="OwnerDisconnectPolicy.Cancel"/>: how long an owner may be gone (a reload) before their jobs stop.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan OwnerGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Finished jobs (and their result image) stay in memory this long.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan FinishedJobRetention { get; set; } = TimeSpan.FromHours(2);
+
+    /// <summary>Server-side ceiling on iterations, whatever a client asks for (protects a shared CPU).</summary>
+    [Range(1, 100_000)]
+    public int MaxIterations { get; set; } = 2000;
+
+    /// <summary>Server-side ceiling on the working size (longest side, px).</summary>
+    [Range(16, 8192)]
+    public int MaxSide { get; set; } = 1024;
+
+    /// <summary>Backbone to warm up at start; empty = the catalog's first.</summary>
+    public string DefaultBackbone { get; set; } = "";
+}
+
+/// <summary>Encoded frames pushed to watchers (section <c>Frames</c>).</summary>
+public enum FrameFormat { Jpeg, Webp }
+
+/// <summary>How improved frames are encoded and how often they are read back and pushed.</summary>
+public sealed class FrameOptions
+{
+    public const string Section = "Frames";
+
+    public FrameFormat Format { get; set; } = FrameFormat.Jpeg;
+
+    /// <summary>Encoder quality, 1–100.</summary>
+    [Range(1, 100)]
+    public int Quality { get; set; } = 80;
+
+    /// <summary>Frames are scaled down so their longest side is at most this many pixels.</summary>
+    [Range(16, 8192)]
+    public int MaxSide { get; set; } = 512;
+
+    /// <summary>At most this many frames per second per job; every iteration's losses are still sent.</summary>
+    [Range(0.1, 60)]
+    public double MaxFramesPerSecond { get; set; } = 4;
+}

@@ -1,0 +1,111 @@
+using System.Threading.Channels;
+
+namespace StyleBlazor.Jobs;
+
+public enum EnqueueOutcome { Accepted, QueueFull, OwnerLimit, Closed }
+
+/// <summary>
+/// The jobs waiting for the engine. The ordered waiting list gives each job its position (every change announced
+/// through <see cref="JobEvents"/>) and lets a cancelled job leave at once; a bounded channel holds one token per
+/// waiting job, so workers wait asynchronously and the channel can never hold more than the queue's capacity.
+/// </summary>
+public sealed class JobQueue
+{
+    readonly Lock _gate = new();
+    readonly List<StyleTransferJob> _waiting = [];
+    // Tokens are interchangeable: removing a job removes any one token. Invariant: tokens ≤ waiting jobs.
+    readonly Channel<bool> _tokens;
+    readonly JobEvents _events;
+    bool _closed;
+
+    public JobQueue(JobEvents events, Microsoft.Extensions.Options.IOptions<EngineOptions> options)
+        : this(events, options.Value.QueueCapacity, options.Value.MaxQueuedPerOwner) { }
+
+    public JobQueue(JobEvents events, int capacity, int maxQueuedPerOwner)
+    {
+        _events = events;
+        Capacity = capacity;
+        MaxQueuedPerOwner = maxQueuedPerOwner;
+        _tokens = Channel.CreateBounded<bool>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait });
+    }
+
+    public int Capacity { get; }
+    public int MaxQueuedPerOwner { get; }
+
+    public int Count { get { lock (_gate) return _waiting.Count; } }
+
+    /// <summary>Adds a job at the end, or says why not; never waits.</summary>
+    public EnqueueOutcome TryEnqueue(StyleTransferJob job)
+    {
+        lock (_gate)
+        {
+            if (_closed) return EnqueueOutcome.Closed;
+            if (_waiting.Count(j => j.OwnerId == job.OwnerId) >= MaxQueuedPerOwner) return EnqueueOutcome.OwnerLimit;
+            if (_waiting.Count >= Capacity || !_tokens.Writer.TryWrite(true)) return EnqueueOutcome.QueueFull;
+            _waiting.Add(job);
+            Renumber();
+        }
+        return EnqueueOutcome.Accepted;
+    }
+
+    /// <summary>Waits for the first waiting job and takes it out of line.</summary>
+    public async ValueTask<StyleTransferJob> DequeueAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await _tokens.Reader.ReadAsync(cancellationToken);
+            lock (_gate)
+            {
+                if (_waiting.Count == 0) continue; // its job was taken out of line meanwhile
+                var job = _waiting[0];
+                _waiting.RemoveAt(0);
+                job.Position = 0;
+                Renumber();
+                return job;
+            }
+        }
+    }
+
+    /// <summary>Takes a waiting job out of line (it was cancelled); false when it is not waiting.</summary>
+    public bool TryRemove(StyleTransferJob job)
+    {
+        lock (_gate)
+        {
+            if (!_waiting.Remove(job)) return false;
+            _tokens.Reader.TryRead(out _);
+            job.Position = 0;
+            Renumber();
+        }
+        return true;
+    }
+    /// <summary>1-based position of a waiting job, or 0.</summary>
+    public int PositionOf(StyleTransferJob job) { lock (_gate) return _waiting.IndexOf(job) + 1; }
+
+    public IReadOnlyList<StyleTransferJob> Waiting() { lock (_gate) return [.. _waiting]; }
+
+    /// <summary>Refuses new jobs and hands back those still waiting (at shutdown).</summary>
+    public IReadOnlyList<StyleTransferJob> Close()
+    {
+        lock (_gate)
+        {
+            _closed = true;
+            _tokens.Writer.TryComplete();
+            var left = _waiting.ToArray();
+            _waiting.Clear();
+            foreach (var j in left) j.Position = 0;
+            return left;
+        }
+    }
+
+    // Announces inside the lock so that announcements of one job arrive in the order its position changed
+    // (handlers only hand work off, see JobEvents).
+    void Renumber()
+    {
+        for (int i = 0; i < _waiting.Count; i++)
+        {
+            if (_waiting[i].Position == i + 1) continue;
+            _waiting[i].Position = i + 1;
+            _events.Publish(new JobQueuedEvent(_waiting[i], i + 1));
+        }
+    }
+}

@@ -1,0 +1,195 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using StyleBlazor.Engine;
+using StyleBlazor.Engine.Backbones;
+using StyleBlazor.Engine.Transfer;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace StyleBlazor.Jobs;
+
+/// <summary>
+/// Owns the device: warms up the default backbone before the app serves, then runs queued jobs, each entirely on one
+/// long-lived torch thread (one per concurrent slot). A job's failure is recorded on the job and never stops the
+/// service; at shutdown running and waiting jobs end as Interrupted.
+/// </summary>
+public sealed class StyleEngineService(
+    JobQueue queue,
+    JobRegistry jobs,
+    JobEvents events,
+    IBackboneCatalog catalog,
+    FrameEncoder encoder,
+    FrameStatistics frameStatistics,
+    IOptions<EngineOptions> options,
+    TimeProvider time,
+    ILogger<StyleEngineService> logger) : BackgroundService
+{
+    readonly Lock _backboneGate = new();
+    readonly Dictionary<string, IBackbone> _backbones = [];
+    TorchThread[] _threads = [];
+    Device _device = CPU;
+    int _released;
+
+    /// <summary>The device jobs run on (set at start).</summary>
+    public Device Device => _device;
+
+    /// <summary>Backbones loaded so far (the default one after start).</summary>
+    public IReadOnlyCollection<string> LoadedBackbones { get { lock (_backboneGate) return [.. _backbones.Keys]; } }
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        _device = TorchRuntime.SelectDevice(o.Device);
+        _threads = [.. Enumerable.Range(0, o.MaxConcurrentJobs).Select(i => new TorchThread($"torch-{i}"))];
+        // Warm-up belongs here, not in ExecuteAsync: the app should not serve before the default backbone is ready.
+        await _threads[0].InvokeAsync(() =>
+        {
+            TorchRuntime.Configure(_device, o.CpuThreads);
+            WarmUp();
+            return true;
+        });
+        await base.StartAsync(cancellationToken);
+    }
+
+    void WarmUp()
+    {
+        var info = catalog.Available.FirstOrDefault(b => b.Name == options.Value.DefaultBackbone) ?? catalog.Available.FirstOrDefault();
+        if (info is null)
+        {
+            logger.LogWarning("No backbone is available; submissions will be refused until one is configured");
+            return;
+        }
+        var started = time.GetTimestamp();
+        var backbone = GetBackbone(info.Name);
+        using (no_grad())
+        using (NewDisposeScope())
+        {
+            int side = 4 * backbone.SizeMultiple;
+            var input = zeros(1, 3, side, side, device: backbone.Device);
+            _ = backbone.Forward(input, [.. info.Layers.Select(l => l.Name)]);
+        }
+        logger.LogInformation("Backbone {Backbone} loaded and warmed up on {Device} in {Elapsed}", info.Name, _device, time.GetElapsedTime(started));
+    }
+
+    IBackbone GetBackbone(string name)
+    {
+        lock (_backboneGate)
+        {
+            if (!_backbones.TryGetValue(name, out var backbone))
+                _backbones[name] = backbone = catalog.Load(name, _device);
+            return backbone;
+        }
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(_threads.Select(thread => WorkAsync(thread, stoppingToken)));
+
+    async Task WorkAsync(TorchThread thread, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            StyleTransferJob job;
+            try { job = await queue.DequeueAsync(stoppingToken); }
+            catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException) { return; }
+
+            try { await RunAsync(job, thread, stoppingToken); }
+            catch (Exception ex)
+            {
+                // RunAsync records failures itself; this is the last guard so that nothing escapes ExecuteAsync.
+                logger.LogError(ex, "Job {JobId} broke the worker loop", job.Id);
+                jobs.Finish(job, JobState.Failed, "The server could not run this job.");
+            }
+            jobs.Prune();
+        }
+    }
+
+    async Task RunAsync(StyleTransferJob job, TorchThread thread, CancellationToken stoppingToken)
+    {
+        if (!job.TryStart(time.GetUtcNow())) return; // cancelled while a worker was picking it up
+        events.Publish(new JobStartedEvent(job));
+        logger.LogInformation("Job {JobId} started on {Thread} ({Backbone}, {Iterations} iterations)", job.Id, thread.Name, job.Backbone, job.Options.Iterations);
+
+        using var timeout = new CancellationTokenSource(options.Value.JobTimeout, time);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, job.CancellationToken, timeout.Token);
+        var frames = new JobFramePump(job, encoder, events, frameStatistics, time, logger);
+        try
+        {
+            var result = await thread.InvokeAsync(() => StyleTransfer.Run(
+                GetBackbone(job.Backbone), job.Content, job.Styles, job.Options,
+                progress => OnProgress(job, progress, frames),
+                frames.WantsFrame,
+                stop.Token));
+            await frames.FlushAsync();
+            var best = encoder.Encode(result.BestImage, result.BestIteration);
+            // The best image is the last word for watchers, unless they already have that very iteration.
+            if (best.Iteration > (job.LatestFrame?.Iteration ?? -1))
+            {
+                job.SetLatestFrame(best);
+                events.Publish(new JobFrameEvent(job, best));
+            }
+            jobs.Complete(job, result, best);
+            logger.LogInformation("Job {JobId} completed: best J {Loss} at iteration {Iteration} in {Elapsed}", job.Id, result.BestLoss.Total, result.BestIteration, result.Elapsed);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            await frames.FlushAsync();
+            if (job.CancellationToken.IsCancellationRequested)
+                jobs.Finish(job, JobState.Cancelled, job.CancelReason ?? "Cancelled.");
+            else if (stoppingToken.IsCancellationRequested)
+                jobs.Finish(job, JobState.Interrupted, "The server shut down while this job was running.");
+            else
+                jobs.Finish(job, JobState.Failed, $"The job ran longer than this server's limit of {options.Value.JobTimeout}.");
+            logger.LogInformation("Job {JobId} stopped: {State} ({Reason})", job.Id, job.State, job.Error);
+        }
+        catch (Exception ex)
+        {
+            await frames.FlushAsync();
+            logger.LogWarning(ex, "Job {JobId} failed", job.Id);
+            jobs.Finish(job, JobState.Failed, $"The transfer failed: {ex.Message}");
+        }
+    }
+
+    // On the torch thread, once per iteration: record, announce, hand the frame off. Never blocks.
+    void OnProgress(StyleTransferJob job, TransferProgress p, JobFramePump frames)
+    {
+        double seconds = p.Elapsed.TotalSeconds;
+        double perSecond = p.Iteration > 0 && seconds > 0 ? p.Iteration / seconds : 0;
+        double eta = perSecond > 0 ? (p.TotalIterations - p.Iteration) / perSecond : 0;
+        var record = new LossRecord(p.Iteration, p.Loss.Total, p.Loss.Content, p.Loss.Style, p.Loss.TotalVariation,
+            p.Loss.StyleLayers, seconds, perSecond, eta);
+        job.AddLoss(record);
+        events.Publish(new JobProgressEvent(job, record));
+        if (p.Frame is { } frame) frames.Submit(p.Iteration, frame);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        foreach (var waiting in queue.Close())
+            jobs.Finish(waiting, JobState.Interrupted, "The server shut down before this job started.", onlyIfQueued: true);
+        try
+        {
+            await base.StopAsync(cancellationToken); // cancels running jobs (they end as Interrupted) and waits for them
+        }
+        finally
+        {
+            // The host may stop a service more than once (WebApplicationFactory does); release only once.
+            if (_threads.Length > 0 && Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                try
+                {
+                    await _threads[0].InvokeAsync(() =>
+                    {
+                        lock (_backboneGate)
+                        {
+                            foreach (var b in _backbones.Values) b.Dispose();
+                            _backbones.Clear();
+                        }
+                        return true;
+                    }).WaitAsync(cancellationToken);
+                }
+                catch (OperationCanceledException) { logger.LogWarning("Shutdown timed out before the backbones were released"); }
+                foreach (var t in _threads) t.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using StyleBlazor.Engine.Transfer;
+
+namespace StyleBlazor.Results;
+
+/// <summary>How the job that made a result ended. Only these end states produce a stored result.</summary>
+public enum ResultOutcome { Completed, Cancelled, Interrupted }
+
+/// <summary>
+/// What the job service hands to <see cref="IJobResultSink"/> when a job ends with something to keep.
+/// <see cref="Content"/> and <see cref="Style"/> (the first style image) are the decoded uploads, still owned by the
+/// caller: call the sink before the job releases them; only re-encoded copies are kept. <see cref="Frames"/> come from
+/// a <see cref="ProgressionRecorder"/> (<see cref="IJobResultSink.CreateRecorder"/>); the final image closes the replay.
+/// </summary>
+public sealed record NewResult(
+    string OwnerId,
+    ResultOutcome Outcome,
+    string Backbone,
+    StyleTransferOptions Options,
+    RgbFrame FinalImage,
+    int BestIteration,
+    int IterationsRun,
+    TimeSpan Elapsed,
+    Image<Rgb24> Content,
+    Image<Rgb24> Style,
+    IReadOnlyList<LossPoint> LossHistory,
+    IReadOnlyList<ProgressionFrame> Frames);
+
+/// <summary>A share link as handed out once; the store keeps only the SHA-256 of <see cref="Token"/>.</summary>
+public sealed record ShareLink(Guid ResultId, string Token)
+{
+    public string Path => $"/r/{Token}";
+}
+
+/// <summary>The hook the job service calls when a job ends Completed (or Cancelled/Interrupted with frames).</summary>
+public interface IJobResultSink
+{
+    /// <summary>A recorder for one job's improved frames, bounded by the progression settings.</summary>
+    ProgressionRecorder CreateRecorder();
+
+    /// <summary>Stores the result and returns its share link (the only time the token is known in clear).</summary>
+    Task<ShareLink> SaveAsync(NewResult result, CancellationToken cancellationToken = default);
+}

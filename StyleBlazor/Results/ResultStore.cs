@@ -1,0 +1,255 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using SixLabors.ImageSharp;
+
+namespace StyleBlazor.Results;
+
+public enum LinkState { Found, NotFound, Gone }
+
+/// <summary>What a share token leads to. <see cref="Result"/> is set only when <see cref="State"/> is Found.</summary>
+public sealed record ResultLookup(LinkState State, StoredResult? Result)
+{
+    public static readonly ResultLookup NotFound = new(LinkState.NotFound, null);
+    public static readonly ResultLookup Gone = new(LinkState.Gone, null);
+}
+
+/// <summary>
+/// Stored results: metadata in SQLite, images in the data directory. A singleton that opens a short-lived
+/// <see cref="ResultsDb"/> per call, so the job service, circuits and endpoints can all use it at once.
+/// </summary>
+public sealed class ResultStore(
+    IDbContextFactory<ResultsDb> dbFactory,
+    ResultFiles files,
+    IOptions<ResultsOptions> options,
+    TimeProvider time,
+    ILogger<ResultStore> logger) : IJobResultSink
+{
+    private readonly ResultsOptions _options = options.Value;
+
+    private DateTime UtcNow => time.GetUtcNow().UtcDateTime;
+
+    public ProgressionRecorder CreateRecorder() => new(_options);
+
+    public static byte[] OwnerHash(string ownerId) => SHA256.HashData(Encoding.UTF8.GetBytes(ownerId));
+
+    public async Task<ShareLink> SaveAsync(NewResult result, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(result.OwnerId);
+        var id = Guid.NewGuid();
+        var token = ShareToken.Create();
+        var staging = files.StagingFolderOf(id);
+        var folder = files.FolderOf(id);
+        try
+        {
+            // Encoding is CPU work of seconds for long runs; keep it off the caller's thread.
+            var (frameIterations, bytes) = await Task.Run(() => WriteFiles(result, staging), cancellationToken);
+            Directory.Move(staging, folder);
+
+            var now = UtcNow;
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            db.Results.Add(new StoredResult
+            {
+                Id = id,
+                OwnerHash = OwnerHash(result.OwnerId),
+                TokenHash = ShareToken.Hash(token),
+                Outcome = result.Outcome,
+                Backbone = result.Backbone,
+                OptionsJson = JsonSerializer.Serialize(result.Options, StoredResult.Json),
+                LossHistoryJson = JsonSerializer.Serialize(Thin(result.LossHistory), StoredResult.Json),
+                Width = result.FinalImage.Width,
+                Height = result.FinalImage.Height,
+                BestIteration = result.BestIteration,
+                IterationsRun = result.IterationsRun,
+                ElapsedSeconds = result.Elapsed.TotalSeconds,
+                FrameIterations = frameIterations,
+                FrameFormat = _options.ProgressionFormat,
+                HasUploads = _options.KeepUploads,
+                StoredBytes = bytes,
+                CreatedAt = now,
+                ExpiresAt = now.AddDays(_options.RetentionDays),
+            });
+            await db.SaveChangesAsync(cancellationToken);
+            logger.LogInformation("Stored result {ResultId} ({Bytes} bytes, {Frames} frames)", id, bytes, frameIterations.Count);
+            return new ShareLink(id, token);
+        }
+        catch
+        {
+            TryDeleteFolder(staging);
+            TryDeleteFolder(folder);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Looks a share token up. Malformed and unknown tokens run the same single indexed query by hash, so neither the
+    /// answer nor its timing tells them apart; revoked and expired results are Gone.
+    /// </summary>
+    public async Task<ResultLookup> FindByTokenAsync(string? token, CancellationToken cancellationToken = default)
+    {
+        var hash = ShareToken.LookupHash(token);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var result = await db.Results.AsNoTracking().FirstOrDefaultAsync(r => r.TokenHash == hash, cancellationToken);
+        if (result is null) return ResultLookup.NotFound;
+        return result.IsAvailableAt(UtcNow) ? new ResultLookup(LinkState.Found, result) : ResultLookup.Gone;
+    }
+
+    public async Task<IReadOnlyList<StoredResult>> ListForOwnerAsync(string ownerId, CancellationToken cancellationToken = default)
+    {
+        var owner = OwnerHash(ownerId);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Results.AsNoTracking().Where(r => r.OwnerHash == owner)
+            .OrderByDescending(r => r.CreatedAt).ToListAsync(cancellationToken);
+    }
+
+    public async Task<StoredResult?> FindForOwnerAsync(Guid id, string ownerId, CancellationToken cancellationToken = default)
+    {
+        var owner = OwnerHash(ownerId);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Results.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id && r.OwnerHash == owner, cancellationToken);
+    }
+
+    /// <summary>Revokes the result's link: it answers 410 from now on. False when the owner has no such result.</summary>
+    public async Task<bool> RevokeAsync(Guid id, string ownerId, CancellationToken cancellationToken = default)
+    {
+        var owner = OwnerHash(ownerId);
+        var now = UtcNow;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var changed = await db.Results.Where(r => r.Id == id && r.OwnerHash == owner && r.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.RevokedAt, now), cancellationToken);
+        return changed == 1;
+    }
+
+    /// <summary>
+    /// Gives the result a new link (the token is only known when issued, so this is how an owner gets one again);
+    /// the old link stops working. Null when the owner has no such result or it has expired.
+    /// </summary>
+    public async Task<ShareLink?> IssueNewLinkAsync(Guid id, string ownerId, CancellationToken cancellationToken = default)
+    {
+        var owner = OwnerHash(ownerId);
+        var token = ShareToken.Create();
+        var hash = ShareToken.Hash(token);
+        var now = UtcNow;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var changed = await db.Results.Where(r => r.Id == id && r.OwnerHash == owner && r.ExpiresAt > now)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.TokenHash, hash).SetProperty(r => r.RevokedAt, (DateTime?)null),
+                cancellationToken);
+        return changed == 1 ? new ShareLink(id, token) : null;
+    }
+
+    /// <summary>Deletes the result and its files. False when the owner has no such result.</summary>
+    public async Task<bool> DeleteAsync(Guid id, string ownerId, CancellationToken cancellationToken = default)
+    {
+        var owner = OwnerHash(ownerId);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var deleted = await db.Results.Where(r => r.Id == id && r.OwnerHash == owner).ExecuteDeleteAsync(cancellationToken);
+        if (deleted == 0) return false;
+        // The row goes first: a folder left behind by a failed delete is an orphan the cleanup service removes.
+        TryDeleteFolder(files.FolderOf(id));
+        return true;
+    }
+
+    /// <summary>Deletes every result past its retention, and folders no row refers to. Returns how many results went.</summary>
+    public async Task<int> DeleteExpiredAsync(CancellationToken cancellationToken = default)
+    {
+        var now = UtcNow;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var expired = await db.Results.Where(r => r.ExpiresAt <= now).Select(r => r.Id).ToListAsync(cancellationToken);
+        foreach (var id in expired)
+        {
+            await db.Results.Where(r => r.Id == id).ExecuteDeleteAsync(cancellationToken);
+            TryDeleteFolder(files.FolderOf(id));
+        }
+        await DeleteOrphanFoldersAsync(db, now, cancellationToken);
+        if (expired.Count > 0) logger.LogInformation("Deleted {Count} expired results", expired.Count);
+        return expired.Count;
+    }
+
+    // Folders from a crash between writing files and saving the row, or from a delete whose folder removal failed.
+    private async Task DeleteOrphanFoldersAsync(ResultsDb db, DateTime now, CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(files.ResultsRoot)) return;
+        var known = (await db.Results.Select(r => r.Id).ToListAsync(cancellationToken)).ToHashSet();
+        foreach (var folder in Directory.EnumerateDirectories(files.ResultsRoot))
+        {
+            var name = Path.GetFileName(folder);
+            var id = name.StartsWith(".staging-", StringComparison.Ordinal) ? name[".staging-".Length..] : name;
+            if (!Guid.TryParseExact(id, "N", out var guid) || known.Contains(guid)) continue;
+            // A save in progress has a fresh folder and no row yet; leave anything younger than an hour.
+            if (now - Directory.GetLastWriteTimeUtc(folder) < TimeSpan.FromHours(1)) continue;
+            TryDeleteFolder(folder);
+        }
+    }
+
+    private (List<int> FrameIterations, long Bytes) WriteFiles(NewResult result, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        long bytes = 0;
+        void Write(string name, byte[] data)
+        {
+            File.WriteAllBytes(Path.Combine(folder, name), data);
+            bytes += data.Length;
+        }
+
+        var final = result.FinalImage;
+        Write(ResultFiles.ResultPng, ResultEncoder.Png(final));
+        Write(ResultFiles.Thumbnail, ResultEncoder.Thumbnail(final, _options.ThumbnailMaxSide));
+        Write(ResultFiles.ContentThumbnail, ResultEncoder.Thumbnail(result.Content, _options.ThumbnailMaxSide));
+        Write(ResultFiles.StyleThumbnail, ResultEncoder.Thumbnail(result.Style, _options.ThumbnailMaxSide));
+        if (_options.KeepUploads)
+        {
+            Write(ResultFiles.ContentUpload, ResultEncoder.Png(result.Content));
+            Write(ResultFiles.StyleUpload, ResultEncoder.Png(result.Style));
+        }
+
+        var frames = SelectFrames(result);
+        // Over the byte budget: drop every other frame (keeping the first and the last) until it fits.
+        while (frames.Count > 2 && frames.Sum(f => (long)f.Encoded.Length) > _options.MaxProgressionBytes)
+            frames = frames.Where((_, i) => i % 2 == 0 || i == frames.Count - 1).ToList();
+        for (var i = 0; i < frames.Count; i++) Write(ResultFiles.FrameFileName(i, _options.ProgressionFormat), frames[i].Encoded);
+
+        var gifSize = ResultEncoder.Fit(final.Width, final.Height, _options.GifMaxSide);
+        Write(ResultFiles.ProgressionGif, ResultEncoder.Gif(frames.Select(f => f.Encoded).ToList(), gifSize, _options.GifFrameDelay));
+        return (frames.Select(f => f.Iteration).ToList(), bytes);
+    }
+
+    /// <summary>The recorded frames, thinned evenly to the frame limit, closed by the final image.</summary>
+    private List<ProgressionFrame> SelectFrames(NewResult result)
+    {
+        var final = result.FinalImage;
+        var size = ResultEncoder.Fit(final.Width, final.Height, _options.ProgressionMaxSide);
+        var frames = result.Frames.Where(f => f.Iteration < result.BestIteration).OrderBy(f => f.Iteration).ToList();
+        frames.Add(new ProgressionFrame(result.BestIteration,
+            ResultEncoder.Frame(final, size, _options.ProgressionFormat, _options.ProgressionQuality)));
+        return Thin(frames, _options.MaxProgressionFrames);
+    }
+
+    private List<LossPoint> Thin(IReadOnlyList<LossPoint> history) =>
+        Thin(history.OrderBy(p => p.Iteration).ToList(), _options.MaxLossPoints);
+
+    /// <summary>At most <paramref name="max"/> evenly spaced items, always including the first and the last.</summary>
+    private static List<T> Thin<T>(List<T> items, int max)
+    {
+        if (items.Count <= max) return items;
+        if (max == 1) return [items[^1]];
+        return Enumerable.Range(0, max).Select(i => items[(int)Math.Round(i * (items.Count - 1) / (double)(max - 1))]).ToList();
+    }
+
+    private void TryDeleteFolder(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException e)
+        {
+            logger.LogWarning(e, "Could not delete {Folder}; the cleanup service will try again", folder);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            logger.LogWarning(e, "Could not delete {Folder}; the cleanup service will try again", folder);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using StyleBlazor.Engine.Transfer;
+
+namespace StyleBlazor.Results;
+
+/// <summary>One point of the stored loss history: J of (5), J_C (2), J_S (4), the TV term and each J_S^(l) (3).</summary>
+public sealed record LossPoint(int Iteration, double Total, double Content, double Style, double TotalVariation,
+    IReadOnlyDictionary<string, double> StyleLayers);
+
+/// <summary>A stored result's metadata row. Its images live in the result's folder (see <see cref="ResultFiles"/>).</summary>
+public sealed class StoredResult
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals, // a diverged run has NaN losses
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public Guid Id { get; set; }
+
+    /// <summary>SHA-256 of the owner's browser-session id, so the table does not hold live session ids.</summary>
+    public required byte[] OwnerHash { get; set; }
+
+    /// <summary>SHA-256 of the share token; the token itself is never stored.</summary>
+    public required byte[] TokenHash { get; set; }
+
+    public ResultOutcome Outcome { get; set; }
+    public required string Backbone { get; set; }
+    public required string OptionsJson { get; set; }
+    public required string LossHistoryJson { get; set; }
+    public int Width { get; set; }
+    public int Height { get; set; }
+    public int BestIteration { get; set; }
+    public int IterationsRun { get; set; }
+    public double ElapsedSeconds { get; set; }
+
+    /// <summary>Iterations of the stored progression frames, in order; frame i of the replay is FrameIterations[i].</summary>
+    public List<int> FrameIterations { get; set; } = [];
+    public ProgressionFormat FrameFormat { get; set; }
+    public bool HasUploads { get; set; }
+    public long StoredBytes { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+    public DateTime ExpiresAt { get; set; }
+    public DateTime? RevokedAt { get; set; }
+
+    public bool IsAvailableAt(DateTime utcNow) => RevokedAt is null && ExpiresAt > utcNow;
+
+    public StyleTransferOptions Options() => JsonSerializer.Deserialize<StyleTransferOptions>(OptionsJson, Json)!;
+
+    public IReadOnlyList<LossPoint> LossHistory() => JsonSerializer.Deserialize<List<LossPoint>>(LossHistoryJson, Json)!;
+}

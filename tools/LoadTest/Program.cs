@@ -1,0 +1,157 @@
+// A load command for a running StyleBlazor (not a test): M jobs, N watchers spread over them, and what it cost.
+//   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5000 --watchers 50 --jobs 2 [--iterations 100] [--side 256] [--backbone NAME]
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+var settings = Arguments.Parse(args);
+if (settings is null)
+{
+    Console.Error.WriteLine("usage: LoadTest --url http://127.0.0.1:PORT --watchers N --jobs M [--iterations K] [--side PX] [--backbone NAME] [--timeout SECONDS]");
+    return 2;
+}
+if (!settings.Url.IsLoopback)
+{
+    Console.Error.WriteLine($"Refusing to load {settings.Url}: this command only runs against 127.0.0.1 / localhost.");
+    return 2;
+}
+
+using var http = new HttpClient { BaseAddress = settings.Url };
+var before = await http.GetFromJsonAsync<Diagnostics>("/api/diagnostics") ?? throw new InvalidOperationException("No diagnostics.");
+var clock = Stopwatch.StartNew();
+
+// Each job from its own browser session (the per-session queue limit is 3).
+var submitters = new List<HubConnection>();
+var jobIds = new List<string>();
+int refused = 0;
+for (int i = 0; i < settings.Jobs; i++)
+{
+    var connection = await ConnectAsync(settings.Url);
+    submitters.Add(connection);
+    var reply = await connection.InvokeAsync<SubmitReply>("Submit", new SubmitRequest
+    {
+        Content = Png(settings.Side, settings.Side * 3 / 4, seed: 2 * i),
+        Styles = [Png(settings.Side, settings.Side, seed: 2 * i + 1)],
+        Backbone = settings.Backbone,
+        Iterations = settings.Iterations,
+    });
+    if (reply.Accepted) jobIds.Add(reply.JobId!);
+    else { refused++; Console.WriteLine($"job {i} refused: {reply.Refusal}: {reply.Message}"); }
+}
+if (jobIds.Count == 0) { Console.Error.WriteLine("No job was accepted."); return 1; }
+
+var watchers = new List<Watcher>();
+for (int i = 0; i < settings.Watchers; i++)
+{
+    var watcher = new Watcher(await ConnectAsync(settings.Url));
+    watchers.Add(watcher);
+    if (!await watcher.Connection.InvokeAsync<bool>("Watch", jobIds[i % jobIds.Count]))
+        Console.WriteLine($"watcher {i}: job not found");
+}
+
+var allEnded = Task.WhenAll(watchers.Select(w => w.Ended));
+var finished = await Task.WhenAny(allEnded, Task.Delay(TimeSpan.FromSeconds(settings.TimeoutSeconds))) == allEnded;
+var elapsed = clock.Elapsed;
+foreach (var c in watchers.Select(w => w.Connection).Concat(submitters)) await c.DisposeAsync();
+await Task.Delay(500); // let the server see the disconnects
+var after = await http.GetFromJsonAsync<Diagnostics>("/api/diagnostics") ?? before;
+
+static string Mb(long bytes) => $"{bytes / 1048576.0:0.0} MB";
+var ends = watchers.GroupBy(w => w.Ended.IsCompletedSuccessfully ? w.Ended.Result : "(no end)").Select(g => $"{g.Key} {g.Count()}");
+Console.WriteLine($"""
+    jobs            {jobIds.Count} accepted, {refused} refused; watchers {watchers.Count}; {(finished ? "all ended" : "TIMED OUT")} after {elapsed.TotalSeconds:0.0} s
+    watcher ends    {string.Join(", ", ends)}
+    progress msgs   {watchers.Sum(w => w.Progress)} received
+    frames          {watchers.Sum(w => w.Frames)} delivered to watchers ({Mb(watchers.Sum(w => w.FrameBytes))}); server: {after.FramesSent - before.FramesSent} sent, {after.FramesCoalesced - before.FramesCoalesced} dropped (coalesced for slow watchers), {after.FramesEncoded - before.FramesEncoded} encoded, {after.FramesSupersededBeforeEncoding - before.FramesSupersededBeforeEncoding} superseded before encoding
+    server memory   RSS {Mb(before.RssBytes)} -> {Mb(after.RssBytes)}; GC heap {Mb(before.GcHeapBytes)} -> {Mb(after.GcHeapBytes)}; live tensors {before.LiveTensors} -> {after.LiveTensors}; watchers still registered {after.Watchers}
+    """);
+return finished ? 0 : 1;
+
+static async Task<HubConnection> ConnectAsync(Uri server)
+{
+    // A fresh browser session per connection, as separate browsers would have.
+    string cookie = $"sb-session={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_')}";
+    var connection = new HubConnectionBuilder()
+        .WithUrl(new Uri(server, "hubs/progress"), o => o.Headers["Cookie"] = cookie)
+        .AddMessagePackProtocol()
+        .Build();
+    await connection.StartAsync();
+    return connection;
+}
+
+static byte[] Png(int width, int height, int seed)
+{
+    var rng = new Random(seed);
+    using var image = new Image<Rgb24>(width, height);
+    for (int y = 0; y < height; y++)
+        for (int x = 0; x < width; x++)
+            image[x, y] = new Rgb24((byte)(x * 255 / width), (byte)(y * 255 / height), (byte)rng.Next(256));
+    using var stream = new MemoryStream();
+    image.SaveAsPng(stream);
+    return stream.ToArray();
+}
+
+sealed class Watcher
+{
+    readonly TaskCompletionSource<string> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    int _frames, _progress;
+    long _frameBytes;
+
+    public Watcher(HubConnection connection)
+    {
+        Connection = connection;
+        connection.On<int, double, double, double, Dictionary<string, double>, double, double, double>("Progress", (_, _, _, _, _, _, _, _) => Interlocked.Increment(ref _progress));
+        connection.On<int, int, int, byte[]>("Frame", (_, _, _, bytes) => { Interlocked.Increment(ref _frames); Interlocked.Add(ref _frameBytes, bytes.Length); });
+        connection.On<string>("Completed", _ => _ended.TrySetResult("Completed"));
+        connection.On<string>("Failed", m => _ended.TrySetResult("Failed"));
+        connection.On("Cancelled", () => _ended.TrySetResult("Cancelled"));
+    }
+
+    public HubConnection Connection { get; }
+    public Task<string> Ended => _ended.Task;
+    public int Frames => _frames;
+    public int Progress => _progress;
+    public long FrameBytes => _frameBytes;
+}
+
+// The hub's messages (MessagePack maps keyed by property name, as the server's contractless resolver writes them).
+public sealed class SubmitRequest
+{
+    public byte[] Content { get; set; } = [];
+    public byte[][] Styles { get; set; } = [];
+    public string? Backbone { get; set; }
+    public int? Iterations { get; set; }
+}
+
+public sealed class SubmitReply
+{
+    public bool Accepted { get; set; }
+    public string? JobId { get; set; }
+    public int Position { get; set; }
+    public string? Refusal { get; set; }
+    public string? Message { get; set; }
+}
+
+sealed record Diagnostics(long RssBytes, long GcHeapBytes, long LiveTensors, int Watchers, long FramesEncoded,
+    long FramesSupersededBeforeEncoding, long FramesSent, long FramesCoalesced);
+
+sealed record Arguments(Uri Url, int Watchers, int Jobs, int? Iterations, int Side, string? Backbone, int TimeoutSeconds)
+{
+    public static Arguments? Parse(string[] args)
+    {
+        var map = new Dictionary<string, string>();
+        for (int i = 0; i + 1 < args.Length; i += 2)
+        {
+            if (!args[i].StartsWith("--")) return null;
+            map[args[i][2..]] = args[i + 1];
+        }
+        if (!map.TryGetValue("url", out var url) || !Uri.TryCreate(url, UriKind.Absolute, out var uri)) return null;
+        int Int(string key, int fallback) => map.TryGetValue(key, out var v) && int.TryParse(v, out var n) && n > 0 ? n : fallback;
+        return new Arguments(uri, Int("watchers", 10), Int("jobs", 1), map.ContainsKey("iterations") ? Int("iterations", 100) : null,
+            Int("side", 256), map.GetValueOrDefault("backbone"), Int("timeout", 600));
+    }
+}
