@@ -19,18 +19,20 @@ static class Compare
         string python = a.Str("python", "/usr/bin/python3");
         string? peer = a.Has("no-peer") ? null : a.StrOrNull("peer") ?? FindPeerScript();
         string? outPath = a.StrOrNull("out");
+        var mallocs = a.Strs("malloc", ["reuse", "default"]);
 
         Console.WriteLine($"# StyleBlazor bench — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {CpuModel()}; load average at start: {ProcessStats.LoadAverage()}");
+        Console.WriteLine($"app configurations: {string.Join(", ", mallocs.Select(m => "malloc=" + m))} (reuse = TorchRuntime.ReuseFreedMemory(); default = glibc as it comes)");
         Console.WriteLine($"settings: sizes {string.Join(",", sizes)}, {iterations} timed iterations after {warmup} warm-up, {repeats} interleaved repeat(s), {threads} threads");
         if (peer is null) Console.WriteLine("peer: skipped (--no-peer or bench/peer.py not found)");
 
         string weights = Path.Combine(Path.GetTempPath(), $"styleblazor-vgg19-random-seed0.bin");
-        if (peer is not null && backbones.Contains("vgg19") && !File.Exists(weights))
+        if (peer is not null && backbones.Any(b => b.StartsWith("vgg19")) && !File.Exists(weights))
             Child(Self(["dump-weights", "--seed", "0", "--out", weights]), "dump-weights");
 
         var appFlags = new List<string>();
-        foreach (var f in new[] { "channels-last", "malloc", "interop" })
+        foreach (var f in new[] { "channels-last", "interop" })
             if (a.StrOrNull(f) is { } v) appFlags.AddRange(["--" + f, v]);
         if (a.Flag("frames")) appFlags.Add("--frames");
         var peerFlags = new List<string>();
@@ -42,27 +44,32 @@ static class Compare
                 for (int r = 0; r < repeats; r++)
                 {
                     string[] common = ["--backbone", backbone, "--size", $"{size}", "--iterations", $"{iterations}", "--warmup", $"{warmup}", "--threads", $"{threads}"];
-                    runs.Add(Child(Self(["worker", .. common, .. appFlags]), $"app  {backbone} {size}² #{r + 1}"));
-                    if (peer is not null && backbone == "vgg19")
-                        runs.Add(Child(new ProcessStartInfo(python, [peer, .. common, "--weights", weights, .. peerFlags]), $"peer {backbone} {size}² #{r + 1}"));
+                    foreach (var malloc in mallocs)
+                        runs.Add(Child(Self(["worker", .. common, "--malloc", malloc, .. appFlags]), $"app[malloc={malloc}] {backbone} {size}² #{r + 1}"));
+                    if (peer is not null && backbone.StartsWith("vgg19"))
+                        runs.Add(Child(new ProcessStartInfo(python, [peer, .. common[2..], "--backbone", "vgg19", "--weights", weights, .. peerFlags]),
+                            $"peer vgg19 {size}² #{r + 1}"));
                 }
 
         Console.WriteLine();
         Console.WriteLine("## Per-iteration time and memory (median over all timed iterations of all repeats; peak RSS: the highest of the repeats)");
         Console.WriteLine();
-        Console.WriteLine("| backbone | size | app s/it | peer s/it | app/peer | app peak RSS MiB | peer peak RSS MiB | GFLOP/it | app GFLOP/s | peer GFLOP/s | J₀ app vs peer |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| backbone | size | app config | app s/it | peer s/it | app/peer | app peak RSS MiB | peer peak RSS MiB | GFLOP/it | app GFLOP/s | peer GFLOP/s | app faults/it | peer faults/it | J₀ app vs peer |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var backbone in backbones)
             foreach (var size in sizes)
             {
-                var app = Summary(runs, "app", backbone, size);
-                var pr = Summary(runs, "peer", backbone, size);
-                double gflop = app?.Gflop ?? pr?.Gflop ?? double.NaN;
-                string ratio = app is not null && pr is not null ? $"{app.Median / pr.Median:F3}" : "—";
-                string loss = app is not null && pr is not null
-                    ? $"{Math.Abs(app.LossFirst - pr.LossFirst) / Math.Abs(pr.LossFirst):E1} rel." : "—";
-                Console.WriteLine($"| {backbone} | {size}² | {F(app?.Median)} | {F(pr?.Median)} | {ratio} | {F(app?.PeakRss, 0)} | {F(pr?.PeakRss, 0)} | " +
-                                  $"{gflop:F1} | {F(gflop / app?.Median, 1)} | {F(gflop / pr?.Median, 1)} | {loss} |");
+                var pr = Summary(runs, "peer", backbone.StartsWith("vgg19") ? "vgg19" : backbone, size, null);
+                foreach (var malloc in mallocs)
+                {
+                    var app = Summary(runs, "app", backbone, size, malloc);
+                    double gflop = app?.Gflop ?? pr?.Gflop ?? double.NaN;
+                    string ratio = app is not null && pr is not null ? $"{app.Median / pr.Median:F3}" : "—";
+                    string loss = app is not null && pr is not null
+                        ? $"{Math.Abs(app.LossFirst - pr.LossFirst) / Math.Abs(pr.LossFirst):E1} rel." : "—";
+                    Console.WriteLine($"| {backbone} | {size}² | malloc={malloc} | {F(app?.Median)} | {F(pr?.Median)} | {ratio} | {F(app?.PeakRss, 0)} | {F(pr?.PeakRss, 0)} | " +
+                                      $"{gflop:F1} | {F(gflop / app?.Median, 1)} | {F(gflop / pr?.Median, 1)} | {F(app?.Faults, 0)} | {F(pr?.Faults, 0)} | {loss} |");
+                }
             }
         if (backbones.Contains("resnet18"))
             Console.WriteLine("\nResNet18: app only. The peer would need the embedded CNTK ONNX model in PyTorch 1.13, which cannot load ONNX without onnx2torch (not packaged in Debian).");
@@ -70,8 +77,8 @@ static class Compare
         if (!a.Has("no-memory"))
         {
             int size = a.Int("memory-size", 128), early = a.Int("memory-early", 100), late = a.Int("memory-late", 1000);
-            Console.WriteLine($"\n## Memory flatness (engine, vgg19 {size}², iteration {early} vs {late})\n");
-            var m = Child(Self(["memory", "--size", $"{size}", "--early", $"{early}", "--late", $"{late}", "--threads", $"{threads}",
+            Console.WriteLine($"\n## Memory flatness (engine, vgg19 {size}², malloc={mallocs[0]}, iteration {early} vs {late})\n");
+            var m = Child(Self(["memory", "--size", $"{size}", "--early", $"{early}", "--late", $"{late}", "--threads", $"{threads}", "--malloc", mallocs[0],
                 .. appFlags.Where((f, i) => f == "--channels-last" || (i > 0 && appFlags[i - 1] == "--channels-last"))]), "memory");
             runs.Add(m);
             Console.WriteLine("| iteration | live tensors | RSS MiB | peak RSS MiB | managed heap MiB | median s/it (last 20) |");
@@ -101,15 +108,16 @@ static class Compare
         return 0;
     }
 
-    sealed record Side(double Median, double PeakRss, double Gflop, double LossFirst);
+    sealed record Side(double Median, double PeakRss, double Gflop, double LossFirst, double Faults);
 
-    static Side? Summary(List<JsonObject> runs, string side, string backbone, int size)
+    static Side? Summary(List<JsonObject> runs, string side, string backbone, int size, string? malloc)
     {
-        var mine = runs.Where(r => (string?)r["side"] == side && (string?)r["backbone"] == backbone && (int?)r["size"] == size).ToList();
+        var mine = runs.Where(r => (string?)r["side"] == side && (string?)r["backbone"] == backbone && (int?)r["size"] == size &&
+                                   (malloc is null || (string?)r["config"] == $"malloc={malloc}")).ToList();
         if (mine.Count == 0) return null;
         var times = mine.SelectMany(r => r["times_s"]!.AsArray().Select(t => (double)t!)).ToArray();
         return new Side(Worker.Median(times), mine.Max(r => (double)r["peak_rss_mib"]!), (double)mine[0]["gflop_per_iteration"]!,
-            (double)mine[0]["loss_first"]!);
+            (double)mine[0]["loss_first"]!, Worker.Median(mine.Select(r => (double?)r["minor_faults_per_iteration"] ?? double.NaN).ToArray()));
     }
 
     static string F(double? v, int digits = 3) => v is { } x && !double.IsNaN(x) ? x.ToString($"F{digits}") : "—";

@@ -14,8 +14,9 @@ namespace StyleBlazor.Bench;
 /// </summary>
 static class MemoryCheck
 {
-    public static int Run(string backbone, int size, int early, int late, int threads, string? channelsLast)
+    public static int Run(string backbone, int size, int early, int late, int threads, string? channelsLast, string malloc)
     {
+        bool tuned = ProcessStats.TuneMalloc(malloc);
         TorchRuntime.Configure(CPU, threads);
         Worker.ApplyChannelsLast(channelsLast);
         var options = Worker.Options(backbone, size, late);
@@ -51,6 +52,7 @@ static class MemoryCheck
             ["backbone"] = backbone,
             ["size"] = size,
             ["channels_last"] = TorchRuntime.ChannelsLast,
+            ["malloc"] = tuned ? malloc : "default",
             [$"at_{early}"] = samples[early],
             [$"at_{late}"] = samples[late],
         };

@@ -33,13 +33,23 @@ static class ProcessStats
     static extern int MallOpt(int param, int value);
 
     /// <summary>
-    /// glibc malloc: serve every block from the heap (M_MMAP_MAX = 0) and never trim it (M_TRIM_THRESHOLD), so the
-    /// large activation buffers of one iteration are reused by the next instead of being mapped, zero-filled by the
-    /// kernel page by page, and unmapped again. An experiment switch (--malloc heap); returns whether glibc accepted it.
+    /// glibc malloc experiments (--malloc): "heap" serves every block from the heap (M_MMAP_MAX 0) and never trims it,
+    /// so one iteration's large activation buffers are reused by the next instead of being mapped, zero-filled by the
+    /// kernel page by page and unmapped again; "heap1" is the same with one arena (M_ARENA_MAX 1), so blocks freed by
+    /// one thread can be reused by another; "threshold" only raises the mmap threshold to glibc's maximum (32 MiB) and
+    /// stops trimming. Returns whether glibc accepted every setting.
     /// </summary>
-    public static bool KeepFreedMemoryInHeap()
+    public static bool TuneMalloc(string mode)
     {
-        const int M_TRIM_THRESHOLD = -1, M_MMAP_MAX = -4;
-        return MallOpt(M_MMAP_MAX, 0) == 1 & MallOpt(M_TRIM_THRESHOLD, int.MaxValue) == 1;
+        const int M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3, M_MMAP_MAX = -4;
+        return mode switch
+        {
+            "default" => false,
+            "heap" => MallOpt(M_MMAP_MAX, 0) == 1 & MallOpt(M_TRIM_THRESHOLD, int.MaxValue) == 1,
+            "heap1" or "reuse" => StyleBlazor.Engine.TorchRuntime.ReuseFreedMemory(), // the engine's switch
+
+            "threshold" => MallOpt(M_MMAP_THRESHOLD, 32 << 20) == 1 & MallOpt(M_TRIM_THRESHOLD, int.MaxValue) == 1,
+            _ => throw new ArgumentException($"--malloc takes default, reuse (= heap1, the engine's TorchRuntime.ReuseFreedMemory), heap or threshold (got '{mode}')."),
+        };
     }
 }

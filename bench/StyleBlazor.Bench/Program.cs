@@ -21,7 +21,7 @@ try
             ChannelsLast = a.StrOrNull("channels-last"),
         }),
         "memory" => MemoryCheck.Run(a.Str("backbone", "vgg19"), a.Int("size", 128), a.Int("early", 100), a.Int("late", 1000),
-            a.Int("threads", 2), a.StrOrNull("channels-last")),
+            a.Int("threads", 2), a.StrOrNull("channels-last"), a.Str("malloc", "default")),
         "dump-weights" => Worker.DumpWeights(a.Int("seed", 0), a.Str("out", "vgg19-random.bin")),
         "compare" => Compare.Run(a),
         _ => throw new ArgumentException($"Unknown verb '{verb}' (compare, worker, memory, dump-weights)."),

@@ -32,7 +32,7 @@ static class Worker
 
     public static StyleTransferOptions Options(string backbone, int size, int iterations) => backbone switch
     {
-        "vgg19" => BackboneRecipes.ArticleVgg19 with { MaxSide = size, Iterations = iterations },
+        "vgg19" or "vgg19-lean" => BackboneRecipes.ArticleVgg19 with { MaxSide = size, Iterations = iterations },
         // The recipe without its coarse stage, so every timed iteration runs at the size asked for.
         "resnet18" => BackboneRecipes.ResNet18 with { MaxSide = size, Iterations = iterations, CoarseIterations = 0 },
         _ => throw new ArgumentException($"Unknown backbone '{backbone}' (vgg19 or resnet18)."),
@@ -41,6 +41,7 @@ static class Worker
     public static IBackbone CreateBackbone(string name, int seed) => name switch
     {
         "vgg19" => Vgg19Backbone.CreateRandom(seed),
+        "vgg19-lean" => new LeanVgg19(Vgg19Backbone.CreateRandom(seed)),
         "resnet18" => new ResNet18Backbone(),
         _ => throw new ArgumentException($"Unknown backbone '{name}'."),
     };
@@ -48,16 +49,15 @@ static class Worker
     public static double GigaFlops(string backbone, int size, StyleTransferOptions o)
     {
         var taps = o.StyleLayers.Select(l => l.Layer).Append(o.ContentLayer).Distinct().ToArray();
-        return (backbone == "vgg19"
+        return (backbone.StartsWith("vgg19")
             ? Flops.Vgg19(size, size, taps)
             : Flops.ResNet18(size, size, taps.Select(t => ResNet18OnnxValues[t]).ToArray())) / 1e9;
     }
 
     public static int Run(RunSettings s)
     {
-        bool mallocHeap = s.Malloc == "heap" && ProcessStats.KeepFreedMemoryInHeap();
-        TorchRuntime.Configure(CPU, s.Threads);
-        if (s.InteropThreads > 0) set_num_interop_threads(s.InteropThreads);
+        bool mallocTuned = ProcessStats.TuneMalloc(s.Malloc);
+        TorchRuntime.Configure(CPU, s.Threads, s.InteropThreads);
         ApplyChannelsLast(s.ChannelsLast);
 
         int total = s.Warmup + s.Iterations + 1; // +1: the interval into the last step is a full iteration too
@@ -82,11 +82,12 @@ static class Worker
         {
             ["side"] = "app",
             ["backbone"] = s.Backbone,
+            ["config"] = mallocTuned ? $"malloc={s.Malloc}" : "malloc=default",
             ["size"] = s.Size,
             ["threads"] = get_num_threads(),
             ["interop_threads"] = get_num_interop_threads(),
             ["channels_last"] = TorchRuntime.ChannelsLast,
-            ["malloc_heap"] = mallocHeap,
+            ["malloc"] = mallocTuned ? s.Malloc : "default",
             ["iterations"] = s.Iterations,
             ["warmup"] = s.Warmup,
             ["median_s"] = Median(times),
