@@ -65,8 +65,9 @@ static class Compare
                     var app = Summary(runs, "app", backbone, size, malloc);
                     double gflop = app?.Gflop ?? pr?.Gflop ?? double.NaN;
                     string ratio = app is not null && pr is not null ? $"{app.Median / pr.Median:F3}" : "—";
-                    string loss = app is not null && pr is not null
-                        ? $"{Math.Abs(app.LossFirst - pr.LossFirst) / Math.Abs(pr.LossFirst):E1} rel." : "—";
+                    string loss = app is null || pr is null ? "—"
+                        : app.LossFirst == pr.LossFirst ? "identical"
+                        : $"{Math.Abs(app.LossFirst - pr.LossFirst) / Math.Abs(pr.LossFirst):0.0e+0} rel.";
                     Console.WriteLine($"| {backbone} | {size}² | malloc={malloc} | {F(app?.Median)} | {F(pr?.Median)} | {ratio} | {F(app?.PeakRss, 0)} | {F(pr?.PeakRss, 0)} | " +
                                       $"{gflop:F1} | {F(gflop / app?.Median, 1)} | {F(gflop / pr?.Median, 1)} | {F(app?.Faults, 0)} | {F(pr?.Faults, 0)} | {loss} |");
                 }
@@ -93,10 +94,11 @@ static class Compare
         Console.WriteLine("""
 
             ## End to end (web service) — TO BE FILLED BY THE LEAD
-            Needs the running web app and its load command / diagnostics endpoint (branch `service`, not on main when this
-            bench was written): time from submitting a job to its first frame on a warm service (target ≤ 1 s), and
-            iterations per second with frame streaming to 10 watchers on versus off (target: under 5% overhead).
-            Engine-side proxy measured here: `--frames` makes every improved iteration read its frame back.
+            Not measured by this bench yet. Main has the job service, the SignalR hub (ProgressHub.Submit / Watch) and
+            GET /api/diagnostics; the load command was not there. To measure against the app on 127.0.0.1: time from
+            Submit to the first frame on a warm service (target ≤ 1 s), iterations per second with 10 watchers versus
+            none (target: under 5% slower), /api/diagnostics live tensors and RSS after job 1 versus job 10.
+            Engine-side proxy: `--frames` makes every improved iteration read its frame back.
             """);
         Console.WriteLine($"\nload average at end: {ProcessStats.LoadAverage()}");
 
