@@ -25,16 +25,29 @@ public static class TorchRuntime
         throw new ArgumentException($"Unknown device '{preference}'; use auto, cpu or cuda[:N].", nameof(preference));
     }
 
-    /// <summary>Sets intra-op CPU threads (0 = all cores) and turns on the GPU settings that pay off for this workload.</summary>
-    public static void Configure(Device device, int cpuThreads = 0)
+    /// <summary>
+    /// Lay the optimised image and the network inputs out channels-last (NHWC); convolutions then keep activations and
+    /// gradients in that layout. Read when a run starts. Off on the CPU: measured slower there with libtorch 2.10's oneDNN
+    /// (docs/performance.md). <see cref="Configure"/> turns it on for CUDA, where NHWC is what tensor-core convolutions
+    /// want (not measured on a GPU yet).
+    /// </summary>
+    public static bool ChannelsLast { get; set; }
+
+    /// <summary>
+    /// Sets intra-op CPU threads (0 = all cores), optionally the inter-op pool (0 = leave libtorch's default; only
+    /// settable before the first parallel work), and turns on the GPU settings that pay off for this workload.
+    /// </summary>
+    public static void Configure(Device device, int cpuThreads = 0, int interopThreads = 0)
     {
         torch.set_num_threads(cpuThreads > 0 ? cpuThreads : Environment.ProcessorCount);
+        if (interopThreads > 0) torch.set_num_interop_threads(interopThreads);
         DisableNnpack();
         if (device.type == DeviceType.CUDA)
         {
-            // TorchSharp 0.107 exposes no cudnn.benchmark switch; TF32 is the speed-up it does expose.
+            // TorchSharp 0.107 exposes no cudnn.benchmark switch; TF32 and NHWC are the speed-ups it does expose.
             backends.cuda.matmul.allow_tf32 = true;
             backends.cudnn.allow_tf32 = true;
+            ChannelsLast = true;
         }
     }
 
@@ -61,4 +74,30 @@ public static class TorchRuntime
     // at::Context::setUserEnabledNNPACK(bool): a member function, so `this` is the first argument (System V x64 ABI).
     [DllImport("torch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledNNPACKEb")]
     static extern void SetUserEnabledNnpack(IntPtr context, [MarshalAs(UnmanagedType.I1)] bool enabled);
+
+    [DllImport("libc", EntryPoint = "mallopt")]
+    static extern int MallOpt(int param, int value);
+
+    /// <summary>
+    /// Linux/glibc: let freed tensor memory be reused instead of handed back to the kernel. By default glibc serves
+    /// every block over 32 MiB (and, once the heap top is free, more) with a fresh mmap that the kernel zero-fills page
+    /// by page on first touch, so each iteration re-faults its activations: 450k page faults per VGG19 iteration at
+    /// 512², which on the project's VMs cost more than the convolutions (docs/performance.md). This serves every block
+    /// from one heap arena (M_ARENA_MAX 1, M_MMAP_MAX 0) and never trims it (M_TRIM_THRESHOLD), so after the first
+    /// iteration no page is faulted again. The price: the process keeps its peak heap resident after a run (reused by
+    /// the next one). Process-wide; call once, early, before libtorch starts its threads. Returns whether glibc took it.
+    /// </summary>
+    public static bool ReuseFreedMemory()
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        const int M_TRIM_THRESHOLD = -1, M_MMAP_MAX = -4, M_ARENA_MAX = -8;
+        try
+        {
+            return MallOpt(M_ARENA_MAX, 1) == 1 & MallOpt(M_MMAP_MAX, 0) == 1 & MallOpt(M_TRIM_THRESHOLD, int.MaxValue) == 1;
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+        {
+            return false; // not glibc (e.g. musl): nothing to tune
+        }
+    }
 }

@@ -13,9 +13,19 @@ public static class GramMatrix
     public static Tensor Compute(Tensor features, LossNormalization normalization)
     {
         long c = features.shape[1], positions = features.shape[2] * features.shape[3];
-        using var f = features.reshape(c, positions);
-        // One mm on the contiguous [nC, nH·nW] matrix: the cheapest way to get all channel pairs.
-        var gram = f.mm(f.t());
+        Tensor gram;
+        if (ImageTensors.IsChannelsLast(features))
+        {
+            // NHWC storage is already the [nH·nW, nC] matrix Fᵀ: viewing it that way copies nothing, and Fᵀᵀ·Fᵀ = F·Fᵀ.
+            using var ft = features.permute(0, 2, 3, 1).reshape(positions, c);
+            gram = ft.t().mm(ft);
+        }
+        else
+        {
+            // One mm on the contiguous [nC, nH·nW] matrix: the cheapest way to get all channel pairs.
+            using var f = features.reshape(c, positions);
+            gram = f.mm(f.t());
+        }
         return normalization == LossNormalization.Code ? gram.div_(positions) : gram;
     }
 }

@@ -10,6 +10,7 @@ sealed class BestImageTracker : IDisposable
 {
     readonly Tensor _bestLoss;
     readonly Tensor _bestImage;
+    Tensor? _bestRecord;
 
     public BestImageTracker(Tensor like)
     {
@@ -34,9 +35,30 @@ sealed class BestImageTracker : IDisposable
         return improved;
     }
 
+    /// <summary>
+    /// Keeps <paramref name="record"/> (any 1-D values describing this iteration) when <paramref name="improved"/>, on the
+    /// device, so a caller that reports nothing per iteration can read the best iteration's values once at the end.
+    /// </summary>
+    public void Remember(Tensor improved, Tensor record)
+    {
+        using var noGrad = no_grad();
+        _bestRecord ??= full_like(record, float.NaN).DetachFromDisposeScope();
+        using var selected = where(improved, record.detach(), _bestRecord);
+        _bestRecord.copy_(selected);
+    }
+
+    /// <summary>The remembered record of the best iteration (NaNs if none improved), read back; null if nothing was remembered.</summary>
+    public float[]? RememberedRecord()
+    {
+        if (_bestRecord is null) return null;
+        using var host = _bestRecord.cpu();
+        return host.data<float>().ToArray();
+    }
+
     public void Dispose()
     {
         _bestLoss.Dispose();
         _bestImage.Dispose();
+        _bestRecord?.Dispose();
     }
 }

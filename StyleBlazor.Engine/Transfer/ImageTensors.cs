@@ -31,6 +31,26 @@ public static class ImageTensors
         return hwc.permute(2, 0, 1).unsqueeze(0).to(ScalarType.Float32).contiguous().to(device).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The same values in channels-last (NHWC) storage, as a differentiable copy; TorchSharp 0.107 has no
+    /// <c>contiguous(memory_format)</c>, so it goes through a permuted copy. Convolutions given such an input keep
+    /// their outputs channels-last, which spares oneDNN a layout reorder of every activation and gradient.
+    /// </summary>
+    public static Tensor ToChannelsLast(Tensor nchw)
+    {
+        if (IsChannelsLast(nchw)) return nchw.alias();
+        using var nhwc = nchw.permute(0, 2, 3, 1).contiguous();
+        return nhwc.permute(0, 3, 1, 2);
+    }
+
+    /// <summary>Whether a [N,C,H,W] tensor is stored channels-last (NHWC) without gaps (and is not also plain NCHW).</summary>
+    public static bool IsChannelsLast(Tensor t)
+    {
+        if (t.dim() != 4 || t.shape[1] == 1) return false;
+        long c = t.shape[1], w = t.shape[3];
+        return t.stride(1) == 1 && t.stride(3) == c && t.stride(2) == c * w && (t.shape[0] == 1 || t.stride(0) == c * w * t.shape[2]);
+    }
+
     /// <summary>Reads a [1,3,H,W] (or [3,H,W]) tensor with values 0–255 back as packed RGB bytes.</summary>
     public static RgbFrame ToFrame(Tensor rgb255)
     {

@@ -47,6 +47,7 @@ public static class StyleTransfer
         // before the end. A jittered run therefore keeps the last iterate (as the ResNet18 prototype does) and reports
         // its unshifted J; without jitter the article's "best image so far" applies.
         bool keepLast = options.JitterPixels > 0;
+        bool channelsLast = TorchRuntime.ChannelsLast;
 
         Tensor? image = null;
         TransferResult? result = null;
@@ -57,8 +58,8 @@ public static class StyleTransfer
             {
                 var (size, steps) = stages[s];
                 bool lastStage = s == stages.Count - 1;
-                using var objective = CreateObjective(backbone, content, styles, blend, size, options);
-                image = InitialImage(backbone, content, styles[0], image, size, options, clipMin, clipMax);
+                using var objective = CreateObjective(backbone, content, styles, blend, size, options, channelsLast);
+                image = InitialImage(backbone, content, styles[0], image, size, options, clipMin, clipMax, channelsLast);
                 using var adam = new Tf1Adam(image, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.EpsilonHat);
                 // Each stage tracks its own best: losses at different sizes are not comparable.
                 using var best = new BestImageTracker(image);
@@ -67,6 +68,14 @@ public static class StyleTransfer
 
                 void Report(Tensor total, Tensor parts, Tensor improvedFlag)
                 {
+                    if (onProgress is null)
+                    {
+                        // Nobody looks at this iteration: keep the best iteration's values on the device as well and read
+                        // them once at the end, so the loop never waits for the device.
+                        using var record = cat([total.detach().reshape(1), parts.detach(), full(1, (float)iteration, dtype: ScalarType.Float32, device: total.device)]);
+                        best.Remember(improvedFlag, record);
+                        return;
+                    }
                     var values = cat([total.detach().reshape(1), parts.detach(), improvedFlag.to(ScalarType.Float32).reshape(1)]).cpu().data<float>().ToArray();
                     bool improved = values[^1] > 0;
                     if (improved) (bestIteration, bestParts) = (iteration, values[..^1]);
@@ -95,7 +104,9 @@ public static class StyleTransfer
                     using var noGrad = no_grad();
                     var (total, parts) = objective.Evaluate(image);
                     var improved = best.Observe(total, image);
-                    Report(total, parts, keepLast ? ones(1, ScalarType.Bool).squeeze() : improved);
+                    Report(total, parts, keepLast ? ones(1, ScalarType.Bool, device: total.device).squeeze() : improved);
+                    if (onProgress is null && best.RememberedRecord() is { } record && !float.IsNaN(record[0]))
+                        (bestIteration, bestParts) = ((int)record[^1], record[..^1]);
                     result = new TransferResult(ReadFrame(backbone, keepLast ? image : best.BestImage, finalSize), bestIteration,
                         ToLossValues(bestParts, options), iteration, clock.Elapsed);
                 }
@@ -136,27 +147,29 @@ public static class StyleTransfer
     }
 
     static TransferObjective CreateObjective(IBackbone backbone, Image<Rgb24> content, IReadOnlyList<Image<Rgb24>> styles,
-        double[] blend, Size size, StyleTransferOptions options)
+        double[] blend, Size size, StyleTransferOptions options, bool channelsLast)
     {
         using var scope = NewDisposeScope();
-        var contentInput = Preprocessed(backbone, content, size);
+        var contentInput = Preprocessed(backbone, content, size, channelsLast);
         // The article's code loads the style image at the content's working size; with StyleKeepsAspect it keeps its
         // own aspect ratio at the same longest side.
         int longest = Math.Max(size.Width, size.Height);
         var styleInputs = styles.Select((s, i) => (Preprocessed(backbone, s, options.StyleKeepsAspect
-            ? ImageTensors.WorkingSize(s.Width, s.Height, longest, backbone.SizeMultiple) : size), blend[i])).ToArray();
+            ? ImageTensors.WorkingSize(s.Width, s.Height, longest, backbone.SizeMultiple) : size, channelsLast), blend[i])).ToArray();
         return new TransferObjective(backbone, contentInput, styleInputs, options);
     }
 
-    static Tensor Preprocessed(IBackbone backbone, Image<Rgb24> image, Size size)
+    static Tensor Preprocessed(IBackbone backbone, Image<Rgb24> image, Size size, bool channelsLast = false)
     {
         using var rgb = ImageTensors.ToTensor(image, size, backbone.Device);
-        return backbone.Preprocessing.Preprocess(rgb);
+        var input = backbone.Preprocessing.Preprocess(rgb);
+        if (!channelsLast) return input;
+        using (input) return ImageTensors.ToChannelsLast(input);
     }
 
     /// <summary>The first stage starts from content, noise or style (fig. 25); later stages from the upsampled previous image.</summary>
     static Tensor InitialImage(IBackbone backbone, Image<Rgb24> content, Image<Rgb24> style, Tensor? previous, Size size,
-        StyleTransferOptions options, Tensor clipMin, Tensor clipMax)
+        StyleTransferOptions options, Tensor clipMin, Tensor clipMax, bool channelsLast)
     {
         using var scope = NewDisposeScope();
         Tensor start;
@@ -180,7 +193,8 @@ public static class StyleTransfer
                 _ => Preprocessed(backbone, content, size),
             };
         }
-        return start.detach().contiguous().requires_grad_(true).MoveToOuterDisposeScope();
+        var laidOut = channelsLast ? ImageTensors.ToChannelsLast(start.detach()) : start.detach().contiguous();
+        return laidOut.requires_grad_(true).MoveToOuterDisposeScope();
     }
 
     static RgbFrame ReadFrame(IBackbone backbone, Tensor image, Size finalSize)

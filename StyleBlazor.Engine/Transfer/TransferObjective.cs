@@ -73,7 +73,7 @@ sealed class TransferObjective : IDisposable
     public (Tensor Total, Tensor Parts) Evaluate(Tensor image, int dy = 0, int dx = 0)
     {
         var norm = _options.Normalization;
-        var shifted = dy == 0 && dx == 0 ? image : image.roll([dy, dx], [2, 3]);
+        var shifted = Shift(image, dy, dx);
         var features = _backbone.Forward(shifted, _taps);
 
         var contentLoss = ContentLoss.Compute(ContentTarget(dy, dx), features[_options.ContentLayer], norm).mul(_contentScale); // (2)
@@ -94,10 +94,18 @@ sealed class TransferObjective : IDisposable
         // The content target must see the same shift as the image; computed once per shift and kept.
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var shifted = _content.roll([dy, dx], [2, 3]);
+        var shifted = Shift(_content, dy, dx);
         target = _backbone.Forward(shifted, [_options.ContentLayer])[_options.ContentLayer].detach().DetachFromDisposeScope();
         _contentTargets[(dy, dx)] = target;
         return target;
+    }
+
+    /// <summary>Circular shift by (dy, dx); roll returns NCHW storage, so a channels-last image is put back in its layout.</summary>
+    static Tensor Shift(Tensor image, int dy, int dx)
+    {
+        if (dy == 0 && dx == 0) return image;
+        var shifted = image.roll([dy, dx], [2, 3]);
+        return ImageTensors.IsChannelsLast(image) && !ImageTensors.IsChannelsLast(shifted) ? ImageTensors.ToChannelsLast(shifted) : shifted;
     }
 
     public void Dispose()

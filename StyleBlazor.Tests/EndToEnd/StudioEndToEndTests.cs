@@ -166,7 +166,8 @@ public class StudioEndToEndTests(AppServer app, Browser browser)
     }
 }
 
-[CollectionDefinition(Name)]
+/// <summary>The browser tests run on their own, after the others: the app's torch threads and Chromium need the cores.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class EndToEndCollection : ICollectionFixture<AppServer>, ICollectionFixture<Browser>
 {
     public const string Name = "End to end";

@@ -1,0 +1,61 @@
+using System.Globalization;
+using StyleBlazor.Bench;
+
+// styleblazor-bench [compare] [--sizes 256,512] [--iterations N] ...   the whole comparison (default)
+// styleblazor-bench worker --backbone vgg19 --size 512 ...              one app measurement (child process)
+// styleblazor-bench memory [--size 128] [--early 100] [--late 1000]      memory-flatness check of the engine
+// styleblazor-bench dump-weights --seed 0 --out FILE                     the random VGG19 for the peer
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+var verb = args.Length > 0 && !args[0].StartsWith("--") ? args[0] : "compare";
+var a = new Args(verb == "compare" && (args.Length == 0 || args[0].StartsWith("--")) ? args : args[1..]);
+try
+{
+    return verb switch
+    {
+        "worker" => Worker.Run(new RunSettings(a.Str("backbone", "vgg19"), a.Int("size", 256), a.Int("iterations", 5),
+            a.Int("warmup", 2), a.Int("threads", 2), a.Int("seed", 0))
+        {
+            InteropThreads = a.Int("interop", 0), Frames = a.Flag("frames"), Malloc = a.Str("malloc", "default"),
+            ChannelsLast = a.StrOrNull("channels-last"),
+        }),
+        "memory" => MemoryCheck.Run(a.Str("backbone", "vgg19"), a.Int("size", 128), a.Int("early", 100), a.Int("late", 1000),
+            a.Int("threads", 2), a.StrOrNull("channels-last"), a.Str("malloc", "default")),
+        "dump-weights" => Worker.DumpWeights(a.Int("seed", 0), a.Str("out", "vgg19-random.bin")),
+        "compare" => Compare.Run(a),
+        _ => throw new ArgumentException($"Unknown verb '{verb}' (compare, worker, memory, dump-weights)."),
+    };
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+/// <summary>--name value pairs and --flag switches.</summary>
+sealed class Args
+{
+    readonly Dictionary<string, string?> _values = new();
+
+    public Args(string[] args)
+    {
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--")) throw new ArgumentException($"Unexpected argument '{args[i]}'.");
+            var name = args[i][2..];
+            string? value = i + 1 < args.Length && !args[i + 1].StartsWith("--") ? args[++i] : null;
+            _values[name] = value;
+        }
+    }
+
+    public bool Has(string name) => _values.ContainsKey(name);
+    public bool Flag(string name) => _values.TryGetValue(name, out var v) && v is null or "true" or "on" or "1";
+    public string? StrOrNull(string name) => _values.GetValueOrDefault(name);
+    public string Str(string name, string fallback) => _values.GetValueOrDefault(name) ?? fallback;
+    public int Int(string name, int fallback) => _values.GetValueOrDefault(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+    public int[] Ints(string name, int[] fallback) => _values.GetValueOrDefault(name) is { } v
+        ? v.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray() : fallback;
+    public string[] Strs(string name, string[] fallback) => _values.GetValueOrDefault(name) is { } v
+        ? v.Split(',', StringSplitOptions.RemoveEmptyEntries) : fallback;
+}
