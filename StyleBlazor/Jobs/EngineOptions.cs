@@ -25,6 +25,13 @@ public sealed class EngineOptions
     [Range(0, 1024)]
     public int CpuThreads { get; set; }
 
+    /// <summary>
+    /// Keep freed native memory for reuse instead of returning it to the kernel (glibc: one arena, no mmap, no trim).
+    /// Page faults on freshly mapped activations were the largest cost per iteration here (docs/performance.md);
+    /// the price is that the process keeps its peak heap after a job, for the next one.
+    /// </summary>
+    public bool ReuseFreedMemory { get; set; } = true;
+
     /// <summary>Jobs running at once on the device; each gets its own long-lived torch thread.</summary>
     [Range(1, 8)]
     public int MaxConcurrentJobs { get; set; } = 1;

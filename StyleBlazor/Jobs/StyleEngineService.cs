@@ -41,6 +41,7 @@ public sealed class StyleEngineService(
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
+        if (o.ReuseFreedMemory) TorchRuntime.ReuseFreedMemory(); // before libtorch starts its threads
         _device = TorchRuntime.SelectDevice(o.Device);
         _threads = [.. Enumerable.Range(0, o.MaxConcurrentJobs).Select(i => new TorchThread($"torch-{i}"))];
         // Warm-up belongs here, not in ExecuteAsync: the app should not serve before the default backbone is ready.
