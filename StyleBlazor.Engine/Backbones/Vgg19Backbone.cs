@@ -155,8 +155,7 @@ public sealed class Vgg19Backbone : Module<Tensor, IReadOnlyCollection<string>, 
         {
             if (i > 0 && blockOfConvolution[i] != blockOfConvolution[i - 1])
                 x = functional.max_pool2d(x, kernel_size: 2, stride: 2);
-            // In place: the pre-ReLU map is not needed for backward, so it is never kept alive (~290 MiB at 512²).
-            x = convolutions[i].call(x).relu_();
+            x = functional.relu(convolutions[i].call(x));
             if (wanted.Contains(i)) outputs[Layers[i].Name] = x;
         }
         // Only the taps leave the scope; every other intermediate is freed here.
