@@ -16,6 +16,7 @@ builder.AddProgressHub();
 
 var app = builder.Build();
 
+app.UseSecurityHeaders();
 if (!app.Environment.IsDevelopment())
 {
     app.UseExceptionHandler("/Error", createScopeForErrors: true);

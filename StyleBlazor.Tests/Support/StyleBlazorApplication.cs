@@ -18,12 +18,33 @@ namespace StyleBlazor.Tests.Support;
 /// The real app in memory with the tiny test backbones swapped in. Settings override appsettings.json, e.g.
 /// <c>new StyleBlazorApplication(("Engine:QueueCapacity", "2"))</c>.
 /// </summary>
-public sealed class StyleBlazorApplication(params (string Key, string Value)[] settings) : WebApplicationFactory<Program>
+public sealed class StyleBlazorApplication : WebApplicationFactory<Program>
 {
+    readonly (string Key, string Value)[] settings;
+    readonly bool _ownsDataDirectory;
+
+    /// <summary>An app on a fresh data directory of its own, removed with the app.</summary>
+    public StyleBlazorApplication(params (string Key, string Value)[] settings)
+        : this(Directory.CreateTempSubdirectory("styleblazor-app-").FullName, ownsDataDirectory: true, settings) { }
+
+    /// <summary>
+    /// An app on an existing data directory, which the caller keeps: two of these on the same directory, one after
+    /// the other, are a restart.
+    /// </summary>
+    public StyleBlazorApplication(string dataDirectory, params (string Key, string Value)[] settings)
+        : this(dataDirectory, ownsDataDirectory: false, settings) { }
+
+    StyleBlazorApplication(string dataDirectory, bool ownsDataDirectory, (string Key, string Value)[] settings)
+    {
+        DataDirectory = dataDirectory;
+        _ownsDataDirectory = ownsDataDirectory;
+        this.settings = settings;
+    }
+
     public TestBackboneCatalog Catalog { get; } = new();
 
-    /// <summary>Where this app stores results; removed with the app.</summary>
-    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("styleblazor-app-").FullName;
+    /// <summary>Where this app stores results.</summary>
+    public string DataDirectory { get; }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -47,7 +68,8 @@ public sealed class StyleBlazorApplication(params (string Key, string Value)[] s
     {
         await base.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); // pooled connections keep the database file open
-        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
+        if (_ownsDataDirectory)
+            try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
     }
 
     public FrameStatistics FrameStatistics => Services.GetRequiredService<FrameStatistics>();

@@ -1,5 +1,7 @@
 // A load command for a running StyleBlazor (not a test): M jobs, N watchers spread over them, and what it cost.
 //   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5000 --watchers 50 --jobs 2 [--iterations 100] [--side 256] [--backbone NAME]
+// Issue 7's scenario, N users submitting and watching M consecutive jobs in all (see UsersScenario):
+//   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5000 --users 50 --jobs 200 --iterations 20 --side 64 --backbone resnet18
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -11,7 +13,7 @@ using SixLabors.ImageSharp.PixelFormats;
 var settings = Arguments.Parse(args);
 if (settings is null)
 {
-    Console.Error.WriteLine("usage: LoadTest --url http://127.0.0.1:PORT --watchers N --jobs M [--iterations K] [--side PX] [--backbone NAME] [--timeout SECONDS]");
+    Console.Error.WriteLine("usage: LoadTest --url http://127.0.0.1:PORT (--watchers N | --users N) --jobs M [--iterations K] [--side PX] [--backbone NAME] [--timeout SECONDS]");
     return 2;
 }
 if (!settings.Url.IsLoopback)
@@ -19,6 +21,8 @@ if (!settings.Url.IsLoopback)
     Console.Error.WriteLine($"Refusing to load {settings.Url}: this command only runs against 127.0.0.1 / localhost.");
     return 2;
 }
+
+if (settings.Users > 0) return await UsersScenario.RunAsync(settings, ConnectAsync, (w, h, seed) => Png(w, h, seed));
 
 using var http = new HttpClient { BaseAddress = settings.Url };
 var before = await http.GetFromJsonAsync<Diagnostics>("/api/diagnostics") ?? throw new InvalidOperationException("No diagnostics.");
@@ -139,7 +143,7 @@ public sealed class SubmitReply
 sealed record Diagnostics(long RssBytes, long GcHeapBytes, long LiveTensors, int Watchers, long FramesEncoded,
     long FramesSupersededBeforeEncoding, long FramesSent, long FramesCoalesced);
 
-sealed record Arguments(Uri Url, int Watchers, int Jobs, int? Iterations, int Side, string? Backbone, int TimeoutSeconds)
+sealed record Arguments(Uri Url, int Watchers, int Jobs, int? Iterations, int Side, string? Backbone, int TimeoutSeconds, int Users)
 {
     public static Arguments? Parse(string[] args)
     {
@@ -152,6 +156,6 @@ sealed record Arguments(Uri Url, int Watchers, int Jobs, int? Iterations, int Si
         if (!map.TryGetValue("url", out var url) || !Uri.TryCreate(url, UriKind.Absolute, out var uri)) return null;
         int Int(string key, int fallback) => map.TryGetValue(key, out var v) && int.TryParse(v, out var n) && n > 0 ? n : fallback;
         return new Arguments(uri, Int("watchers", 10), Int("jobs", 1), map.ContainsKey("iterations") ? Int("iterations", 100) : null,
-            Int("side", 256), map.GetValueOrDefault("backbone"), Int("timeout", 600));
+            Int("side", 256), map.GetValueOrDefault("backbone"), Int("timeout", 600), map.ContainsKey("users") ? Int("users", 50) : 0);
     }
 }
