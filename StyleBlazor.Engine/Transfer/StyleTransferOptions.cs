@@ -76,6 +76,18 @@ public sealed record StyleTransferOptions
     /// <summary>Mixed-in style images beyond the first, with blend weights; empty = one style image.</summary>
     public IReadOnlyList<double> StyleBlend { get; init; } = [];
 
+    /// <summary>
+    /// These options with another iteration count, keeping the coarse-to-fine share in proportion (a recipe's 200 of
+    /// 400 coarse steps become 10 of 20), so a shorter or longer run keeps its shape and stays valid.
+    /// </summary>
+    public StyleTransferOptions WithIterations(int iterations) => this with
+    {
+        Iterations = iterations,
+        CoarseIterations = CoarseIterations > 0 && Iterations > 0 && iterations > 1
+            ? Math.Min(iterations - 1, (int)((long)CoarseIterations * iterations / Iterations))
+            : 0,
+    };
+
     /// <summary>Checks the values a caller could get wrong; returns the first problem, or null.</summary>
     public string? Validate(IReadOnlyCollection<string>? knownLayers = null)
     {

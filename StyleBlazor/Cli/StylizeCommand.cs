@@ -155,10 +155,9 @@ sealed class CliArguments
     /// <summary>The backbone's defaults overridden by what was given; range errors surface from Validate as one line.</summary>
     public StyleTransferOptions ApplyTo(StyleTransferOptions defaults)
     {
-        var o = defaults with
+        var o = defaults.WithIterations(Int("iterations") ?? defaults.Iterations) with
         {
             MaxSide = Int("size") ?? defaults.MaxSide,
-            Iterations = Int("iterations") ?? defaults.Iterations,
             Seed = Int("seed") ?? defaults.Seed,
             ContentWeight = Double("alpha") ?? defaults.ContentWeight,
             StyleWeight = Double("beta") ?? defaults.StyleWeight,
@@ -166,9 +165,6 @@ sealed class CliArguments
             InitialImage = Value("init") is { } init ? ParseEnum<InitialImage>("init", init) : defaults.InitialImage,
             Normalization = Value("normalization") is { } n ? ParseEnum<LossNormalization>("normalization", n) : defaults.Normalization,
         };
-        // Keep coarse-to-fine proportional when only the iteration count was changed.
-        if (Int("iterations") is { } its && defaults.CoarseIterations > 0)
-            o = o with { CoarseIterations = its > 1 ? (int)((long)defaults.CoarseIterations * its / defaults.Iterations) : 0 };
         var problem = o.Validate();
         if (problem is not null) throw new CliException(problem);
         return o;

@@ -74,9 +74,8 @@ public sealed class ProgressHub(JobRegistry jobs, JobSubmission submission, Imag
             : submission.DefaultBackbone;
         var options = backbone?.Defaults;
         if (options is not null)
-            options = options with
+            options = options.WithIterations(request.Iterations ?? options.Iterations) with
             {
-                Iterations = request.Iterations ?? options.Iterations,
                 MaxSide = request.MaxSide ?? options.MaxSide,
                 ContentWeight = request.ContentWeight ?? options.ContentWeight,
                 StyleWeight = request.StyleWeight ?? options.StyleWeight,

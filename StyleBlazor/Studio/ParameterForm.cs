@@ -69,9 +69,7 @@ public sealed class ParameterForm
         ContentLayer = ContentLayer,
         StyleLayers = StyleLayers.Where(l => l.Selected).Select(l => new StyleLayerWeight(l.Layer, l.Weight)).ToArray(),
         // The recipe's coarse-to-fine share of the iterations, kept in proportion when the count changes.
-        CoarseIterations = Recipe.Iterations > 0 && Iterations > 0
-            ? Math.Min(Iterations - 1, (int)((long)Recipe.CoarseIterations * Iterations / Recipe.Iterations))
-            : 0,
+        CoarseIterations = Iterations > 0 ? Recipe.WithIterations(Iterations).CoarseIterations : 0,
     };
 
     /// <summary>
