@@ -42,6 +42,7 @@ for (int i = 0; i < settings.Jobs; i++)
         Styles = [Png(settings.Side, settings.Side, seed: 2 * i + 1)],
         Backbone = settings.Backbone,
         Iterations = settings.Iterations,
+        MaxSide = settings.Side, // the working size: a small upload alone would be scaled up to the recipe's size
     });
     if (reply.Accepted) jobIds.Add(reply.JobId!);
     else { refused++; Console.WriteLine($"job {i} refused: {reply.Refusal}: {reply.Message}"); }
@@ -129,6 +130,7 @@ public sealed class SubmitRequest
     public byte[][] Styles { get; set; } = [];
     public string? Backbone { get; set; }
     public int? Iterations { get; set; }
+    public int? MaxSide { get; set; }
 }
 
 public sealed class SubmitReply

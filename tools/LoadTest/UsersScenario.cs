@@ -68,6 +68,7 @@ static class UsersScenario
                     Styles = [png(settings.Side, settings.Side, 2 * n + 1)],
                     Backbone = settings.Backbone,
                     Iterations = settings.Iterations,
+                    MaxSide = settings.Side, // the working size: a small upload alone would be scaled up to the recipe's size
                 });
                 if (!reply.Accepted)
                 {
