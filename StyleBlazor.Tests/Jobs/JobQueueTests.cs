@@ -13,8 +13,8 @@ public class JobQueueTests
 
     public JobQueueTests() => _events.SubscribeAll(e => { if (e is JobQueuedEvent q) _announced.Add((q.Job.Id, q.Position)); });
 
-    static StyleTransferJob Job(string owner) =>
-        new(owner, new Image<Rgb24>(4, 4), [new Image<Rgb24>(4, 4)], TestBackboneCatalog.Defaults, TestBackboneCatalog.Fast, DateTimeOffset.UnixEpoch);
+    static StyleTransferJob Job(string owner, string? address = null) =>
+        new(owner, new Image<Rgb24>(4, 4), [new Image<Rgb24>(4, 4)], TestBackboneCatalog.Defaults, TestBackboneCatalog.Fast, DateTimeOffset.UnixEpoch, address);
 
     [Fact]
     public async Task PositionsCountFromOneAndEveryChangeIsAnnounced()
@@ -49,6 +49,19 @@ public class JobQueueTests
 
         Assert.Same(b, await queue.DequeueAsync(CancellationToken.None));
         Assert.Equal(0, queue.Count);
+    }
+
+    [Fact]
+    public void TheAddressLimitCountsEverySessionFromThatAddress()
+    {
+        var queue = new JobQueue(_events, capacity: 10, maxQueuedPerOwner: 2, maxQueuedPerAddress: 3);
+        Assert.Equal(EnqueueOutcome.Accepted, queue.TryEnqueue(Job("a", "10.1.1.1")));
+        Assert.Equal(EnqueueOutcome.Accepted, queue.TryEnqueue(Job("b", "10.1.1.1")));
+        Assert.Equal(EnqueueOutcome.Accepted, queue.TryEnqueue(Job("c", "10.1.1.1")));
+        Assert.Equal(EnqueueOutcome.AddressLimit, queue.TryEnqueue(Job("d", "10.1.1.1")));
+        Assert.Equal(EnqueueOutcome.Accepted, queue.TryEnqueue(Job("d", "10.2.2.2")));
+        Assert.Equal(EnqueueOutcome.Accepted, queue.TryEnqueue(Job("e"))); // unknown address: only the session limit
+        Assert.Equal(5, queue.Count); // a, b, c, d from the second address, and e
     }
 
     [Fact]

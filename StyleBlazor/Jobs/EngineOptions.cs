@@ -44,6 +44,10 @@ public sealed class EngineOptions
     [Range(1, 1000)]
     public int MaxQueuedPerOwner { get; set; } = 3;
 
+    /// <summary>Waiting jobs from one client address (all its browser sessions together).</summary>
+    [Range(1, 10_000)]
+    public int MaxQueuedPerAddress { get; set; } = 10;
+
     /// <summary>A running job is stopped (and reported as failed) after this long.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan JobTimeout { get; set; } = TimeSpan.FromMinutes(15);

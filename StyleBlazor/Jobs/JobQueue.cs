@@ -2,7 +2,7 @@ using System.Threading.Channels;
 
 namespace StyleBlazor.Jobs;
 
-public enum EnqueueOutcome { Accepted, QueueFull, OwnerLimit, Closed }
+public enum EnqueueOutcome { Accepted, QueueFull, OwnerLimit, AddressLimit, Closed }
 
 /// <summary>
 /// The jobs waiting for the engine. The ordered waiting list gives each job its position (every change announced
@@ -19,18 +19,20 @@ public sealed class JobQueue
     bool _closed;
 
     public JobQueue(JobEvents events, Microsoft.Extensions.Options.IOptions<EngineOptions> options)
-        : this(events, options.Value.QueueCapacity, options.Value.MaxQueuedPerOwner) { }
+        : this(events, options.Value.QueueCapacity, options.Value.MaxQueuedPerOwner, options.Value.MaxQueuedPerAddress) { }
 
-    public JobQueue(JobEvents events, int capacity, int maxQueuedPerOwner)
+    public JobQueue(JobEvents events, int capacity, int maxQueuedPerOwner, int maxQueuedPerAddress = int.MaxValue)
     {
         _events = events;
         Capacity = capacity;
         MaxQueuedPerOwner = maxQueuedPerOwner;
+        MaxQueuedPerAddress = maxQueuedPerAddress;
         _tokens = Channel.CreateBounded<bool>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait });
     }
 
     public int Capacity { get; }
     public int MaxQueuedPerOwner { get; }
+    public int MaxQueuedPerAddress { get; }
 
     public int Count { get { lock (_gate) return _waiting.Count; } }
 
@@ -41,6 +43,9 @@ public sealed class JobQueue
         {
             if (_closed) return EnqueueOutcome.Closed;
             if (_waiting.Count(j => j.OwnerId == job.OwnerId) >= MaxQueuedPerOwner) return EnqueueOutcome.OwnerLimit;
+            // One address with many sessions (a script, or cookies cleared) must not fill the queue for everyone.
+            if (job.ClientAddress is { } address && _waiting.Count(j => j.ClientAddress == address) >= MaxQueuedPerAddress)
+                return EnqueueOutcome.AddressLimit;
             if (_waiting.Count >= Capacity || !_tokens.Writer.TryWrite(true)) return EnqueueOutcome.QueueFull;
             _waiting.Add(job);
             Renumber();

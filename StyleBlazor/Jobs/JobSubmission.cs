@@ -78,7 +78,7 @@ public sealed class JobSubmission(
         if (problem is not null)
             return SubmissionResult.Refuse(SubmissionRefusal.InvalidOptions, problem);
 
-        var job = new StyleTransferJob(request.OwnerId, request.Content, request.Styles, transfer, backbone.Name, time.GetUtcNow());
+        var job = new StyleTransferJob(request.OwnerId, request.Content, request.Styles, transfer, backbone.Name, time.GetUtcNow(), request.ClientAddress);
         jobs.Prune();
         jobs.Add(job);
         var outcome = queue.TryEnqueue(job);
@@ -89,6 +89,8 @@ public sealed class JobSubmission(
         {
             EnqueueOutcome.OwnerLimit => SubmissionResult.Refuse(SubmissionRefusal.OwnerLimit,
                 $"You already have {queue.MaxQueuedPerOwner} jobs waiting; wait for one to start or cancel one."),
+            EnqueueOutcome.AddressLimit => SubmissionResult.Refuse(SubmissionRefusal.OwnerLimit,
+                $"Your network address already has {queue.MaxQueuedPerAddress} jobs waiting; wait for one to start."),
             EnqueueOutcome.QueueFull => SubmissionResult.Refuse(SubmissionRefusal.QueueFull,
                 $"The queue is full ({queue.Capacity} jobs waiting); try again in a little while."),
             _ => SubmissionResult.Refuse(SubmissionRefusal.ShuttingDown, "The server is shutting down."),

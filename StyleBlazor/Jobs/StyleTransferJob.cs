@@ -36,16 +36,20 @@ public sealed class StyleTransferJob
     IReadOnlyList<Image<Rgb24>>? _styles;
 
     public StyleTransferJob(string ownerId, Image<Rgb24> content, IReadOnlyList<Image<Rgb24>> styles,
-        StyleTransferOptions options, string backbone, DateTimeOffset createdAt)
+        StyleTransferOptions options, string backbone, DateTimeOffset createdAt, string? clientAddress = null)
     {
         Id = NewId();
         OwnerId = ownerId;
+        ClientAddress = clientAddress;
         _content = content;
         _styles = styles;
         Options = options;
         Backbone = backbone;
         CreatedAt = createdAt;
     }
+
+    /// <summary>The submitting client's IP address, when known (for the per-address queue limit).</summary>
+    public string? ClientAddress { get; }
 
     /// <summary>256 random bits, base64url: unguessable, safe in URLs and group names.</summary>
     public string Id { get; }
