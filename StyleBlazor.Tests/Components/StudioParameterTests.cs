@@ -21,6 +21,28 @@ public class StudioParameterTests : ComponentTestBase
     }
 
     [Fact]
+    public async Task InTheRussianUiTheFieldMessageIsRussian()
+    {
+        var previous = (System.Globalization.CultureInfo.CurrentCulture, System.Globalization.CultureInfo.CurrentUICulture);
+        System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.CurrentUICulture = System.Globalization.CultureInfo.GetCultureInfo("ru");
+        try
+        {
+            await using var ctx = NewContext();
+            var studio = RenderWithProviders<StudioPage>(ctx);
+
+            studio.Find("[data-testid=param-iterations] input, input[data-testid=param-iterations]").Change("0");
+
+            var field = studio.Find("[data-testid=param-iterations]").Closest(".mud-input-control")!;
+            Assert.Contains("Число итераций должно быть от 1 до 100000 (указано 0).", field.TextContent);
+            Assert.DoesNotContain("must be", field.TextContent);
+        }
+        finally
+        {
+            (System.Globalization.CultureInfo.CurrentCulture, System.Globalization.CultureInfo.CurrentUICulture) = previous;
+        }
+    }
+
+    [Fact]
     public async Task ANegativeStyleWeightIsRefusedAtTheStyleWeightField()
     {
         await using var ctx = NewContext();
