@@ -1,3 +1,4 @@
+using StyleBlazor.Hubs;
 // A load command for a running StyleBlazor (not a test): M jobs, N watchers spread over them, and what it cost.
 //   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5000 --watchers 50 --jobs 2 [--iterations 100] [--side 256] [--backbone NAME]
 // Issue 7's scenario, N users submitting and watching M consecutive jobs in all (see UsersScenario):
@@ -121,25 +122,6 @@ sealed class Watcher
     public int Frames => _frames;
     public int Progress => _progress;
     public long FrameBytes => _frameBytes;
-}
-
-// The hub's messages (MessagePack maps keyed by property name, as the server's contractless resolver writes them).
-public sealed class SubmitRequest
-{
-    public byte[] Content { get; set; } = [];
-    public byte[][] Styles { get; set; } = [];
-    public string? Backbone { get; set; }
-    public int? Iterations { get; set; }
-    public int? MaxSide { get; set; }
-}
-
-public sealed class SubmitReply
-{
-    public bool Accepted { get; set; }
-    public string? JobId { get; set; }
-    public int Position { get; set; }
-    public string? Refusal { get; set; }
-    public string? Message { get; set; }
 }
 
 sealed record Diagnostics(long RssBytes, long GcHeapBytes, long LiveTensors, int Watchers, long FramesEncoded,

@@ -1,3 +1,4 @@
+using StyleBlazor.Hubs;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Json;
