@@ -34,4 +34,20 @@ public interface IBackbone : IDisposable
     /// requested taps. Differentiable with respect to the input. The caller owns the returned tensors.
     /// </summary>
     IReadOnlyDictionary<string, Tensor> Forward(Tensor input, IReadOnlyCollection<string> taps);
+
+    /// <summary>
+    /// <see cref="Forward(Tensor, IReadOnlyCollection{string})"/> that also hands each tap to <paramref name="onTap"/>
+    /// as soon as it is computed, in forward order. A loss term built there enters the autograd graph in forward
+    /// order, and backward (which runs later-made nodes first) then makes that term's large input gradient late, after
+    /// the deeper layers have freed their saved activations, instead of at the start, on top of all of them.
+    /// Tensors <paramref name="onTap"/> creates are in the backbone's dispose scope: detach what must outlive it.
+    /// This default calls it after the whole pass (same values, no memory gain).
+    /// </summary>
+    IReadOnlyDictionary<string, Tensor> Forward(Tensor input, IReadOnlyCollection<string> taps, Action<string, Tensor> onTap)
+    {
+        var outputs = Forward(input, taps);
+        foreach (var layer in Layers)
+            if (outputs.TryGetValue(layer.Name, out var map)) onTap(layer.Name, map);
+        return outputs;
+    }
 }

@@ -77,12 +77,17 @@ public sealed class OnnxVgg19Backbone : IBackbone
 
     public Device Device => _graph.Device;
 
-    public IReadOnlyDictionary<string, Tensor> Forward(Tensor input, IReadOnlyCollection<string> taps)
+    public IReadOnlyDictionary<string, Tensor> Forward(Tensor input, IReadOnlyCollection<string> taps) => Run(input, taps, onTap: null);
+
+    public IReadOnlyDictionary<string, Tensor> Forward(Tensor input, IReadOnlyCollection<string> taps, Action<string, Tensor> onTap) =>
+        Run(input, taps, onTap);
+
+    IReadOnlyDictionary<string, Tensor> Run(Tensor input, IReadOnlyCollection<string> taps, Action<string, Tensor>? onTap)
     {
         var wanted = taps.Distinct().ToArray();
         var values = wanted.Select(name => _valueByTap.TryGetValue(name, out var v) ? v
             : throw new ArgumentException($"VGG19 has no tap '{name}'; available: {string.Join(", ", _valueByTap.Keys)}.", nameof(taps))).ToArray();
-        var outputs = _graph.Run(input, values);
+        var outputs = _graph.Run(input, values, onTap is null ? null : (value, map) => onTap(wanted[Array.IndexOf(values, value)], map));
         return wanted.Zip(values).ToDictionary(p => p.First, p => outputs[p.Second]);
     }
 

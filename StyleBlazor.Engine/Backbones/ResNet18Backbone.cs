@@ -92,7 +92,12 @@ public sealed class ResNet18Backbone : IBackbone
 
     public bool AntiAlias => _blur is not null;
 
-    public IReadOnlyDictionary<string, Tensor> Forward(Tensor input, IReadOnlyCollection<string> taps)
+    public IReadOnlyDictionary<string, Tensor> Forward(Tensor input, IReadOnlyCollection<string> taps) => Run(input, taps, onTap: null);
+
+    public IReadOnlyDictionary<string, Tensor> Forward(Tensor input, IReadOnlyCollection<string> taps, Action<string, Tensor> onTap) =>
+        Run(input, taps, onTap);
+
+    IReadOnlyDictionary<string, Tensor> Run(Tensor input, IReadOnlyCollection<string> taps, Action<string, Tensor>? onTap)
     {
         var wanted = taps.Distinct().ToArray();
         var values = wanted.Select(name => Array.FindIndex(Taps, t => t.Layer.Name == name) is var i and >= 0
@@ -102,7 +107,7 @@ public sealed class ResNet18Backbone : IBackbone
 
         using var scope = NewDisposeScope();
         var x = _blur is null ? input : F.conv2d(F.pad(input, [1, 1, 1, 1], PaddingModes.Replicate), _blur, groups: 3);
-        var outputs = _graph.Run(x, values);
+        var outputs = _graph.Run(x, values, onTap is null ? null : (value, map) => onTap(wanted[Array.IndexOf(values, value)], map));
         return wanted.Zip(values).ToDictionary(p => p.First, p => outputs[p.Second].MoveToOuterDisposeScope());
     }
 

@@ -121,18 +121,20 @@ public sealed class OnnxGraph : IDisposable
     }
 
     /// <summary>Runs a graph with a single input.</summary>
-    public IReadOnlyDictionary<string, Tensor> Run(Tensor input, IReadOnlyCollection<string> outputs)
+    public IReadOnlyDictionary<string, Tensor> Run(Tensor input, IReadOnlyCollection<string> outputs, Action<string, Tensor>? onOutput = null)
     {
         if (InputNames.Count != 1)
             throw new InvalidOperationException($"The graph has {InputNames.Count} inputs ({string.Join(", ", InputNames)}); name them.");
-        return Run(new Dictionary<string, Tensor> { [InputNames[0]] = input }, outputs);
+        return Run(new Dictionary<string, Tensor> { [InputNames[0]] = input }, outputs, onOutput);
     }
 
     /// <summary>
     /// Computes the named values (any node output, not only graph outputs). Differentiable with respect to the inputs;
-    /// the caller owns the returned tensors, the inputs stay the caller's.
+    /// the caller owns the returned tensors, the inputs stay the caller's. <paramref name="onOutput"/> sees each requested
+    /// node output as soon as it is computed (see <see cref="Backbones.IBackbone"/>'s Forward with onTap).
     /// </summary>
-    public IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs, IReadOnlyCollection<string> outputs)
+    public IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs, IReadOnlyCollection<string> outputs,
+        Action<string, Tensor>? onOutput = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         foreach (var name in InputNames)
@@ -156,6 +158,7 @@ public sealed class OnnxGraph : IDisposable
                     var name = i < node.Outputs.Count ? node.Outputs[i] : "";
                     if (name != "" && (wanted.Contains(name) || remaining.GetValueOrDefault(name) > 0)) computed[name] = produced[i];
                     else produced[i].Dispose();
+                    if (name != "" && wanted.Contains(name)) onOutput?.Invoke(name, produced[i]);
                 }
                 foreach (var name in node.Inputs.Distinct())
                 {

@@ -74,11 +74,34 @@ sealed class TransferObjective : IDisposable
     {
         var norm = _options.Normalization;
         var shifted = Shift(image, dy, dx);
-        var features = _backbone.Forward(shifted, _taps);
+        var contentTarget = ContentTarget(dy, dx);
 
-        var contentLoss = ContentLoss.Compute(ContentTarget(dy, dx), features[_options.ContentLayer], norm).mul(_contentScale); // (2)
+        // (3) per layer as soon as the backbone reaches it, not after the whole pass: the 64 MiB gradient of
+        // block1_conv1's map at 512² is then made at the end of backward rather than at its start (−145 MiB peak).
+        var styleTerms = new Dictionary<string, Tensor>();
+        try
+        {
+            var features = _backbone.Forward(shifted, _taps, (layer, map) =>
+            {
+                if (_styleGrams.TryGetValue(layer, out var target))
+                    styleTerms[layer] = StyleLoss.Compute(target, map, norm).DetachFromDisposeScope();
+            });
+            return Combine(image, features, contentTarget, styleTerms);
+        }
+        finally
+        {
+            // Only our handles: the graph keeps what backward needs.
+            foreach (var term in styleTerms.Values) term.Dispose();
+        }
+    }
+
+    (Tensor Total, Tensor Parts) Combine(Tensor image, IReadOnlyDictionary<string, Tensor> features, Tensor contentTarget,
+        IReadOnlyDictionary<string, Tensor> styleTerms)
+    {
+        var norm = _options.Normalization;
+        var contentLoss = ContentLoss.Compute(contentTarget, features[_options.ContentLayer], norm).mul(_contentScale); // (2)
         var layerLosses = _options.StyleLayers
-            .Select(l => StyleLoss.Compute(_styleGrams[l.Layer], features[l.Layer], norm).mul(_styleScales.GetValueOrDefault(l.Layer, 1))) // (3)
+            .Select(l => styleTerms[l.Layer].mul(_styleScales.GetValueOrDefault(l.Layer, 1))) // (3)
             .ToArray();
         var styleLoss = stack(layerLosses.Zip(_options.StyleLayers, (loss, l) => loss.mul(l.Weight)).ToArray()).sum(); // (4)
         var tv = _options.TotalVariationWeight > 0 ? TotalVariationLoss.Compute(image).mul(_tvScale) : zeros(1, device: image.device).squeeze();
