@@ -29,6 +29,9 @@ static class ProcessStats
     public static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 
+    [DllImport("libc", EntryPoint = "setenv")]
+    static extern int SetEnv(string name, string value, int overwrite);
+
     [DllImport("libc", EntryPoint = "mallopt")]
     static extern int MallOpt(int param, int value);
 
@@ -49,6 +52,10 @@ static class ProcessStats
             "heap1" or "reuse" => StyleBlazor.Engine.TorchRuntime.ReuseFreedMemory(), // the engine's switch
 
             "threshold" => MallOpt(M_MMAP_THRESHOLD, 32 << 20) == 1 & MallOpt(M_TRIM_THRESHOLD, int.MaxValue) == 1,
+            "threshold1" => MallOpt(-8, 1) == 1 & MallOpt(M_MMAP_THRESHOLD, 32 << 20) == 1 & MallOpt(M_TRIM_THRESHOLD, int.MaxValue) == 1,
+            "thp" => SetEnv("THP_MEM_ALLOC_ENABLE", "1", 1) == 0 & MallOpt(M_MMAP_THRESHOLD, 2 << 20) == 1,
+            "thp-notrim" => SetEnv("THP_MEM_ALLOC_ENABLE", "1", 1) == 0 & MallOpt(M_MMAP_THRESHOLD, 2 << 20) == 1 & MallOpt(M_TRIM_THRESHOLD, int.MaxValue) == 1,
+            "thp-only" => SetEnv("THP_MEM_ALLOC_ENABLE", "1", 1) == 0,
             _ => throw new ArgumentException($"--malloc takes default, reuse (= heap1, the engine's TorchRuntime.ReuseFreedMemory), heap or threshold (got '{mode}')."),
         };
     }

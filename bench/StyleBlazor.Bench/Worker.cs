@@ -32,7 +32,7 @@ static class Worker
 
     public static StyleTransferOptions Options(string backbone, int size, int iterations) => backbone switch
     {
-        "vgg19" or "vgg19-lean" => BackboneRecipes.ArticleVgg19 with { MaxSide = size, Iterations = iterations },
+        "vgg19" => BackboneRecipes.ArticleVgg19 with { MaxSide = size, Iterations = iterations },
         // The recipe without its coarse stage, so every timed iteration runs at the size asked for.
         "resnet18" => BackboneRecipes.ResNet18 with { MaxSide = size, Iterations = iterations, CoarseIterations = 0 },
         _ => throw new ArgumentException($"Unknown backbone '{backbone}' (vgg19 or resnet18)."),
@@ -41,7 +41,6 @@ static class Worker
     public static IBackbone CreateBackbone(string name, int seed) => name switch
     {
         "vgg19" => Vgg19Backbone.CreateRandom(seed),
-        "vgg19-lean" => new LeanVgg19(Vgg19Backbone.CreateRandom(seed)),
         "resnet18" => new ResNet18Backbone(),
         _ => throw new ArgumentException($"Unknown backbone '{name}'."),
     };
@@ -66,6 +65,7 @@ static class Worker
         using var content = SyntheticImages.Content(s.Size, s.Size);
         using var style = SyntheticImages.Style(s.Size, s.Size);
 
+        double rssBeforeLoop = ProcessStats.RssMiB();
         var stamps = new List<(double Seconds, long Faults)>(total + 1);
         var losses = new List<double>(total + 1);
         var clock = Stopwatch.StartNew();
@@ -95,6 +95,7 @@ static class Worker
             ["times_s"] = times.Select(t => Math.Round(t, 4)).ToArray(),
             ["minor_faults_per_iteration"] = Median(faults),
             ["peak_rss_mib"] = Math.Round(ProcessStats.PeakRssMiB(), 1),
+            ["rss_before_loop_mib"] = Math.Round(rssBeforeLoop, 1),
             ["loss_first"] = losses[0],
             ["loss_at_last_step"] = losses[s.Warmup + s.Iterations],
             ["gflop_per_iteration"] = Math.Round(GigaFlops(s.Backbone, s.Size, options), 2),
