@@ -11,6 +11,9 @@ if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
 fi
 
 dotnet build -c Release bench/StyleBlazor.Bench -nologo -v q
+# The end-to-end section starts the app and drives it with the load command.
+dotnet build -c Release StyleBlazor -nologo -v q
+dotnet build -c Release tools/LoadTest -nologo -v q
 mkdir -p bench/out
 stamp=$(date -u +%Y%m%d-%H%M)
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -6,8 +6,8 @@ namespace StyleBlazor.Bench;
 
 /// <summary>
 /// The comparison of issue 8: app and PyTorch peer interleaved in one run (app, peer, app, peer, …), every measurement
-/// in its own child process, then one table per backbone and size, the memory-flatness check, and the end-to-end
-/// section that needs the web service.
+/// in its own child process, then one table per backbone and size, the memory-flatness check, and the web app end to
+/// end (<see cref="EndToEnd"/>).
 /// </summary>
 static class Compare
 {
@@ -91,15 +91,12 @@ static class Compare
             }
         }
 
-        Console.WriteLine("""
-
-            ## End to end (web service) — TO BE FILLED BY THE LEAD
-            Not measured by this bench yet. Main has the job service, the SignalR hub (ProgressHub.Submit / Watch) and
-            GET /api/diagnostics; the load command was not there. To measure against the app on 127.0.0.1: time from
-            Submit to the first frame on a warm service (target ≤ 1 s), iterations per second with 10 watchers versus
-            none (target: under 5% slower), /api/diagnostics live tensors and RSS after job 1 versus job 10.
-            Engine-side proxy: `--frames` makes every improved iteration read its frame back.
-            """);
+        if (!a.Has("no-endtoend"))
+        {
+            var endToEnd = EndToEnd.Measure(a);
+            runs.AddRange(endToEnd.Select(e => e.Result));
+            EndToEnd.Print(endToEnd, a);
+        }
         Console.WriteLine($"\nload average at end: {ProcessStats.LoadAverage()}");
 
         if (outPath is not null)
@@ -133,7 +130,7 @@ static class Compare
     }
 
     /// <summary>Runs a child to completion, passes its stderr through, and returns its RESULT line (or an empty object).</summary>
-    static JsonObject Child(ProcessStartInfo start, string label)
+    public static JsonObject Child(ProcessStartInfo start, string label)
     {
         start.RedirectStandardOutput = true;
         start.UseShellExecute = false;
@@ -150,6 +147,7 @@ static class Compare
         var result = JsonNode.Parse(line["RESULT ".Length..])!.AsObject();
         string summary = result["median_s"] is { } m
             ? $"median {(double)m:F3} s/it, peak RSS {(double)result["peak_rss_mib"]!:F0} MiB, {(double?)result["minor_faults_per_iteration"] ?? double.NaN:F0} minor faults/it"
+            : result["overhead_percent"] is { } o ? $"streaming overhead {(double)o:+0.0;-0.0} %, first frame p50 {(double)result["first_frame_p50_ms"]!:F0} ms"
             : "done";
         Console.WriteLine($"{label}: {summary} ({clock.Elapsed.TotalSeconds:F0} s, load {ProcessStats.LoadAverage()})");
         return result;

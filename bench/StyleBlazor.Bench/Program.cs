@@ -5,6 +5,7 @@ using StyleBlazor.Bench;
 // styleblazor-bench worker --backbone vgg19 --size 512 ...              one app measurement (child process)
 // styleblazor-bench memory [--size 128] [--early 100] [--late 1000]      memory-flatness check of the engine
 // styleblazor-bench dump-weights --seed 0 --out FILE                     the random VGG19 for the peer
+// styleblazor-bench endtoend [--endtoend-repeats 3] [--endtoend-side 512]  the web app: first frame, 10 watchers on/off
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
@@ -24,7 +25,8 @@ try
             a.Int("threads", 2), a.StrOrNull("channels-last"), a.Str("malloc", "default")),
         "dump-weights" => Worker.DumpWeights(a.Int("seed", 0), a.Str("out", "vgg19-random.bin")),
         "compare" => Compare.Run(a),
-        _ => throw new ArgumentException($"Unknown verb '{verb}' (compare, worker, memory, dump-weights)."),
+        "endtoend" => EndToEnd.RunVerb(a),
+        _ => throw new ArgumentException($"Unknown verb '{verb}' (compare, worker, memory, endtoend, dump-weights)."),
     };
 }
 catch (ArgumentException e)

@@ -3,6 +3,8 @@ using StyleBlazor.Hubs;
 //   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5000 --watchers 50 --jobs 2 [--iterations 100] [--side 256] [--backbone NAME]
 // Issue 7's scenario, N users submitting and watching M consecutive jobs in all (see UsersScenario):
 //   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5000 --users 50 --jobs 200 --iterations 20 --side 64 --backbone resnet18
+// Issue 8's end-to-end numbers (submit -> first frame; engine pace with 10 watchers versus none), R repeats (see EndToEndScenario):
+//   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5000 --endtoend 3 [--first-frames 6] [--iterations 60] [--side 512] [--backbone resnet18]
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -14,7 +16,7 @@ using SixLabors.ImageSharp.PixelFormats;
 var settings = Arguments.Parse(args);
 if (settings is null)
 {
-    Console.Error.WriteLine("usage: LoadTest --url http://127.0.0.1:PORT (--watchers N | --users N) --jobs M [--iterations K] [--side PX] [--backbone NAME] [--timeout SECONDS]");
+    Console.Error.WriteLine("usage: LoadTest --url http://127.0.0.1:PORT (--watchers N | --users N | --endtoend R) --jobs M [--iterations K] [--side PX] [--backbone NAME] [--timeout SECONDS]");
     return 2;
 }
 if (!settings.Url.IsLoopback)
@@ -24,6 +26,7 @@ if (!settings.Url.IsLoopback)
 }
 
 if (settings.Users > 0) return await UsersScenario.RunAsync(settings, ConnectAsync, (w, h, seed) => Png(w, h, seed));
+if (settings.EndToEndRepeats > 0) return await EndToEndScenario.RunAsync(settings, ConnectAsync, (w, h, seed) => Png(w, h, seed));
 
 using var http = new HttpClient { BaseAddress = settings.Url };
 var before = await http.GetFromJsonAsync<Diagnostics>("/api/diagnostics") ?? throw new InvalidOperationException("No diagnostics.");
@@ -129,6 +132,12 @@ sealed record Diagnostics(long RssBytes, long GcHeapBytes, long LiveTensors, int
 
 sealed record Arguments(Uri Url, int Watchers, int Jobs, int? Iterations, int Side, string? Backbone, int TimeoutSeconds, int Users)
 {
+    /// <summary>Repeats of the streaming off/on pair (EndToEndScenario); 0 = not that scenario.</summary>
+    public int EndToEndRepeats { get; init; }
+
+    /// <summary>Jobs whose submit-to-first-frame time EndToEndScenario measures.</summary>
+    public int FirstFrameJobs { get; init; }
+
     public static Arguments? Parse(string[] args)
     {
         var map = new Dictionary<string, string>();
@@ -140,6 +149,10 @@ sealed record Arguments(Uri Url, int Watchers, int Jobs, int? Iterations, int Si
         if (!map.TryGetValue("url", out var url) || !Uri.TryCreate(url, UriKind.Absolute, out var uri)) return null;
         int Int(string key, int fallback) => map.TryGetValue(key, out var v) && int.TryParse(v, out var n) && n > 0 ? n : fallback;
         return new Arguments(uri, Int("watchers", 10), Int("jobs", 1), map.ContainsKey("iterations") ? Int("iterations", 100) : null,
-            Int("side", 256), map.GetValueOrDefault("backbone"), Int("timeout", 600), map.ContainsKey("users") ? Int("users", 50) : 0);
+            Int("side", 256), map.GetValueOrDefault("backbone"), Int("timeout", 600), map.ContainsKey("users") ? Int("users", 50) : 0)
+        {
+            EndToEndRepeats = map.ContainsKey("endtoend") ? Int("endtoend", 3) : 0,
+            FirstFrameJobs = Int("first-frames", 6),
+        };
     }
 }

@@ -1,0 +1,177 @@
+using StyleBlazor.Hubs;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR.Client;
+
+/// <summary>
+/// Issue 8's end-to-end numbers, against a warm server (<c>--endtoend R</c>):
+/// <list type="bullet">
+/// <item>time from Submit to the first Frame, as the submitting user sees it (each job watched by its owner);</item>
+/// <item>the engine's pace with frame streaming off (nobody watches) versus on (the owner and nine other sessions
+/// watch from the start), R interleaved repeats of the same job. The pace is read afterwards from the job's own loss
+/// history (the engine's elapsed time at every iteration), so "off" really has no connection watching.</item>
+/// </list>
+/// Prints a summary and one <c>RESULT {json}</c> line for the bench.
+/// </summary>
+static class EndToEndScenario
+{
+    const int WatchersWhenOn = 10;
+
+    public static async Task<int> RunAsync(Arguments settings, Func<Uri, Task<HubConnection>> connect, Func<int, int, int, byte[]> png)
+    {
+        using var http = new HttpClient { BaseAddress = settings.Url };
+        var before = await http.GetFromJsonAsync<Diagnostics>("/api/diagnostics") ?? throw new InvalidOperationException("No diagnostics.");
+        int iterations = settings.Iterations ?? 60;
+        // Every job is the same picture, so off and on differ only in who watches.
+        SubmitRequest Request(int n) => new()
+        {
+            Content = png(settings.Side, settings.Side * 3 / 4, 1),
+            Styles = [png(settings.Side, settings.Side, 2)],
+            Backbone = settings.Backbone,
+            Iterations = n,
+            MaxSide = settings.Side,
+            Seed = 1,
+        };
+        var owner = await connect(settings.Url);
+
+        // 1. Submit -> first frame, the owner watching each job from the moment it is accepted.
+        var firstFrames = new List<double>();
+        for (int i = 0; i < settings.FirstFrameJobs; i++)
+        {
+            var run = await RunJobAsync(owner, Request(Math.Min(iterations, 20)), watchers: 1, settings, connect, http);
+            firstFrames.Add(run.FirstFrameMs);
+        }
+
+        // 2. Streaming off versus on, interleaved so drift in the machine's load hits both alike.
+        var off = new List<JobPace>();
+        var on = new List<JobPace>();
+        for (int r = 0; r < settings.EndToEndRepeats; r++)
+        {
+            off.Add(await RunJobAsync(owner, Request(iterations), watchers: 0, settings, connect, http));
+            on.Add(await RunJobAsync(owner, Request(iterations), watchers: WatchersWhenOn, settings, connect, http));
+            Console.WriteLine($"repeat {r + 1}: off {off[^1].SecondsPerIteration:0.0000} s/it, on {on[^1].SecondsPerIteration:0.0000} s/it ({on[^1].FramesPerWatcher:0.0} frames per watcher)");
+        }
+        await owner.DisposeAsync();
+        var after = await http.GetFromJsonAsync<Diagnostics>("/api/diagnostics") ?? before;
+
+        double offPace = off.Sum(p => p.Seconds) / off.Sum(p => p.Iterations);
+        double onPace = on.Sum(p => p.Seconds) / on.Sum(p => p.Iterations);
+        double overhead = onPace / offPace - 1;
+        var sorted = firstFrames.Order().ToList();
+        double Percentile(double p) => sorted.Count == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Count - 1, Math.Ceiling(p * sorted.Count) - 1)];
+        Console.WriteLine($"""
+            first frame     submit -> first frame p50 {Percentile(0.5):0} ms, p95 {Percentile(0.95):0} ms, max {sorted.LastOrDefault():0} ms ({sorted.Count} jobs, {settings.Backbone ?? "default backbone"}, {settings.Side} px)
+            streaming off   {1 / offPace:0.000} it/s ({offPace:0.0000} s/it over {off.Sum(p => p.Iterations)} full-size iterations of {off.Count} jobs, no watcher)
+            streaming on    {1 / onPace:0.000} it/s ({onPace:0.0000} s/it over {on.Sum(p => p.Iterations)} iterations of {on.Count} jobs, {WatchersWhenOn} watchers, {on.Average(p => p.FramesPerWatcher):0.0} frames each)
+            overhead        {overhead * 100:+0.0;-0.0} % time per iteration with streaming on
+            server          RSS {before.RssBytes / 1048576.0:0} -> {after.RssBytes / 1048576.0:0} MiB, live tensors {before.LiveTensors} -> {after.LiveTensors}, frames sent {after.FramesSent - before.FramesSent}
+            """);
+        Console.WriteLine("RESULT " + JsonSerializer.Serialize(new
+        {
+            backbone = settings.Backbone ?? "default",
+            side = settings.Side,
+            iterations,
+            first_frame_ms = firstFrames,
+            first_frame_p50_ms = Percentile(0.5),
+            first_frame_p95_ms = Percentile(0.95),
+            off_s_per_iteration = offPace,
+            on_s_per_iteration = onPace,
+            off_runs = off.Select(p => p.SecondsPerIteration),
+            on_runs = on.Select(p => p.SecondsPerIteration),
+            watchers = WatchersWhenOn,
+            frames_per_watcher = on.Average(p => p.FramesPerWatcher),
+            overhead_percent = overhead * 100,
+            rss_mib_before = before.RssBytes / 1048576.0,
+            rss_mib_after = after.RssBytes / 1048576.0,
+            live_tensors_before = before.LiveTensors,
+            live_tensors_after = after.LiveTensors,
+        }));
+        return 0;
+    }
+
+    /// <summary>The engine's pace over one job's full-size stage, and what its watchers saw.</summary>
+    sealed record JobPace(double Seconds, int Iterations, double FirstFrameMs, double FramesPerWatcher)
+    {
+        public double SecondsPerIteration => Seconds / Iterations;
+    }
+
+    static async Task<JobPace> RunJobAsync(HubConnection owner, SubmitRequest request, int watchers, Arguments settings,
+        Func<Uri, Task<HubConnection>> connect, HttpClient http)
+    {
+        // The other watchers connect first, so connecting is not part of the run.
+        var others = new List<HubConnection>();
+        for (int i = 1; i < watchers; i++) others.Add(await connect(settings.Url));
+        var frames = new int[watchers];
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var firstFrame = new TaskCompletionSource<double>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handlers = new List<IDisposable>();
+        long submittedAt = Stopwatch.GetTimestamp();
+        if (watchers > 0)
+        {
+            foreach (var (connection, index) in others.Prepend(owner).Select((c, i) => (c, i)))
+            {
+                handlers.Add(connection.On<int, int, int, byte[]>("Frame", (_, _, _, _) =>
+                {
+                    Interlocked.Increment(ref frames[index]);
+                    if (index == 0) firstFrame.TrySetResult(Stopwatch.GetElapsedTime(submittedAt).TotalMilliseconds);
+                }));
+                if (index == 0)
+                {
+                    handlers.Add(connection.On<string>("Completed", _ => ended.TrySetResult()));
+                    handlers.Add(connection.On<string>("Failed", m => ended.TrySetException(new InvalidOperationException($"The job failed: {m}"))));
+                    handlers.Add(connection.On("Cancelled", () => ended.TrySetException(new InvalidOperationException("The job was cancelled."))));
+                }
+            }
+        }
+
+        submittedAt = Stopwatch.GetTimestamp();
+        var reply = await owner.InvokeAsync<SubmitReply>("Submit", request);
+        if (!reply.Accepted) throw new InvalidOperationException($"The job was refused: {reply.Refusal}: {reply.Message}");
+        var jobId = reply.JobId!;
+        if (watchers > 0)
+        {
+            await Task.WhenAll(others.Prepend(owner).Select(c => c.InvokeAsync<bool>("Watch", jobId)));
+            await ended.Task.WaitAsync(TimeSpan.FromSeconds(settings.TimeoutSeconds));
+        }
+        else
+        {
+            // Nobody watches: ask for the result once a second until it exists.
+            var deadline = Stopwatch.GetTimestamp() + settings.TimeoutSeconds * Stopwatch.Frequency;
+            while ((await http.GetAsync($"/api/jobs/{jobId}/result")).StatusCode != HttpStatusCode.OK)
+            {
+                if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"Job {jobId} did not complete in {settings.TimeoutSeconds} s.");
+                await Task.Delay(1000);
+            }
+        }
+        foreach (var h in handlers) h.Dispose();
+        foreach (var c in others) await c.DisposeAsync();
+
+        // The pace from the engine's own clock: a late watcher of a finished job gets its whole loss history.
+        var history = await HistoryAsync(settings.Url, jobId, connect);
+        // The last half is the full-size stage (the recipe's coarse stage comes first); skip its first step, which
+        // computes the full-size targets.
+        var full = history[(history.Length / 2 + 1)..];
+        double seconds = full[^1].ElapsedSeconds - full[0].ElapsedSeconds;
+        double firstFrameMs = firstFrame.Task.IsCompletedSuccessfully ? firstFrame.Task.Result : double.NaN;
+        return new JobPace(seconds, full.Length - 1, firstFrameMs, watchers > 0 ? frames.Average() : 0);
+    }
+
+    static async Task<HistoryEntry[]> HistoryAsync(Uri url, string jobId, Func<Uri, Task<HubConnection>> connect)
+    {
+        await using var late = await connect(url);
+        var history = new TaskCompletionSource<HistoryEntry[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        late.On<HistoryEntry[]>("History", h => history.TrySetResult(h));
+        if (!await late.InvokeAsync<bool>("Watch", jobId)) throw new InvalidOperationException($"Job {jobId} is gone.");
+        return await history.Task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+}
+
+/// <summary>The part of the hub's LossEntry the scenario needs (MessagePack maps are keyed by property name; public,
+/// because the MessagePack resolver SignalR uses only builds formatters for public types).</summary>
+public sealed class HistoryEntry
+{
+    public int Iteration { get; set; }
+    public double ElapsedSeconds { get; set; }
+}
