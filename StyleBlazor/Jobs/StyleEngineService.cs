@@ -1,7 +1,10 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using StyleBlazor.Engine;
 using StyleBlazor.Engine.Backbones;
+using StyleBlazor.Engine.Imaging;
 using StyleBlazor.Engine.Transfer;
 using StyleBlazor.Results;
 using TorchSharp;
@@ -21,6 +24,7 @@ public sealed class StyleEngineService(
     IBackboneCatalog catalog,
     FrameEncoder encoder,
     FrameStatistics frameStatistics,
+    ImageIntake intake,
     IJobResultSink results,
     IOptions<EngineOptions> options,
     TimeProvider time,
@@ -45,16 +49,39 @@ public sealed class StyleEngineService(
         _device = TorchRuntime.SelectDevice(o.Device);
         _threads = [.. Enumerable.Range(0, o.MaxConcurrentJobs).Select(i => new TorchThread($"torch-{i}"))];
         // Warm-up belongs here, not in ExecuteAsync: the app should not serve before the default backbone is ready.
+        // It runs what the first user's job runs, so that job is not the one that pays for compiling it all
+        // (its first frame came ~0.8 s later than the next jobs' with only the backbone loaded).
+        using var picture = await WarmUpPictureAsync();
         await _threads[0].InvokeAsync(() =>
         {
             TorchRuntime.Configure(_device, o.CpuThreads);
-            WarmUp();
+            WarmUp(picture);
             return true;
         });
         await base.StartAsync(cancellationToken);
     }
 
-    void WarmUp()
+    /// <summary>A small picture, through the upload path: PNG and JPEG bytes decoded by the intake.</summary>
+    async Task<Image<Rgb24>> WarmUpPictureAsync()
+    {
+        using var drawn = new Image<Rgb24>(64, 64);
+        drawn.ProcessPixelRows(rows =>
+        {
+            for (int y = 0; y < rows.Height; y++)
+            {
+                var row = rows.GetRowSpan(y);
+                for (int x = 0; x < row.Length; x++) row[x] = new Rgb24((byte)(4 * x), (byte)(4 * y), (byte)(2 * (x + y)));
+            }
+        });
+        using var png = new MemoryStream();
+        await drawn.SaveAsPngAsync(png);
+        using var jpeg = new MemoryStream();
+        await drawn.SaveAsJpegAsync(jpeg);
+        (await intake.DecodeAsync(jpeg.ToArray())).Dispose();
+        return await intake.DecodeAsync(png.ToArray());
+    }
+
+    void WarmUp(Image<Rgb24> picture)
     {
         var info = catalog.Available.FirstOrDefault(b => b.Name == options.Value.DefaultBackbone) ?? catalog.Available.FirstOrDefault();
         if (info is null)
@@ -64,13 +91,11 @@ public sealed class StyleEngineService(
         }
         var started = time.GetTimestamp();
         var backbone = GetBackbone(info.Name);
-        using (no_grad())
-        using (NewDisposeScope())
-        {
-            int side = 4 * backbone.SizeMultiple;
-            var input = zeros(1, 3, side, side, device: backbone.Device);
-            _ = backbone.Forward(input, [.. info.Layers.Select(l => l.Name)]);
-        }
+        // A two-step transfer with frames, as a job runs it.
+        int side = backbone.SizeMultiple * Math.Max(2, 64 / backbone.SizeMultiple);
+        var warmUp = info.Defaults.WithIterations(2) with { MaxSide = side };
+        var result = StyleTransfer.Run(backbone, picture, [picture], warmUp, _ => { }, _ => true);
+        encoder.Encode(result.BestImage, result.BestIteration);
         logger.LogInformation("Backbone {Backbone} loaded and warmed up on {Device} in {Elapsed}", info.Name, _device, time.GetElapsedTime(started));
     }
 
