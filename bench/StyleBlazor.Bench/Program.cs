@@ -5,6 +5,7 @@ using StyleBlazor.Bench;
 // styleblazor-bench worker --backbone vgg19 --size 512 ...              one app measurement (child process)
 // styleblazor-bench memory [--size 128] [--early 100] [--late 1000]      memory-flatness check of the engine
 // styleblazor-bench dump-weights --seed 0 --out FILE                     the random VGG19 for the peer
+// styleblazor-bench profile [--size 512] [--interop N] [--malloc reuse]   one iteration, phase by phase
 // styleblazor-bench endtoend [--endtoend-repeats 3] [--endtoend-side 512]  the web app: first frame, 10 watchers on/off
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -26,7 +27,8 @@ try
         "dump-weights" => Worker.DumpWeights(a.Int("seed", 0), a.Str("out", "vgg19-random.bin")),
         "compare" => Compare.Run(a),
         "endtoend" => EndToEnd.RunVerb(a),
-        _ => throw new ArgumentException($"Unknown verb '{verb}' (compare, worker, memory, endtoend, dump-weights)."),
+        "profile" => Profile.Run(a.Int("size", 512), a.Int("iterations", 5), a.Int("threads", 2), a.Int("interop", 0), a.Str("malloc", "reuse")),
+        _ => throw new ArgumentException($"Unknown verb '{verb}' (compare, worker, memory, profile, endtoend, dump-weights)."),
     };
 }
 catch (ArgumentException e)
