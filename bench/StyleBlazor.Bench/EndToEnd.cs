@@ -42,7 +42,7 @@ static class EndToEnd
             using var server = AppServer.Start(app, Path.Combine(root, "StyleBlazor"), a.Int("threads", 2), serverArgs);
             string[] scenario =
             [
-                load, "--url", server.Url, "--endtoend", $"{a.Int("endtoend-repeats", 3)}", "--first-frames", $"{a.Int("first-frames", 6)}",
+                load, "--url", server.Url, "--endtoend", $"{a.Int("endtoend-repeats", 4)}", "--first-frames", $"{a.Int("first-frames", 6)}",
                 "--iterations", $"{a.Int("endtoend-iterations", 60)}", "--side", $"{a.Int("endtoend-side", 512)}",
                 "--backbone", a.Str("endtoend-backbone", "resnet18"), "--timeout", "900",
             ];

@@ -45,6 +45,8 @@ static class ProcessStats
     public static bool TuneMalloc(string mode)
     {
         const int M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3, M_MMAP_MAX = -4;
+        if (mode.StartsWith("thp:") && int.TryParse(mode[4..], out int thresholdMiB))
+            return SetEnv("THP_MEM_ALLOC_ENABLE", "1", 1) == 0 & MallOpt(M_MMAP_THRESHOLD, thresholdMiB << 20) == 1;
         return mode switch
         {
             "default" => false,
@@ -56,6 +58,7 @@ static class ProcessStats
             "thp" => SetEnv("THP_MEM_ALLOC_ENABLE", "1", 1) == 0 & MallOpt(M_MMAP_THRESHOLD, 2 << 20) == 1,
             "thp-notrim" => SetEnv("THP_MEM_ALLOC_ENABLE", "1", 1) == 0 & MallOpt(M_MMAP_THRESHOLD, 2 << 20) == 1 & MallOpt(M_TRIM_THRESHOLD, int.MaxValue) == 1,
             "thp-only" => SetEnv("THP_MEM_ALLOC_ENABLE", "1", 1) == 0,
+            "thp-threshold" => SetEnv("THP_MEM_ALLOC_ENABLE", "1", 1) == 0 & MallOpt(M_MMAP_THRESHOLD, 32 << 20) == 1 & MallOpt(M_TRIM_THRESHOLD, int.MaxValue) == 1,
             _ => throw new ArgumentException($"--malloc takes default, reuse (= heap1, the engine's TorchRuntime.ReuseFreedMemory), heap or threshold (got '{mode}')."),
         };
     }

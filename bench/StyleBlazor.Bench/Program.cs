@@ -6,7 +6,7 @@ using StyleBlazor.Bench;
 // styleblazor-bench memory [--size 128] [--early 100] [--late 1000]      memory-flatness check of the engine
 // styleblazor-bench dump-weights --seed 0 --out FILE                     the random VGG19 for the peer
 // styleblazor-bench profile [--size 512] [--interop N] [--malloc reuse]   one iteration, phase by phase
-// styleblazor-bench endtoend [--endtoend-repeats 3] [--endtoend-side 512]  the web app: first frame, 10 watchers on/off
+// styleblazor-bench endtoend [--endtoend-repeats 4] [--endtoend-side 512]  the web app: first frame, 10 watchers on/off
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 

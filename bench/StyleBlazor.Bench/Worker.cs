@@ -67,11 +67,13 @@ static class Worker
 
         double rssBeforeLoop = ProcessStats.RssMiB();
         var stamps = new List<(double Seconds, long Faults)>(total + 1);
+        var rss = new List<double>(total + 1);
         var losses = new List<double>(total + 1);
         var clock = Stopwatch.StartNew();
         StyleTransfer.Run(backbone, content, [style], options, p =>
         {
             stamps.Add((clock.Elapsed.TotalSeconds, ProcessStats.MinorFaults()));
+            rss.Add(Math.Round(ProcessStats.PeakRssMiB()));
             losses.Add(p.Loss.Total);
         }, wantsFrame: _ => s.Frames);
 
@@ -96,6 +98,7 @@ static class Worker
             ["minor_faults_per_iteration"] = Median(faults),
             ["peak_rss_mib"] = Math.Round(ProcessStats.PeakRssMiB(), 1),
             ["rss_before_loop_mib"] = Math.Round(rssBeforeLoop, 1),
+            ["peak_rss_after_each_iteration_mib"] = rss.ToArray(),
             ["loss_first"] = losses[0],
             ["loss_at_last_step"] = losses[s.Warmup + s.Iterations],
             ["gflop_per_iteration"] = Math.Round(GigaFlops(s.Backbone, s.Size, options), 2),

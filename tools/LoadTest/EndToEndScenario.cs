@@ -47,13 +47,14 @@ static class EndToEndScenario
             firstFrames.Add(run.FirstFrameMs);
         }
 
-        // 2. Streaming off versus on, interleaved so drift in the machine's load hits both alike.
+        // 2. Streaming off versus on, interleaved in the order off-on, on-off, off-on, … so neither side always runs
+        // right after the other (an earlier version ran off first every time, and off measured consistently slower).
         var off = new List<JobPace>();
         var on = new List<JobPace>();
         for (int r = 0; r < settings.EndToEndRepeats; r++)
         {
-            off.Add(await RunJobAsync(owner, Request(iterations), watchers: 0, settings, connect, http));
-            on.Add(await RunJobAsync(owner, Request(iterations), watchers: WatchersWhenOn, settings, connect, http));
+            foreach (bool watched in r % 2 == 0 ? new[] { false, true } : [true, false])
+                (watched ? on : off).Add(await RunJobAsync(owner, Request(iterations), watchers: watched ? WatchersWhenOn : 0, settings, connect, http));
             Console.WriteLine($"repeat {r + 1}: off {off[^1].SecondsPerIteration:0.0000} s/it, on {on[^1].SecondsPerIteration:0.0000} s/it ({on[^1].FramesPerWatcher:0.0} frames per watcher)");
         }
         await owner.DisposeAsync();
