@@ -11,11 +11,14 @@ COPY Directory.Build.props Directory.Build.targets Directory.Packages.props Styl
 COPY build/ build/
 COPY StyleBlazor.Engine/StyleBlazor.Engine.csproj StyleBlazor.Engine/
 COPY StyleBlazor/StyleBlazor.csproj StyleBlazor/
-RUN dotnet restore StyleBlazor/StyleBlazor.csproj -p:TorchBackend=${TORCH_BACKEND}
+RUN dotnet restore StyleBlazor/StyleBlazor.csproj -r linux-x64 -p:PublishReadyToRun=true -p:TorchBackend=${TORCH_BACKEND}
 COPY StyleBlazor.Engine/ StyleBlazor.Engine/
 COPY StyleBlazor/ StyleBlazor/
 COPY wwwroot-assets/ wwwroot-assets/
-RUN dotnet publish StyleBlazor/StyleBlazor.csproj -c Release --no-restore -p:TorchBackend=${TORCH_BACKEND} -o /app
+# ReadyToRun: precompiled code, so the first job after a (re)start does not pay for JIT compilation (its first frame
+# came 610-641 ms after submission instead of 671-1155 ms; docs/performance.md).
+RUN dotnet publish StyleBlazor/StyleBlazor.csproj -c Release --no-restore -r linux-x64 --self-contained false \
+    -p:PublishReadyToRun=true -p:TorchBackend=${TORCH_BACKEND} -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app

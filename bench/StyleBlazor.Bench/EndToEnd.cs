@@ -64,8 +64,13 @@ static class EndToEnd
             Console.WriteLine($"| {label} | {(double)r["first_frame_p50_ms"]!:F0} / {(double)r["first_frame_p95_ms"]!:F0} | " +
                               $"{(double)r["off_s_per_iteration"]!:F4} | {(double)r["on_s_per_iteration"]!:F4} | {(double)r["overhead_percent"]!:+0.0;-0.0} % | {(double)r["frames_per_watcher"]!:F1} |");
         }
-        Console.WriteLine("\ns/it: the engine's own clock over each job's full-size stage (from its loss history), jobs off and on interleaved.");
+        foreach (var (label, r) in results.Where(r => r.Result.Count > 0))
+            Console.WriteLine($"{label}: s/it per job, off {Join(r["off_runs"])}; on {Join(r["on_runs"])}; first frames in order {Join(r["first_frame_ms"], "F0")} ms");
+        Console.WriteLine("\ns/it: the engine's own clock over each job's full-size stage (from its loss history); jobs off and on alternate (off-on, on-off, …).");
     }
+
+    static string Join(JsonNode? values, string format = "F4") =>
+        string.Join(", ", values!.AsArray().Select(v => ((double)v!).ToString(format)));
 
     static string? FindRepositoryRoot()
     {

@@ -1,5 +1,3 @@
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 using StyleBlazor.Engine.Backbones;
 using StyleBlazor.Engine.Transfer;
 using StyleBlazor.Tests.Engine.Transfer;
@@ -69,8 +67,8 @@ public sealed class TapCallbackTests
         using var vgg = Vgg19Backbone.CreateRandom(seed: 1);
         using var afterThePass = new RecordingBackbone(Vgg19Backbone.CreateRandom(seed: 1));
         var options = BackboneRecipes.ArticleVgg19 with { MaxSide = 48, Iterations = 4 };
-        using var content = Picture(48, 40, seed: 1);
-        using var style = Picture(40, 40, seed: 2);
+        using var content = TestImages.Gradient(48, 40, seed: 1);
+        using var style = TestImages.Gradient(40, 40, seed: 2);
 
         var during = new List<TransferProgress>();
         var after = new List<TransferProgress>();
@@ -82,15 +80,5 @@ public sealed class TapCallbackTests
         Assert.True(during[^1].Loss.Total < during[0].Loss.Total, "the run optimised");
         Assert.Equal(b.BestIteration, a.BestIteration);
         Assert.Equal(b.BestImage.Pixels, a.BestImage.Pixels);
-    }
-
-    static Image<Rgb24> Picture(int w, int h, int seed)
-    {
-        var rng = new Random(seed);
-        var img = new Image<Rgb24>(w, h);
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-                img[x, y] = new Rgb24((byte)(x * 255 / w), (byte)rng.Next(256), (byte)(y * 255 / h));
-        return img;
     }
 }
