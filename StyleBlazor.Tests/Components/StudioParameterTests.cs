@@ -80,7 +80,9 @@ public class StudioParameterTests : ComponentTestBase
         foreach (var layer in new[] { "block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1" })
             studio.Find($"[data-testid=style-layer][data-layer={layer}] input[type=checkbox]").Change(false);
 
-        Assert.Equal("At least one style layer is needed.", studio.Find("[data-testid=style-layers-error]").TextContent.Trim());
+        // The last change re-renders asynchronously; under a loaded test run the error is not there at once.
+        studio.WaitForAssertion(() =>
+            Assert.Equal("At least one style layer is needed.", studio.Find("[data-testid=style-layers-error]").TextContent.Trim()), Patience);
     }
 
     [Fact]
