@@ -28,7 +28,8 @@ public sealed class EngineOptions
     /// <summary>
     /// Keep freed native memory for reuse instead of returning it to the kernel (glibc: one arena, no mmap, no trim).
     /// Page faults on freshly mapped activations were the largest cost per iteration here (docs/performance.md);
-    /// the price is that the process keeps its peak heap after a job, for the next one.
+    /// the price is 100–400 MiB more peak memory (heap fragmentation, varying from run to run), kept after a job
+    /// for the next one.
     /// </summary>
     public bool ReuseFreedMemory { get; set; } = true;
 
