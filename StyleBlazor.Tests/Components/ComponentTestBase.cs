@@ -26,7 +26,8 @@ public abstract class ComponentTestBase
 
     protected FakeStudioJobs Jobs { get; } = new();
 
-    protected BunitContext NewContext()
+    /// <param name="services">More services a test needs; they must be added here, before the first is resolved.</param>
+    protected BunitContext NewContext(Action<IServiceCollection>? services = null)
     {
         var ctx = new BunitContext();
         ctx.JSInterop.Mode = JSRuntimeMode.Loose;
@@ -41,6 +42,7 @@ public abstract class ComponentTestBase
         ctx.Services.AddScoped<CurrentBrowserSession>();
         ctx.Services.AddScoped<CircuitAdmission>();
         ctx.Services.AddSingleton<IStudioJobs>(Jobs);
+        services?.Invoke(ctx.Services);
         ctx.SetRendererInfo(new RendererInfo("Server", true));
         return ctx;
     }
