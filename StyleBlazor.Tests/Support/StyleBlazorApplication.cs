@@ -6,8 +6,8 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 using StyleBlazor.Engine.Backbones;
+using StyleBlazor.Tests.Engine.Transfer;
 using StyleBlazor.Extensions;
 using StyleBlazor.Hubs;
 using StyleBlazor.Jobs;
@@ -109,11 +109,7 @@ public sealed class StyleBlazorApplication : WebApplicationFactory<Program>
 
     public static byte[] Png(int width, int height, int seed)
     {
-        var rng = new Random(seed);
-        using var image = new Image<Rgb24>(width, height);
-        for (int y = 0; y < height; y++)
-            for (int x = 0; x < width; x++)
-                image[x, y] = new Rgb24((byte)(x * 255 / width), (byte)(y * 255 / height), (byte)rng.Next(256));
+        using var image = TestImages.Gradient(width, height, seed);
         using var stream = new MemoryStream();
         image.SaveAsPng(stream);
         return stream.ToArray();
