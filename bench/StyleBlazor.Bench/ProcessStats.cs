@@ -36,30 +36,34 @@ static class ProcessStats
     static extern int MallOpt(int param, int value);
 
     /// <summary>
-    /// glibc malloc experiments (--malloc): "heap" serves every block from the heap (M_MMAP_MAX 0) and never trims it,
-    /// so one iteration's large activation buffers are reused by the next instead of being mapped, zero-filled by the
-    /// kernel page by page and unmapped again; "heap1" is the same with one arena (M_ARENA_MAX 1), so blocks freed by
-    /// one thread can be reused by another; "threshold" only raises the mmap threshold to glibc's maximum (32 MiB) and
-    /// stops trimming. Returns whether glibc accepted every setting.
+    /// glibc malloc experiments (--malloc): "default" leaves glibc as it is; "reuse" is the engine's
+    /// TorchRuntime.ReuseFreedMemory (one arena, no mmap, no trim; "heap1" is its old name); "heap" is the same with
+    /// glibc's arenas per thread; "threshold" raises the mmap threshold to glibc's maximum (32 MiB) and stops trimming,
+    /// "threshold1" also keeps one arena; "mmap:N" only sets the mmap threshold to N MiB. "thp-&lt;mode&gt;" adds
+    /// libtorch's transparent-huge-page allocation (THP_MEM_ALLOC_ENABLE, read at its first allocation) to any of these,
+    /// e.g. "thp-mmap:2" or "thp-default". Returns whether any setting was made and glibc accepted every one.
     /// </summary>
     public static bool TuneMalloc(string mode)
     {
-        const int M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3, M_MMAP_MAX = -4;
-        if (mode.StartsWith("thp:") && int.TryParse(mode[4..], out int thresholdMiB))
-            return SetEnv("THP_MEM_ALLOC_ENABLE", "1", 1) == 0 & MallOpt(M_MMAP_THRESHOLD, thresholdMiB << 20) == 1;
+        const int M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3, M_MMAP_MAX = -4, M_ARENA_MAX = -8;
+        if (mode.StartsWith("thp-"))
+        {
+            bool thp = SetEnv("THP_MEM_ALLOC_ENABLE", "1", 1) == 0;
+            string rest = mode[4..];
+            return thp & (rest == "default" || TuneMalloc(rest));
+        }
+        if (mode.StartsWith("mmap:") && int.TryParse(mode[5..], out int thresholdMiB))
+            return MallOpt(M_MMAP_THRESHOLD, thresholdMiB << 20) == 1;
+        bool NoTrim() => MallOpt(M_TRIM_THRESHOLD, int.MaxValue) == 1;
         return mode switch
         {
             "default" => false,
-            "heap" => MallOpt(M_MMAP_MAX, 0) == 1 & MallOpt(M_TRIM_THRESHOLD, int.MaxValue) == 1,
-            "heap1" or "reuse" => StyleBlazor.Engine.TorchRuntime.ReuseFreedMemory(), // the engine's switch
-
-            "threshold" => MallOpt(M_MMAP_THRESHOLD, 32 << 20) == 1 & MallOpt(M_TRIM_THRESHOLD, int.MaxValue) == 1,
-            "threshold1" => MallOpt(-8, 1) == 1 & MallOpt(M_MMAP_THRESHOLD, 32 << 20) == 1 & MallOpt(M_TRIM_THRESHOLD, int.MaxValue) == 1,
-            "thp" => SetEnv("THP_MEM_ALLOC_ENABLE", "1", 1) == 0 & MallOpt(M_MMAP_THRESHOLD, 2 << 20) == 1,
-            "thp-notrim" => SetEnv("THP_MEM_ALLOC_ENABLE", "1", 1) == 0 & MallOpt(M_MMAP_THRESHOLD, 2 << 20) == 1 & MallOpt(M_TRIM_THRESHOLD, int.MaxValue) == 1,
-            "thp-only" => SetEnv("THP_MEM_ALLOC_ENABLE", "1", 1) == 0,
-            "thp-threshold" => SetEnv("THP_MEM_ALLOC_ENABLE", "1", 1) == 0 & MallOpt(M_MMAP_THRESHOLD, 32 << 20) == 1 & MallOpt(M_TRIM_THRESHOLD, int.MaxValue) == 1,
-            _ => throw new ArgumentException($"--malloc takes default, reuse (= heap1, the engine's TorchRuntime.ReuseFreedMemory), heap or threshold (got '{mode}')."),
+            "reuse" or "heap1" => StyleBlazor.Engine.TorchRuntime.ReuseFreedMemory(),
+            "heap" => MallOpt(M_MMAP_MAX, 0) == 1 & NoTrim(),
+            "threshold" => MallOpt(M_MMAP_THRESHOLD, 32 << 20) == 1 & NoTrim(),
+            "threshold1" => MallOpt(M_ARENA_MAX, 1) == 1 & MallOpt(M_MMAP_THRESHOLD, 32 << 20) == 1 & NoTrim(),
+            _ => throw new ArgumentException(
+                $"--malloc takes default, reuse, heap, threshold, threshold1 or mmap:N, each optionally after thp- (got '{mode}')."),
         };
     }
 }
