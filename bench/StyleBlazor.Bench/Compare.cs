@@ -153,12 +153,15 @@ static class Compare
         return result;
     }
 
-    static string? FindPeerScript()
+    static string? FindPeerScript() => FindUpwards(Path.Combine("bench", "peer.py"));
+
+    /// <summary>The first <paramref name="relativePath"/> found from the working or the program's directory upwards.</summary>
+    public static string? FindUpwards(string relativePath)
     {
         foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
-                var candidate = Path.Combine(dir.FullName, "bench", "peer.py");
+                var candidate = Path.Combine(dir.FullName, relativePath);
                 if (File.Exists(candidate)) return candidate;
             }
         return null;

@@ -29,7 +29,8 @@ static class EndToEnd
 
     public static List<(string Label, JsonObject Result)> Measure(Args a)
     {
-        var root = FindRepositoryRoot() ?? throw new ArgumentException("Run the bench from inside the StyleBlazor repository.");
+        var root = Path.GetDirectoryName(Compare.FindUpwards("StyleBlazor.sln"))
+            ?? throw new ArgumentException("Run the bench from inside the StyleBlazor repository.");
         string app = Path.Combine(root, "StyleBlazor", "bin", "Release", "net10.0", "StyleBlazor.dll");
         string load = Path.Combine(root, "tools", "LoadTest", "bin", "Release", "net10.0", "LoadTest.dll");
         foreach (var built in new[] { app, load })
@@ -71,14 +72,6 @@ static class EndToEnd
 
     static string Join(JsonNode? values, string format = "F4") =>
         string.Join(", ", values!.AsArray().Select(v => ((double)v!).ToString(format)));
-
-    static string? FindRepositoryRoot()
-    {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "StyleBlazor.sln"))) return dir.FullName;
-        return null;
-    }
 
     /// <summary>The app in its own process, with a throw-away data directory; killed on dispose.</summary>
     sealed class AppServer : IDisposable
