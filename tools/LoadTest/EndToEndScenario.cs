@@ -25,10 +25,11 @@ static class EndToEndScenario
         var before = await http.GetFromJsonAsync<Diagnostics>("/api/diagnostics") ?? throw new InvalidOperationException("No diagnostics.");
         int iterations = settings.Iterations ?? 60;
         // Every job is the same picture, so off and on differ only in who watches.
+        byte[] content = png(settings.Side, settings.Side * 3 / 4, 1), style = png(settings.Side, settings.Side, 2);
         SubmitRequest Request(int n) => new()
         {
-            Content = png(settings.Side, settings.Side * 3 / 4, 1),
-            Styles = [png(settings.Side, settings.Side, 2)],
+            Content = content,
+            Styles = [style],
             Backbone = settings.Backbone,
             Iterations = n,
             MaxSide = settings.Side,
