@@ -74,30 +74,4 @@ public static class TorchRuntime
     // at::Context::setUserEnabledNNPACK(bool): a member function, so `this` is the first argument (System V x64 ABI).
     [DllImport("torch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledNNPACKEb")]
     static extern void SetUserEnabledNnpack(IntPtr context, [MarshalAs(UnmanagedType.I1)] bool enabled);
-
-    [DllImport("libc", EntryPoint = "mallopt")]
-    static extern int MallOpt(int param, int value);
-
-    /// <summary>
-    /// Linux/glibc: let freed tensor memory be reused instead of handed back to the kernel. By default glibc serves
-    /// every block over 32 MiB (and, once the heap top is free, more) with a fresh mmap that the kernel zero-fills page
-    /// by page on first touch, so each iteration re-faults its activations: 450k page faults per VGG19 iteration at
-    /// 512², which on the project's VMs cost more than the convolutions (docs/performance.md). This serves every block
-    /// from one heap arena (M_ARENA_MAX 1, M_MMAP_MAX 0) and never trims it (M_TRIM_THRESHOLD), so after the first
-    /// iteration no page is faulted again. The price: the process keeps its peak heap resident after a run (reused by
-    /// the next one). Process-wide; call once, early, before libtorch starts its threads. Returns whether glibc took it.
-    /// </summary>
-    public static bool ReuseFreedMemory()
-    {
-        if (!OperatingSystem.IsLinux()) return false;
-        const int M_TRIM_THRESHOLD = -1, M_MMAP_MAX = -4, M_ARENA_MAX = -8;
-        try
-        {
-            return MallOpt(M_ARENA_MAX, 1) == 1 & MallOpt(M_MMAP_MAX, 0) == 1 & MallOpt(M_TRIM_THRESHOLD, int.MaxValue) == 1;
-        }
-        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
-        {
-            return false; // not glibc (e.g. musl): nothing to tune
-        }
-    }
 }

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # One command for the whole comparison on a quiet machine:  bench/run.sh  [extra bench flags]
 #   e.g. bench/run.sh --sizes 256,512 --iterations 10 --repeats 3
-# Installs the peer (Debian python3-torch + OpenBLAS/OpenMP) if needed, builds the bench in Release, runs app and
+# Installs the peer (Debian python3-torch + OpenBLAS/OpenMP) and jemalloc if needed, builds the bench in Release, runs app and
 # peer interleaved, and writes the report to bench/out/bench-<UTC time>.md (raw JSON alongside).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
+if ! /usr/bin/python3 -c "import torch" 2>/dev/null || [ ! -e /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 ]; then
   bash bench/setup.sh
 fi
 

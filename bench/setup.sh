@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Installs the PyTorch peer for the benchmark from Debian packages (no pip: PyPI is unreachable here) and makes
 # OpenBLAS (OpenMP build) the active BLAS. Without it Debian's python3-torch falls back to the reference BLAS and
-# is about 4x slower, which would flatter the app. Idempotent; run as root (or with sudo).
+# is about 4x slower, which would flatter the app. Also jemalloc, which the Docker image preloads for the app and the
+# bench preloads for both sides (the malloc=jemalloc rows). Idempotent; run as root (or with sudo).
 set -euo pipefail
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 export DEBIAN_FRONTEND=noninteractive
-if ! dpkg -s python3-torch libopenblas0-openmp >/dev/null 2>&1; then
+if ! dpkg -s python3-torch libopenblas0-openmp libjemalloc2 >/dev/null 2>&1; then
   $SUDO apt-get update
-  $SUDO apt-get install -y --no-install-recommends python3-torch libopenblas0-openmp
+  $SUDO apt-get install -y --no-install-recommends python3-torch libopenblas0-openmp libjemalloc2
 fi
 
 # The OpenMP variant must be the libblas.so.3 / liblapack.so.3 alternative (Debian may pick pthread or the reference).

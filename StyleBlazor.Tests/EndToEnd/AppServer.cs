@@ -9,10 +9,21 @@ namespace StyleBlazor.Tests.EndToEnd;
 /// The real app in its own process on 127.0.0.1 (what a browser user gets), with a fresh data directory and limits
 /// small enough that a job finishes in seconds. Started once per test class; the process tree is killed at the end.
 /// </summary>
-public sealed class AppServer : IAsyncLifetime
+public class AppServer : IAsyncLifetime
 {
     readonly StringBuilder _log = new();
+    readonly IReadOnlyDictionary<string, string> _environment;
+    readonly string[] _arguments;
     Process? _process;
+
+    public AppServer() : this(new Dictionary<string, string>(), []) { }
+
+    /// <summary>A variant: extra environment variables (e.g. LD_PRELOAD) and configuration arguments.</summary>
+    protected AppServer(IReadOnlyDictionary<string, string> environment, string[] arguments)
+    {
+        _environment = environment;
+        _arguments = arguments;
+    }
 
     public string BaseUrl { get; private set; } = "";
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("styleblazor-e2e-").FullName;
@@ -35,13 +46,15 @@ public sealed class AppServer : IAsyncLifetime
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[]
-                 {
-                     appDll, "--urls", BaseUrl, "--contentRoot", Path.Combine(RepositoryRoot, "StyleBlazor"),
-                     "--Results:DataDirectory", DataDirectory,
-                     "--Engine:CpuThreads", "2",
-                 })
-            start.ArgumentList.Add(arg);
+        string[] arguments =
+        [
+            appDll, "--urls", BaseUrl, "--contentRoot", Path.Combine(RepositoryRoot, "StyleBlazor"),
+            "--Results:DataDirectory", DataDirectory,
+            "--Engine:CpuThreads", "2",
+            .. _arguments,
+        ];
+        foreach (var arg in arguments) start.ArgumentList.Add(arg);
+        foreach (var (name, value) in _environment) start.Environment[name] = value;
         // Static web assets (blazor.web.js, MudBlazor's files) are wired from the build output in Development.
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["DOTNET_gcServer"] = "0";

@@ -56,7 +56,7 @@ public static class StylizeCommand
             foreach (var path in stylePaths) styles.Add(await CliImages.LoadAsync(path, cancellationToken));
 
             // From here on all torch work runs synchronously on this one thread.
-            TorchRuntime.ReuseFreedMemory();
+            NativeHeap.ReuseFreedMemory();
             var device = TorchRuntime.SelectDevice(cli.Value("device") ?? "auto");
             TorchRuntime.Configure(device, cli.Int("threads") ?? 0);
             var catalog = new BackboneCatalog(new BackboneCatalogOptions

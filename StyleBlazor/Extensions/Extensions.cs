@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using StyleBlazor.Engine;
 using StyleBlazor.Engine.Backbones;
 using StyleBlazor.Engine.Imaging;
 using StyleBlazor.Hubs;
@@ -115,6 +116,8 @@ public static class Extensions
                 GcHeapBytes: GC.GetTotalMemory(forceFullCollection: false),
                 GcCommittedBytes: GC.GetGCMemoryInfo().TotalCommittedBytes,
                 LiveTensors: Tensor.TotalCount,
+                Allocator: NativeHeap.Active.ToString(),
+                MemoryReleases: engine.MemoryReleases,
                 Device: engine.Device.ToString(),
                 Jobs: jobs.Count,
                 Queued: queue.Count,
@@ -128,12 +131,17 @@ public static class Extensions
     }
 }
 
-/// <summary>What /api/diagnostics reports: memory, live tensors, jobs and frame counters.</summary>
+/// <summary>
+/// What /api/diagnostics reports: memory (with the native allocator and how often the idle engine handed freed memory
+/// back), live tensors, jobs and frame counters.
+/// </summary>
 public sealed record DiagnosticsReport(
     long RssBytes,
     long GcHeapBytes,
     long GcCommittedBytes,
     long LiveTensors,
+    string Allocator,
+    int MemoryReleases,
     string Device,
     int Jobs,
     int Queued,

@@ -26,12 +26,19 @@ public sealed class EngineOptions
     public int CpuThreads { get; set; }
 
     /// <summary>
-    /// Keep freed native memory for reuse instead of returning it to the kernel (glibc: one arena, no mmap, no trim).
-    /// Page faults on freshly mapped activations were the largest cost per iteration here (docs/performance.md);
-    /// the price is 100–400 MiB more peak memory (heap fragmentation, varying from run to run), kept after a job
-    /// for the next one.
+    /// Keep freed native memory for reuse instead of returning it to the kernel (<see cref="NativeHeap.ReuseFreedMemory"/>).
+    /// Page faults on freshly mapped activations were the largest cost per iteration here (docs/performance.md).
+    /// With jemalloc preloaded (the Docker image) the peak is steady and below glibc's default; with glibc it is
+    /// 100–400 MiB higher than without this, varying from run to run (heap fragmentation).
     /// </summary>
     public bool ReuseFreedMemory { get; set; } = true;
+
+    /// <summary>
+    /// With <see cref="ReuseFreedMemory"/>: how long nothing must run or wait before the kept memory is handed back
+    /// to the kernel (the next job faults its pages in once more). Zero keeps it for good.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan ReleaseFreedMemoryAfterIdle { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Jobs running at once on the device; each gets its own long-lived torch thread.</summary>
     [Range(1, 8)]

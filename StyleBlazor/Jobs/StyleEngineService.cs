@@ -35,9 +35,16 @@ public sealed class StyleEngineService(
     TorchThread[] _threads = [];
     Device _device = CPU;
     int _released;
+    readonly Lock _idleGate = new();
+    int _running;
+    ITimer? _idleRelease;
+    int _memoryReleases;
 
     /// <summary>The device jobs run on (set at start).</summary>
     public Device Device => _device;
+
+    /// <summary>How many times freed native memory was handed back after the engine went idle.</summary>
+    public int MemoryReleases => Volatile.Read(ref _memoryReleases);
 
     /// <summary>Backbones loaded so far (the default one after start).</summary>
     public IReadOnlyCollection<string> LoadedBackbones { get { lock (_backboneGate) return [.. _backbones.Keys]; } }
@@ -45,7 +52,9 @@ public sealed class StyleEngineService(
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
-        if (o.ReuseFreedMemory) TorchRuntime.ReuseFreedMemory(); // before libtorch starts its threads
+        bool reuse = o.ReuseFreedMemory && NativeHeap.ReuseFreedMemory(); // before libtorch allocates
+        logger.LogInformation("Native memory: {Allocator}; freed memory {Policy}", NativeHeap.Describe(),
+            reuse ? $"kept for reuse while jobs run, handed back after {o.ReleaseFreedMemoryAfterIdle} idle" : "returned as the allocator decides");
         _device = TorchRuntime.SelectDevice(o.Device);
         _threads = [.. Enumerable.Range(0, o.MaxConcurrentJobs).Select(i => new TorchThread($"torch-{i}"))];
         // Warm-up belongs here, not in ExecuteAsync: the app should not serve before the default backbone is ready.
@@ -58,6 +67,7 @@ public sealed class StyleEngineService(
             WarmUp(picture);
             return true;
         });
+        ScheduleIdleRelease(); // the warm-up's memory too, if no job comes
         await base.StartAsync(cancellationToken);
     }
 
@@ -120,6 +130,7 @@ public sealed class StyleEngineService(
             try { job = await queue.DequeueAsync(stoppingToken); }
             catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException) { return; }
 
+            Interlocked.Increment(ref _running);
             try { await RunAsync(job, thread, stoppingToken); }
             catch (Exception ex)
             {
@@ -127,8 +138,33 @@ public sealed class StyleEngineService(
                 logger.LogError(ex, "Job {JobId} broke the worker loop", job.Id);
                 jobs.Finish(job, JobState.Failed, "The server could not run this job.");
             }
+            finally
+            {
+                if (Interlocked.Decrement(ref _running) == 0) ScheduleIdleRelease();
+            }
             jobs.Prune();
         }
+    }
+
+    // Freed memory is kept while jobs run (no page is faulted twice); once nothing has run or waited for a while it
+    // goes back to the kernel, so an idle server does not hold its largest job's peak. Back-to-back jobs (a classroom
+    // demo) keep it. A job starting during the release only faults its pages in again.
+    void ScheduleIdleRelease()
+    {
+        var delay = options.Value.ReleaseFreedMemoryAfterIdle;
+        if (!options.Value.ReuseFreedMemory || delay <= TimeSpan.Zero) return;
+        lock (_idleGate)
+        {
+            _idleRelease?.Dispose();
+            _idleRelease = time.CreateTimer(_ => ReleaseIfIdle(), null, delay, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    void ReleaseIfIdle()
+    {
+        if (Volatile.Read(ref _running) > 0 || queue.Count > 0) return; // the next job's end schedules again
+        if (NativeHeap.ReleaseFreedMemory()) Interlocked.Increment(ref _memoryReleases);
+        logger.LogDebug("Engine idle: freed native memory handed back");
     }
 
     async Task RunAsync(StyleTransferJob job, TorchThread thread, CancellationToken stoppingToken)
@@ -262,6 +298,7 @@ public sealed class StyleEngineService(
                 }
                 catch (OperationCanceledException) { logger.LogWarning("Shutdown timed out before the backbones were released"); }
                 foreach (var t in _threads) t.Dispose();
+                lock (_idleGate) _idleRelease?.Dispose();
             }
         }
     }

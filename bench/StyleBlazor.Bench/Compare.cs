@@ -19,11 +19,14 @@ static class Compare
         string python = a.Str("python", "/usr/bin/python3");
         string? peer = a.Has("no-peer") ? null : a.StrOrNull("peer") ?? FindPeerScript();
         string? outPath = a.StrOrNull("out");
-        var mallocs = a.Strs("malloc", ["reuse", "default"]);
+        var mallocs = a.Strs("malloc", ["jemalloc", "reuse", "default"]);
+        var peerMallocs = a.Strs("peer-malloc", ["default", "jemalloc"]);
 
         Console.WriteLine($"# StyleBlazor bench — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {CpuModel()}; load average at start: {ProcessStats.LoadAverage()}");
-        Console.WriteLine($"app configurations: {string.Join(", ", mallocs.Select(m => "malloc=" + m))} (reuse = TorchRuntime.ReuseFreedMemory(); default = glibc as it comes)");
+        Console.WriteLine($"app configurations: {string.Join(", ", mallocs.Select(m => "malloc=" + m))} " +
+                          "(jemalloc = preloaded, NativeHeap.ReuseFreedMemory(), as the Docker image; reuse = the same on glibc, as `dotnet run`; default = glibc as it comes)");
+        Console.WriteLine($"peer configurations: {string.Join(", ", peerMallocs.Select(m => "malloc=" + m))} (as a user runs the script; with jemalloc preloaded and the same no-decay setting)");
         Console.WriteLine($"settings: sizes {string.Join(",", sizes)}, {iterations} timed iterations after {warmup} warm-up, {repeats} interleaved repeat(s), {threads} threads");
         if (peer is null) Console.WriteLine("peer: skipped (--no-peer or bench/peer.py not found)");
 
@@ -45,30 +48,37 @@ static class Compare
                 {
                     string[] common = ["--backbone", backbone, "--size", $"{size}", "--iterations", $"{iterations}", "--warmup", $"{warmup}", "--threads", $"{threads}"];
                     foreach (var malloc in mallocs)
-                        runs.Add(Child(Self(["worker", .. common, "--malloc", malloc, .. appFlags]), $"app[malloc={malloc}] {backbone} {size}² #{r + 1}"));
+                        runs.Add(Child(WithAllocator(Self(["worker", .. common, "--malloc", malloc, .. appFlags]), malloc, keepFreedPages: false),
+                            $"app[malloc={malloc}] {backbone} {size}² #{r + 1}"));
                     if (peer is not null && backbone.StartsWith("vgg19"))
-                        runs.Add(Child(new ProcessStartInfo(python, [peer, .. common[2..], "--backbone", "vgg19", "--weights", weights, .. peerFlags]),
-                            $"peer vgg19 {size}² #{r + 1}"));
+                        foreach (var malloc in peerMallocs)
+                        {
+                            var start = new ProcessStartInfo(python, [peer, .. common[2..], "--backbone", "vgg19", "--weights", weights, .. peerFlags]);
+                            var result = Child(WithAllocator(start, malloc, keepFreedPages: true), $"peer[malloc={malloc}] vgg19 {size}² #{r + 1}");
+                            result["config"] = $"malloc={malloc}";
+                            runs.Add(result);
+                        }
                 }
 
         Console.WriteLine();
         Console.WriteLine("## Per-iteration time and memory (median over all timed iterations of all repeats; peak RSS: the highest of the repeats)");
         Console.WriteLine();
-        Console.WriteLine("| backbone | size | app config | app s/it | peer s/it | app/peer | app peak RSS MiB | peer peak RSS MiB | GFLOP/it | app GFLOP/s | peer GFLOP/s | app faults/it | peer faults/it | J₀ app vs peer |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| backbone | size | app config | peer config | app s/it | peer s/it | app/peer | app peak RSS MiB | peer peak RSS MiB | GFLOP/it | app GFLOP/s | peer GFLOP/s | app faults/it | peer faults/it | J₀ app vs peer |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var backbone in backbones)
             foreach (var size in sizes)
             {
-                var pr = Summary(runs, "peer", backbone.StartsWith("vgg19") ? "vgg19" : backbone, size, null);
                 foreach (var malloc in mallocs)
+                foreach (var peerMalloc in backbone.StartsWith("vgg19") && peer is not null ? peerMallocs : ["—"])
                 {
+                    var pr = Summary(runs, "peer", "vgg19", size, peerMalloc);
                     var app = Summary(runs, "app", backbone, size, malloc);
                     double gflop = app?.Gflop ?? pr?.Gflop ?? double.NaN;
                     string ratio = app is not null && pr is not null ? $"{app.Median / pr.Median:F3}" : "—";
                     string loss = app is null || pr is null ? "—"
                         : app.LossFirst == pr.LossFirst ? "identical"
                         : $"{Math.Abs(app.LossFirst - pr.LossFirst) / Math.Abs(pr.LossFirst):0.0e+0} rel.";
-                    Console.WriteLine($"| {backbone} | {size}² | malloc={malloc} | {F(app?.Median)} | {F(pr?.Median)} | {ratio} | {F(app?.PeakRss, 0)} | {F(pr?.PeakRss, 0)} | " +
+                    Console.WriteLine($"| {backbone} | {size}² | malloc={malloc} | {(pr is null ? "—" : "malloc=" + peerMalloc)} | {F(app?.Median)} | {F(pr?.Median)} | {ratio} | {F(app?.PeakRss, 0)} | {F(pr?.PeakRss, 0)} | " +
                                       $"{gflop:F1} | {F(gflop / app?.Median, 1)} | {F(gflop / pr?.Median, 1)} | {F(app?.Faults, 0)} | {F(pr?.Faults, 0)} | {loss} |");
                 }
             }
@@ -79,8 +89,8 @@ static class Compare
         {
             int size = a.Int("memory-size", 128), early = a.Int("memory-early", 100), late = a.Int("memory-late", 1000);
             Console.WriteLine($"\n## Memory flatness (engine, vgg19 {size}², malloc={mallocs[0]}, iteration {early} vs {late})\n");
-            var m = Child(Self(["memory", "--size", $"{size}", "--early", $"{early}", "--late", $"{late}", "--threads", $"{threads}", "--malloc", mallocs[0],
-                .. appFlags.Where((f, i) => f == "--channels-last" || (i > 0 && appFlags[i - 1] == "--channels-last"))]), "memory");
+            var m = Child(WithAllocator(Self(["memory", "--size", $"{size}", "--early", $"{early}", "--late", $"{late}", "--threads", $"{threads}", "--malloc", mallocs[0],
+                .. appFlags.Where((f, i) => f == "--channels-last" || (i > 0 && appFlags[i - 1] == "--channels-last"))]), mallocs[0], keepFreedPages: false), "memory");
             runs.Add(m);
             Console.WriteLine("| iteration | live tensors | RSS MiB | peak RSS MiB | managed heap MiB | median s/it (last 20) |");
             Console.WriteLine("|---|---|---|---|---|---|");
@@ -120,6 +130,9 @@ static class Compare
     }
 
     static string F(double? v, int digits = 3) => v is { } x && !double.IsNaN(x) ? x.ToString($"F{digits}") : "—";
+
+    public static ProcessStartInfo WithAllocator(ProcessStartInfo start, string malloc, bool keepFreedPages) =>
+        malloc == "jemalloc" ? ProcessStats.Preload(start, keepFreedPages) : start;
 
     static ProcessStartInfo Self(string[] args)
     {

@@ -40,7 +40,7 @@ static class EndToEnd
         var results = new List<(string, JsonObject)>();
         foreach (var (label, serverArgs) in FrameSettings)
         {
-            using var server = AppServer.Start(app, Path.Combine(root, "StyleBlazor"), a.Int("threads", 2), serverArgs);
+            using var server = AppServer.Start(app, Path.Combine(root, "StyleBlazor"), a.Int("threads", 2), a.Str("endtoend-malloc", "jemalloc"), serverArgs);
             string[] scenario =
             [
                 load, "--url", server.Url, "--endtoend", $"{a.Int("endtoend-repeats", 4)}", "--first-frames", $"{a.Int("first-frames", 6)}",
@@ -89,7 +89,8 @@ static class EndToEnd
 
         public string Url { get; }
 
-        public static AppServer Start(string dll, string contentRoot, int threads, string[] extraArgs)
+        /// <summary>Starts the app; <paramref name="malloc"/> "jemalloc" preloads it as the Docker image does, else glibc.</summary>
+        public static AppServer Start(string dll, string contentRoot, int threads, string malloc, string[] extraArgs)
         {
             int port;
             using (var probe = new TcpListener(IPAddress.Loopback, 0))
@@ -112,7 +113,7 @@ static class EndToEnd
                 UseShellExecute = false,
                 Environment = { ["ASPNETCORE_ENVIRONMENT"] = "Production" },
             };
-            var server = new AppServer(Process.Start(start)!, url, data);
+            var server = new AppServer(Process.Start(Compare.WithAllocator(start, malloc, keepFreedPages: false))!, url, data);
             server._process.OutputDataReceived += (_, e) => { lock (server._log) server._log.AppendLine(e.Data); };
             server._process.ErrorDataReceived += (_, e) => { lock (server._log) server._log.AppendLine(e.Data); };
             server._process.BeginOutputReadLine();

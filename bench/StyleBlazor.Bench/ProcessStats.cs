@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using StyleBlazor.Engine;
 using System.Runtime.InteropServices;
 
 namespace StyleBlazor.Bench;
@@ -36,8 +38,10 @@ static class ProcessStats
     static extern int MallOpt(int param, int value);
 
     /// <summary>
-    /// glibc malloc experiments (--malloc): "default" leaves glibc as it is; "reuse" is the engine's
-    /// TorchRuntime.ReuseFreedMemory (one arena, no mmap, no trim; "heap1" is its old name); "heap" is the same with
+    /// Allocator settings (--malloc): "default" leaves glibc as it is; "reuse" is the engine's
+    /// NativeHeap.ReuseFreedMemory on glibc (one arena, no mmap, no trim; "heap1" is its old name), as `dotnet run` ships;
+    /// "jemalloc" is the same call on preloaded jemalloc (no decay), as the Docker image ships: the parent starts the
+    /// worker with LD_PRELOAD (<see cref="Preload"/>). Experiments: "heap" is reuse with
     /// glibc's arenas per thread; "threshold" raises the mmap threshold to glibc's maximum (32 MiB) and stops trimming,
     /// "threshold1" also keeps one arena; "mmap:N" only sets the mmap threshold to N MiB. "thp-&lt;mode&gt;" adds
     /// libtorch's transparent-huge-page allocation (THP_MEM_ALLOC_ENABLE, read at its first allocation) to any of these,
@@ -58,12 +62,29 @@ static class ProcessStats
         return mode switch
         {
             "default" => false,
-            "reuse" or "heap1" => StyleBlazor.Engine.TorchRuntime.ReuseFreedMemory(),
+            "reuse" or "heap1" => NativeHeap.Active == NativeAllocator.Glibc && NativeHeap.ReuseFreedMemory(),
+            "jemalloc" => NativeHeap.Active == NativeAllocator.Jemalloc && NativeHeap.ReuseFreedMemory()
+                ? true : throw new InvalidOperationException($"--malloc jemalloc needs {Jemalloc} preloaded (LD_PRELOAD); compare does that."),
             "heap" => MallOpt(M_MMAP_MAX, 0) == 1 & NoTrim(),
             "threshold" => MallOpt(M_MMAP_THRESHOLD, 32 << 20) == 1 & NoTrim(),
             "threshold1" => MallOpt(M_ARENA_MAX, 1) == 1 & MallOpt(M_MMAP_THRESHOLD, 32 << 20) == 1 & NoTrim(),
             _ => throw new ArgumentException(
-                $"--malloc takes default, reuse, heap, threshold, threshold1 or mmap:N, each optionally after thp- (got '{mode}')."),
+                $"--malloc takes default, reuse, jemalloc, heap, threshold, threshold1 or mmap:N, each optionally after thp- (got '{mode}')."),
         };
+    }
+
+    /// <summary>Debian's libjemalloc2 (bench/setup.sh installs it; the Docker image preloads the same file).</summary>
+    public const string Jemalloc = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";
+
+    /// <summary>
+    /// Starts a child on jemalloc: it must be preloaded to serve every allocation from the first. The app's worker
+    /// sets jemalloc's decay itself through NativeHeap, as the app does; the peer is given the same setting here.
+    /// </summary>
+    public static ProcessStartInfo Preload(ProcessStartInfo start, bool keepFreedPages)
+    {
+        if (!File.Exists(Jemalloc)) throw new FileNotFoundException($"{Jemalloc} is missing: run bench/setup.sh (Debian's libjemalloc2).");
+        start.Environment["LD_PRELOAD"] = Jemalloc;
+        if (keepFreedPages) start.Environment["MALLOC_CONF"] = "dirty_decay_ms:-1,muzzy_decay_ms:-1";
+        return start;
     }
 }

@@ -76,6 +76,10 @@ static class Worker
             rss.Add(Math.Round(ProcessStats.PeakRssMiB()));
             losses.Add(p.Loss.Total);
         }, wantsFrame: _ => s.Frames);
+        double peakRss = ProcessStats.PeakRssMiB();
+        // What an idle server holds after the engine hands freed memory back (StyleEngineService, after a quiet minute).
+        NativeHeap.ReleaseFreedMemory();
+        double rssAfterRelease = ProcessStats.RssMiB();
 
         // stamps[i] is taken when iteration i's loss is known; stamps[i+1] - stamps[i] is one whole iteration.
         var times = Enumerable.Range(s.Warmup, s.Iterations).Select(i => stamps[i + 1].Seconds - stamps[i].Seconds).ToArray();
@@ -90,13 +94,15 @@ static class Worker
             ["interop_threads"] = get_num_interop_threads(),
             ["channels_last"] = TorchRuntime.ChannelsLast,
             ["malloc"] = mallocTuned ? s.Malloc : "default",
+            ["allocator"] = NativeHeap.Active.ToString(),
             ["iterations"] = s.Iterations,
             ["warmup"] = s.Warmup,
             ["median_s"] = Median(times),
             ["min_s"] = times.Min(),
             ["times_s"] = times.Select(t => Math.Round(t, 4)).ToArray(),
             ["minor_faults_per_iteration"] = Median(faults),
-            ["peak_rss_mib"] = Math.Round(ProcessStats.PeakRssMiB(), 1),
+            ["peak_rss_mib"] = Math.Round(peakRss, 1),
+            ["rss_after_release_mib"] = Math.Round(rssAfterRelease, 1),
             ["rss_before_loop_mib"] = Math.Round(rssBeforeLoop, 1),
             ["peak_rss_after_each_iteration_mib"] = rss.ToArray(),
             ["loss_first"] = losses[0],
