@@ -22,7 +22,7 @@ RUN dotnet publish StyleBlazor/StyleBlazor.csproj -c Release --no-restore -r lin
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 # jemalloc serves libtorch's tensors: the engine keeps freed memory for reuse (no page faulted twice) and with jemalloc
-# its peak is steady and the lowest measured (VGG19 512²: 790 MiB, against 974-1279 with glibc; docs/performance.md).
+# its peak is steady and the lowest measured (VGG19 512²: 790 MiB, against 974-1336 with glibc; docs/performance.md).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libjemalloc2 \
     && rm -rf /var/lib/apt/lists/*

@@ -30,7 +30,7 @@ public static unsafe class NativeHeap
     /// Keep freed memory for reuse instead of returning it to the kernel, so after the first iteration no page is
     /// faulted again. jemalloc: never decay dirty pages (set for every arena and for arenas made later, among them its
     /// arena for blocks over 8 MiB, which otherwise purges at once); peak RSS steady from run to run (VGG19 512²:
-    /// 790–792 MiB). glibc: one heap arena, no mmap, no trim; its fragmentation makes the peak vary (974–1279 MiB).
+    /// 790–792 MiB). glibc: one heap arena, no mmap, no trim; its fragmentation makes the peak vary (974–1336 MiB).
     /// Returns whether the allocator took the settings.
     /// </summary>
     public static bool ReuseFreedMemory() => Active switch
