@@ -7,7 +7,7 @@ using StyleBlazor.Bench;
 // styleblazor-bench dump-weights --seed 0 --out FILE                     the random VGG19 for the peer
 // styleblazor-bench profile [--size 512] [--interop N] [--malloc reuse]   one iteration, phase by phase
 // styleblazor-bench endtoend [--endtoend-repeats 4] [--endtoend-side 512]  the web app: first frame, 10 watchers on/off
-// styleblazor-bench precision [--size 512]                              float32 against bfloat16 convolutions (an experiment)
+// styleblazor-bench precision [--size 512] [--loop N]                   float32 against bfloat16 convolutions (an experiment)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
@@ -28,7 +28,7 @@ try
         "dump-weights" => Worker.DumpWeights(a.Int("seed", 0), a.Str("out", "vgg19-random.bin")),
         "compare" => Compare.Run(a),
         "endtoend" => EndToEnd.RunVerb(a),
-        "precision" => PrecisionProbe.Run(a.Int("size", 512), a.Int("iterations", 3), a.Str("malloc", "reuse")),
+        "precision" => PrecisionProbe.Run(a.Int("size", 512), a.Int("iterations", 3), a.Int("loop", 0), a.Str("malloc", "reuse")),
         "profile" => Profile.Run(a.Int("size", 512), a.Int("iterations", 5), a.Int("threads", 2), a.Int("interop", 0), a.Str("malloc", "reuse")),
         _ => throw new ArgumentException($"Unknown verb '{verb}' (compare, worker, memory, profile, endtoend, precision, dump-weights)."),
     };
