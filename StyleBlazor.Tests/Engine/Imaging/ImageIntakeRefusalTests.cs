@@ -248,7 +248,9 @@ public class ImageIntakeRefusalTests
     [Fact]
     public async Task RefusesADecodeThatOutlastsTheTimeLimit()
     {
-        var upload = SolidPng(2000, 2000);
+        // Noise, so the decode takes far longer than the 1 ms limit's timer can be late on a busy machine (a solid
+        // 2000² PNG decoded before the timer fired when the suite ran on two loaded cores).
+        var upload = NoisyJpeg(3000, 3000);
 
         var refusal = await Refuse(upload, new ImageIntakeOptions { DecodeTimeout = TimeSpan.FromMilliseconds(1) });
 
