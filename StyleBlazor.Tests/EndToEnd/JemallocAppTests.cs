@@ -13,6 +13,8 @@ public sealed class JemallocAppServer() : AppServer(
     public const string Library = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";
 }
 
+// With the browser tests, on its own: a second app warming up beside the unit tests slowed their timing-bound checks.
+[Collection(EndToEndCollection.Name)]
 public class JemallocAppTests(JemallocAppServer app) : IClassFixture<JemallocAppServer>
 {
     [Fact]

@@ -23,10 +23,11 @@ public class StudioJobsTests
         Assert.Equal(TestBackboneCatalog.Fast, studio.Backbones[0].Name);
 
         var submitted = studio.Submit(new StudioSubmission(BrowserSession.NewId(), Picture(1), Picture(2),
-            TestBackboneCatalog.Defaults with { Iterations = 30 }, TestBackboneCatalog.Slow));
+            TestBackboneCatalog.Defaults with { Iterations = 60 }, TestBackboneCatalog.Slow));
         Assert.NotNull(submitted.JobId);
         var job = app.Jobs.Find(submitted.JobId!)!;
-        await Eventually(() => job.LossCount >= 4, "a few iterations");
+        // Frames are encoded off the torch thread, so on a busy machine the first can come some iterations late.
+        await Eventually(() => job.LossCount >= 4 && job.LatestFrame is not null, "a few iterations and a frame");
 
         var seen = new ConcurrentQueue<StudioJobEvent>();
         using var feed = studio.Watch(job.Id, seen.Enqueue);
@@ -36,7 +37,7 @@ public class StudioJobsTests
         Assert.Equal(JobPhase.Running, snapshot.Phase);
         Assert.NotNull(snapshot.LatestFrame);
         var iterations = snapshot.History.Select(h => h.Iteration).Concat(seen.OfType<JobLossEvent>().Select(l => l.Loss.Iteration));
-        Assert.Equal(Enumerable.Range(0, 31), iterations);
+        Assert.Equal(Enumerable.Range(0, 61), iterations);
         var end = Assert.IsType<Studio.JobEndedEvent>(seen.Last());
         Assert.Equal(JobPhase.Completed, end.Phase);
         var png = await studio.ResultPngAsync(job.Id);
