@@ -15,6 +15,19 @@ public sealed record BackboneCatalogOptions
 
     /// <summary>Offer VGG19 with random weights when no file is found (tests, and to show the mechanics).</summary>
     public bool AllowRandomVgg19 { get; init; }
+
+    /// <summary>
+    /// The type the networks compute in: null for float32, else a reduced precision (<see cref="ReducedPrecisionBackbone"/>).
+    /// </summary>
+    public ScalarType? ReducedPrecision { get; init; }
+
+    /// <summary>"float32" (or empty) → null, "bfloat16" → BFloat16; anything else is an error naming the setting.</summary>
+    public static ScalarType? ParsePrecision(string? value, string setting) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "float32" => null,
+        "bfloat16" => ScalarType.BFloat16,
+        _ => throw new ArgumentException($"{setting} must be float32 or bfloat16 (got '{value}')."),
+    };
 }
 
 /// <summary>
@@ -26,11 +39,13 @@ public sealed class BackboneCatalog : IBackboneCatalog
     static readonly string[] WeightExtensions = [".h5", ".hdf5", ".pth", ".pt", ".onnx"];
     readonly string? _vgg19Weights;
     readonly bool _randomVgg19;
+    readonly ScalarType? _reducedPrecision;
 
     public BackboneCatalog(BackboneCatalogOptions options)
     {
         _vgg19Weights = FindVgg19Weights(options);
         _randomVgg19 = _vgg19Weights is null && options.AllowRandomVgg19;
+        _reducedPrecision = options.ReducedPrecision;
 
         var available = new List<BackboneInfo>
         {
@@ -48,7 +63,13 @@ public sealed class BackboneCatalog : IBackboneCatalog
     /// <summary>The VGG19 weights file in use, if any.</summary>
     public string? Vgg19WeightsFile => _vgg19Weights;
 
-    public IBackbone Load(string name, Device device) => name switch
+    public IBackbone Load(string name, Device device)
+    {
+        var backbone = LoadFullPrecision(name, device);
+        return _reducedPrecision is { } type ? new ReducedPrecisionBackbone(backbone, type) : backbone;
+    }
+
+    IBackbone LoadFullPrecision(string name, Device device) => name switch
     {
         "resnet18" => new ResNet18Backbone(device),
         "vgg19" when _vgg19Weights is not null => LoadVgg19(_vgg19Weights, device),

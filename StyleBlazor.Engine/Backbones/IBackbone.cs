@@ -50,4 +50,11 @@ public interface IBackbone : IDisposable
             if (outputs.TryGetValue(layer.Name, out var map)) onTap(layer.Name, map);
         return outputs;
     }
+
+    /// <summary>
+    /// Computes in <paramref name="type"/> (e.g. bfloat16) from then on, for <see cref="ReducedPrecisionBackbone"/>: the
+    /// weights are converted once; the input stays float32, and the layer that reads it too (libtorch 2.10's bfloat16
+    /// backward through a 3-channel input is 30 % off). Taps may come out in either type. Backbones that cannot, say so.
+    /// </summary>
+    void ConvertWeights(ScalarType type) => throw new NotSupportedException($"The {Name} backbone runs in float32 only.");
 }

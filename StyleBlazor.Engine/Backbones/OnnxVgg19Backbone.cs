@@ -91,5 +91,7 @@ public sealed class OnnxVgg19Backbone : IBackbone
         return wanted.Zip(values).ToDictionary(p => p.First, p => outputs[p.Second]);
     }
 
+    public void ConvertWeights(ScalarType type) => _graph.ConvertWeights(type);
+
     public void Dispose() => _graph.Dispose();
 }

@@ -111,6 +111,9 @@ public sealed class ResNet18Backbone : IBackbone
         return wanted.Zip(values).ToDictionary(p => p.First, p => outputs[p.Second].MoveToOuterDisposeScope());
     }
 
+    /// <summary>The anti-aliasing blur and the stem read the image in float32; the rest computes in <paramref name="type"/>.</summary>
+    public void ConvertWeights(ScalarType type) => _graph.ConvertWeights(type);
+
     public void Dispose()
     {
         _graph.Dispose();

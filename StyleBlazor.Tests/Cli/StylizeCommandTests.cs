@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 using StyleBlazor.Cli;
 using StyleBlazor.Engine.Backbones;
 using StyleBlazor.Tests.Support;
@@ -82,7 +83,30 @@ public class StylizeCommandTests : IDisposable
         Assert.Equal((64, 32), (info.Width, info.Height)); // ResNet18 sides are multiples of 32
     }
 
+    [Fact]
+    public async Task BFloat16PrecisionPaintsWhatFloat32Paints()
+    {
+        string full = _dir.File("float32.png"), reduced = _dir.File("bfloat16.png");
+        string[] common = ["--content", Cat, "--style", StarryNight, "--size", "64", "--iterations", "6", "--progress-json"];
+        var (code32, stdout32, stderr32) = await Stylize([.. common, "--out", full]);
+        var (code16, stdout16, stderr16) = await Stylize([.. common, "--out", reduced, "--precision", "bfloat16"]);
+
+        Assert.True(code32 == 0, stderr32);
+        Assert.True(code16 == 0, stderr16);
+        double LastJ(string stdout) => JsonDocument.Parse(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last(l => l.StartsWith('{'))).RootElement.GetProperty("J").GetDouble();
+        Assert.Equal(LastJ(stdout32), LastJ(stdout16), LastJ(stdout32) * 0.05); // same descent, to bfloat16's rounding
+        using var a = Image.Load<Rgb24>(full);
+        using var b = Image.Load<Rgb24>(reduced);
+        double meanDifference = 0;
+        for (int y = 0; y < a.Height; y++)
+            for (int x = 0; x < a.Width; x++)
+                meanDifference += Math.Abs(a[x, y].R - b[x, y].R) + Math.Abs(a[x, y].G - b[x, y].G) + Math.Abs(a[x, y].B - b[x, y].B);
+        meanDifference /= 3.0 * a.Width * a.Height;
+        Assert.InRange(meanDifference, 0.01, 4); // not the same computation, but the same picture
+    }
+
     [Theory]
+    [InlineData(2, "--precision must be float32 or bfloat16 (got 'half')", "--content", "a", "--style", "b", "--out", "o.png", "--precision", "half")]
     [InlineData(2, "--content is required", "--style", "x.jpg", "--out", "o.png")]
     [InlineData(2, "unknown option '--colour'", "--colour", "red")]
     [InlineData(2, "--size must be an integer (got 'big')", "--content", "a", "--style", "b", "--out", "o.png", "--size", "big")]

@@ -17,7 +17,7 @@ public static class StylizeCommand
     public const string Usage =
         "usage: stylize --content FILE --style FILE [--style FILE ...] --out FILE.png [--backbone resnet18|vgg19] " +
         "[--weights FILE] [--random-weights] [--size N] [--iterations N] [--seed N] [--alpha X] [--beta X] " +
-        "[--lr X] [--init content|noise|style] [--normalization code|paper] [--device auto|cpu|cuda] [--threads N] [--progress-json]";
+        "[--lr X] [--init content|noise|style] [--normalization code|paper] [--device auto|cpu|cuda] [--threads N] [--precision float32|bfloat16] [--progress-json]";
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
@@ -48,6 +48,9 @@ public static class StylizeCommand
         var outPath = cli.Required("out");
         if (!string.Equals(Path.GetExtension(outPath), ".png", StringComparison.OrdinalIgnoreCase))
             throw new CliException($"--out must be a .png file (got '{outPath}')");
+        TorchSharp.torch.ScalarType? precision;
+        try { precision = BackboneCatalogOptions.ParsePrecision(cli.Value("precision"), "--precision"); }
+        catch (ArgumentException e) { throw new CliException(e.Message); }
 
         using var content = await CliImages.LoadAsync(contentPath, cancellationToken);
         var styles = new List<Image<Rgb24>>();
@@ -63,6 +66,7 @@ public static class StylizeCommand
             {
                 WeightsFile = cli.Value("weights"),
                 AllowRandomVgg19 = cli.Flag("random-weights"),
+                ReducedPrecision = precision,
             });
             var backboneName = cli.Value("backbone") ?? (cli.Value("weights") is not null || cli.Flag("random-weights") ? "vgg19" : catalog.Available[0].Name);
             var info = catalog.Available.FirstOrDefault(b => b.Name == backboneName)
@@ -112,7 +116,7 @@ sealed class CliArguments
 {
     static readonly HashSet<string> Flags = ["progress-json", "random-weights"];
     static readonly HashSet<string> Values = ["content", "style", "out", "backbone", "weights", "size", "iterations", "seed",
-        "alpha", "beta", "lr", "init", "normalization", "device", "threads"];
+        "alpha", "beta", "lr", "init", "normalization", "device", "threads", "precision"];
     static readonly string[] IntegerValues = ["size", "iterations", "seed", "threads"];
     static readonly string[] NumberValues = ["alpha", "beta", "lr"];
     readonly List<(string Name, string? Value)> _items = [];

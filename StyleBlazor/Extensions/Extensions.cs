@@ -64,6 +64,7 @@ public static class Extensions
                 WeightsFile = Rooted(section["Vgg19WeightsFile"]),
                 ModelsDirectory = Rooted(section["ModelsDirectory"] ?? "models"),
                 AllowRandomVgg19 = section.GetValue<bool>("AllowRandomVgg19"),
+                ReducedPrecision = BackboneCatalogOptions.ParsePrecision(section["Precision"], "Backbones:Precision"),
             });
         });
         return builder;

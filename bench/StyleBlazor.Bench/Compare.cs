@@ -21,10 +21,13 @@ static class Compare
         string? outPath = a.StrOrNull("out");
         var mallocs = a.Strs("malloc", ["jemalloc", "reuse", "default"]);
         var peerMallocs = a.Strs("peer-malloc", ["default", "jemalloc"]);
+        var precisions = a.Strs("precision", ["float32"]);
+        // App configurations as the results name them: the allocator, then the precision when not float32.
+        var appConfigs = mallocs.SelectMany(m => precisions.Select(p => (Malloc: m, Precision: p, Label: p == "float32" ? m : $"{m} {p}"))).ToList();
 
         Console.WriteLine($"# StyleBlazor bench — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {CpuModel()}; load average at start: {ProcessStats.LoadAverage()}");
-        Console.WriteLine($"app configurations: {string.Join(", ", mallocs.Select(m => "malloc=" + m))} " +
+        Console.WriteLine($"app configurations: {string.Join(", ", appConfigs.Select(c => "malloc=" + c.Label))} " +
                           "(jemalloc = preloaded, NativeHeap.ReuseFreedMemory(), as the Docker image; reuse = the same on glibc, as `dotnet run`; default = glibc as it comes)");
         Console.WriteLine($"peer configurations: {string.Join(", ", peerMallocs.Select(m => "malloc=" + m))} (as a user runs the script; with jemalloc preloaded and the same no-decay setting)");
         Console.WriteLine($"settings: sizes {string.Join(",", sizes)}, {iterations} timed iterations after {warmup} warm-up, {repeats} interleaved repeat(s), {threads} threads");
@@ -47,9 +50,9 @@ static class Compare
                 for (int r = 0; r < repeats; r++)
                 {
                     string[] common = ["--backbone", backbone, "--size", $"{size}", "--iterations", $"{iterations}", "--warmup", $"{warmup}", "--threads", $"{threads}"];
-                    foreach (var malloc in mallocs)
-                        runs.Add(Child(WithAllocator(Self(["worker", .. common, "--malloc", malloc, .. appFlags]), malloc, keepFreedPages: false),
-                            $"app[malloc={malloc}] {backbone} {size}² #{r + 1}"));
+                    foreach (var (malloc, precision, label) in appConfigs)
+                        runs.Add(Child(WithAllocator(Self(["worker", .. common, "--malloc", malloc, "--precision", precision, .. appFlags]), malloc, keepFreedPages: false),
+                            $"app[malloc={label}] {backbone} {size}² #{r + 1}"));
                     if (peer is not null && backbone.StartsWith("vgg19"))
                         foreach (var malloc in peerMallocs)
                         {
@@ -68,7 +71,7 @@ static class Compare
         foreach (var backbone in backbones)
             foreach (var size in sizes)
             {
-                foreach (var malloc in mallocs)
+                foreach (var malloc in appConfigs.Select(c => c.Label))
                 foreach (var peerMalloc in backbone.StartsWith("vgg19") && peer is not null ? peerMallocs : ["—"])
                 {
                     var pr = Summary(runs, "peer", "vgg19", size, peerMalloc);

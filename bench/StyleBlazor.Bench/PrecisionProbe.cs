@@ -10,8 +10,8 @@ using static TorchSharp.torch;
 namespace StyleBlazor.Bench;
 
 /// <summary>
-/// An experiment (<c>precision</c>), not the app: one VGG19 forward and input-gradient backward to block5_conv2 with
-/// the Gram terms, in float32 and with the network in bfloat16 (this CPU has AVX512_BF16), timed, and how far the
+/// <c>precision</c>: one VGG19 forward and input-gradient backward to block5_conv2 with the Gram terms, in float32 and
+/// in bfloat16 (<see cref="ReducedPrecisionBackbone"/>, Backbones:Precision; this CPU has AVX512_BF16), timed, and how far the
 /// bfloat16 image gradient is from the float32 one. With <c>--loop N</c> also the article's loop for N iterations
 /// with each network, every image scored by the float32 network: does bfloat16 descend as far?
 /// </summary>
@@ -24,17 +24,16 @@ static class PrecisionProbe
         var o = BackboneRecipes.ArticleVgg19;
         string[] taps = [.. o.StyleLayers.Select(l => l.Layer), o.ContentLayer];
         using var net32 = Vgg19Backbone.CreateRandom(0);
-        using var net16 = Vgg19Backbone.CreateRandom(0);
-        net16.to(ScalarType.BFloat16);
+        using var net16 = new ReducedPrecisionBackbone(Vgg19Backbone.CreateRandom(0), ScalarType.BFloat16);
         using var contentImage = SyntheticImages.Content(size, size);
         using var x0 = net32.Preprocessing.Preprocess(ImageTensors.ToTensor(contentImage, new SixLabors.ImageSharp.Size(size, size), CPU));
-        Tensor Grad(Vgg19Backbone net, ScalarType type, out double ms)
+        Tensor Grad(IBackbone net, out double ms)
         {
             using var scope = NewDisposeScope();
             var x = x0.detach().clone().requires_grad_(true);
             var clock = Stopwatch.StartNew();
             var terms = new List<Tensor>();
-            net.Forward(x.to(type), taps, (layer, map) => terms.Add(GramMatrix.Compute(map.to(ScalarType.Float32), o.Normalization).square().sum().MoveToOuterDisposeScope()));
+            net.Forward(x, taps, (layer, map) => terms.Add(GramMatrix.Compute(map, o.Normalization).square().sum().MoveToOuterDisposeScope()));
             var j = stack(terms).sum();
             var g = autograd.grad([j], [x])[0];
             ms = clock.Elapsed.TotalMilliseconds;
@@ -42,13 +41,13 @@ static class PrecisionProbe
         }
         for (int i = 0; i < iterations; i++)
         {
-            using var g32 = Grad(net32, ScalarType.Float32, out double t32);
-            using var g16 = Grad(net16, ScalarType.BFloat16, out double t16);
+            using var g32 = Grad(net32, out double t32);
+            using var g16 = Grad(net16, out double t16);
             double cos = nn.functional.cosine_similarity(g32.flatten(), g16.flatten(), dim: 0).item<float>();
             double rel = (g32 - g16).norm().item<float>() / g32.norm().item<float>();
             Console.WriteLine($"{size}²: float32 {t32:F0} ms, bfloat16 {t16:F0} ms ({t32 / t16:F2}x); gradient cosine {cos:F5}, relative error {rel:F4}; peak RSS {ProcessStats.PeakRssMiB():F0} MiB");
         }
-        if (loop > 0) Loop(net32, new BFloat16Network(net16), size, loop);
+        if (loop > 0) Loop(net32, net16, size, loop);
         return 0;
     }
 
@@ -88,32 +87,5 @@ static class PrecisionProbe
             }
             Console.WriteLine($"loop {size}², network in {name}: J by the float32 network at iteration {string.Join(", ", line)}; best {best:G6}; {clock.Elapsed.TotalSeconds:F0} s with scoring");
         }
-    }
-
-    /// <summary>A backbone run in bfloat16: the image goes in as bfloat16, every tap comes out as float32.</summary>
-    sealed class BFloat16Network(IBackbone inner) : IBackbone
-    {
-        public string Name => inner.Name;
-        public IReadOnlyList<LayerInfo> Layers => inner.Layers;
-        public ImagePreprocessing Preprocessing => inner.Preprocessing;
-        public int SizeMultiple => inner.SizeMultiple;
-        public Device Device => inner.Device;
-
-        public IReadOnlyDictionary<string, Tensor> Forward(Tensor input, IReadOnlyCollection<string> taps) => Forward(input, taps, (_, _) => { });
-
-        public IReadOnlyDictionary<string, Tensor> Forward(Tensor input, IReadOnlyCollection<string> taps, Action<string, Tensor> onTap)
-        {
-            var outputs = new Dictionary<string, Tensor>();
-            using var half = input.to(ScalarType.BFloat16);
-            inner.Forward(half, taps, (layer, map) =>
-            {
-                var full = map.to(ScalarType.Float32).MoveToOuterDisposeScope(); // out of the inner pass's scope
-                outputs[layer] = full;
-                onTap(layer, full);
-            });
-            return outputs;
-        }
-
-        public void Dispose() { }
     }
 }

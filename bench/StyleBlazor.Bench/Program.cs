@@ -21,7 +21,7 @@ try
             a.Int("warmup", 2), a.Int("threads", 2), a.Int("seed", 0))
         {
             InteropThreads = a.Int("interop", 0), Frames = a.Flag("frames"), Malloc = a.Str("malloc", "default"),
-            ChannelsLast = a.StrOrNull("channels-last"),
+            ChannelsLast = a.StrOrNull("channels-last"), Precision = a.Str("precision", "float32"),
         }),
         "memory" => MemoryCheck.Run(a.Str("backbone", "vgg19"), a.Int("size", 128), a.Int("early", 100), a.Int("late", 1000),
             a.Int("threads", 2), a.StrOrNull("channels-last"), a.Str("malloc", "default")),

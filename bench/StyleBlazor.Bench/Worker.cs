@@ -16,6 +16,8 @@ sealed record RunSettings(string Backbone, int Size, int Iterations, int Warmup,
     public string Malloc { get; init; } = "default";
     public string? ChannelsLast { get; init; }
     public string? WeightsFile { get; init; }
+    /// <summary>"float32" or "bfloat16" (Backbones:Precision).</summary>
+    public string Precision { get; init; } = "float32";
 }
 
 /// <summary>
@@ -61,7 +63,9 @@ static class Worker
 
         int total = s.Warmup + s.Iterations + 1; // +1: the interval into the last step is a full iteration too
         var options = Options(s.Backbone, s.Size, total);
-        using var backbone = CreateBackbone(s.Backbone, s.Seed);
+        using var backbone = BackboneCatalogOptions.ParsePrecision(s.Precision, "--precision") is { } type
+            ? new ReducedPrecisionBackbone(CreateBackbone(s.Backbone, s.Seed), type)
+            : CreateBackbone(s.Backbone, s.Seed);
         using var content = SyntheticImages.Content(s.Size, s.Size);
         using var style = SyntheticImages.Style(s.Size, s.Size);
 
@@ -88,7 +92,8 @@ static class Worker
         {
             ["side"] = "app",
             ["backbone"] = s.Backbone,
-            ["config"] = mallocTuned ? $"malloc={s.Malloc}" : "malloc=default",
+            ["config"] = (mallocTuned ? $"malloc={s.Malloc}" : "malloc=default") + (s.Precision == "float32" ? "" : $" {s.Precision}"),
+            ["precision"] = s.Precision,
             ["size"] = s.Size,
             ["threads"] = get_num_threads(),
             ["interop_threads"] = get_num_interop_threads(),
