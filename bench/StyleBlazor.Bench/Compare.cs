@@ -21,7 +21,7 @@ static class Compare
         string? outPath = a.StrOrNull("out");
         var mallocs = a.Strs("malloc", ["jemalloc", "reuse", "default"]);
         var peerMallocs = a.Strs("peer-malloc", ["default", "jemalloc"]);
-        var precisions = a.Strs("precision", ["float32"]);
+        var precisions = a.Strs("precision", ["float32", "bfloat16"]);
         // App configurations as the results name them: the allocator, then the precision when not float32.
         var appConfigs = mallocs.SelectMany(m => precisions.Select(p => (Malloc: m, Precision: p, Label: p == "float32" ? m : $"{m} {p}"))).ToList();
 
