@@ -28,7 +28,26 @@ public static class StyleTransfer
         StyleTransferOptions options,
         Action<TransferProgress>? onProgress = null,
         Func<int, bool>? wantsFrame = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        Run(backbone, content, styles, options, onProgress, wantsFrame, DefaultProgressBatch(backbone.Device), cancellationToken);
+
+    /// <summary>
+    /// How many iterations' loss values may wait on the device before one read brings them all back. On a GPU every
+    /// read is a host synchronisation that drains its queue, so values are read when a frame is wanted (the frame
+    /// pump's rate: a few times a second) or when this many wait; on the CPU there is nothing to overlap, so each
+    /// iteration is reported at once.
+    /// </summary>
+    internal static int DefaultProgressBatch(Device device) => device.type == TorchSharp.DeviceType.CPU ? 1 : 32;
+
+    internal static TransferResult Run(
+        IBackbone backbone,
+        Image<Rgb24> content,
+        IReadOnlyList<Image<Rgb24>> styles,
+        StyleTransferOptions options,
+        Action<TransferProgress>? onProgress,
+        Func<int, bool>? wantsFrame,
+        int progressBatch,
+        CancellationToken cancellationToken)
     {
         if (styles.Count == 0) throw new ArgumentException("At least one style image is needed.", nameof(styles));
         var problem = options.Validate(backbone.Layers.Select(l => l.Name).ToArray());
@@ -66,6 +85,9 @@ public static class StyleTransfer
                 int bestIteration = iteration;
                 float[] bestParts = [];
 
+                // Loss records [J, parts…, improved] waiting on the device, each with its iteration and clock time.
+                using var pending = new PendingRecords();
+
                 void Report(Tensor total, Tensor parts, Tensor improvedFlag)
                 {
                     if (onProgress is null)
@@ -76,16 +98,36 @@ public static class StyleTransfer
                         best.Remember(improvedFlag, record);
                         return;
                     }
-                    var values = cat([total.detach().reshape(1), parts.detach(), improvedFlag.to(ScalarType.Float32).reshape(1)]).cpu().data<float>().ToArray();
-                    bool improved = values[^1] > 0;
-                    if (improved) (bestIteration, bestParts) = (iteration, values[..^1]);
-                    RgbFrame? frame = improved && (wantsFrame?.Invoke(iteration) ?? true)
-                        ? ReadFrame(backbone, image!, finalSize) : null;
-                    onProgress?.Invoke(new TransferProgress(iteration, options.Iterations, ToLossValues(values, options), clock.Elapsed, improved, frame));
+                    var values = cat([total.detach().reshape(1), parts.detach(), improvedFlag.to(ScalarType.Float32).reshape(1)]);
+                    pending.Add((iteration, values.DetachFromDisposeScope(), clock.Elapsed));
+                    // A frame is read only for the iteration now on the device, so a wanted frame flushes the queue.
+                    bool frameWanted = wantsFrame?.Invoke(iteration) ?? true;
+                    if (frameWanted || pending.Count >= progressBatch) Flush(frameWanted);
+                }
+
+                // One read for every waiting record; callbacks in iteration order, a frame only for the newest.
+                void Flush(bool frameWanted)
+                {
+                    if (pending.Count == 0) return;
+                    float[] all;
+                    using (var batch = stack(pending.Select(p => p.Record).ToArray())) all = batch.cpu().data<float>().ToArray();
+                    int width = all.Length / pending.Count;
+                    for (int i = 0; i < pending.Count; i++)
+                    {
+                        var (at, record, elapsed) = pending[i];
+                        record.Dispose();
+                        var values = all.AsSpan(i * width, width).ToArray();
+                        bool improved = values[^1] > 0;
+                        if (improved) (bestIteration, bestParts) = (at, values[..^1]);
+                        RgbFrame? frame = improved && frameWanted && at == iteration ? ReadFrame(backbone, image!, finalSize) : null;
+                        onProgress!(new TransferProgress(at, options.Iterations, ToLossValues(values, options), elapsed, improved, frame));
+                    }
+                    pending.Clear();
                 }
 
                 for (int step = 0; step < steps; step++, iteration++)
                 {
+                    if (cancellationToken.IsCancellationRequested) Flush(frameWanted: false); // the values so far are the job's
                     cancellationToken.ThrowIfCancellationRequested();
                     using var scope = NewDisposeScope();
                     int dy = options.JitterPixels > 0 ? jitter.Next(options.JitterPixels + 1) : 0;
@@ -97,6 +139,7 @@ public static class StyleTransfer
                     using (no_grad()) image.clamp_(clipMin, clipMax); // fig. 27
                 }
 
+                Flush(frameWanted: false); // this stage's values, before its best is used
                 if (lastStage)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
@@ -105,6 +148,7 @@ public static class StyleTransfer
                     var (total, parts) = objective.Evaluate(image);
                     var improved = best.Observe(total, image);
                     Report(total, parts, keepLast ? ones(1, ScalarType.Bool, device: total.device).squeeze() : improved);
+                    Flush(frameWanted: false);
                     if (onProgress is null && best.RememberedRecord() is { } record && !float.IsNaN(record[0]))
                         (bestIteration, bestParts) = ((int)record[^1], record[..^1]);
                     result = new TransferResult(ReadFrame(backbone, keepLast ? image : best.BestImage, finalSize), bestIteration,
@@ -215,5 +259,15 @@ public static class StyleTransfer
         for (int i = 0; i < options.StyleLayers.Count; i++)
             layers[options.StyleLayers[i].Layer] = values[4 + i];
         return new LossValues(values[0], values[1], values[2], values[3], layers);
+    }
+
+    /// <summary>Loss records waiting on the device; disposed with the stage if it ends by an exception.</summary>
+    sealed class PendingRecords : List<(int Iteration, Tensor Record, TimeSpan Elapsed)>, IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var (_, record, _) in this) record.Dispose();
+            Clear();
+        }
     }
 }

@@ -88,6 +88,38 @@ public class GpuReadyLoopTests
         Assert.Equal(reported.BestImage.Pixels, silent.BestImage.Pixels);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(10)] // coarse-to-fine: each stage flushes what waits before its best is used
+    public void LossValuesReadInBatchesReachTheCallbackAsTheyWouldOneByOne(int coarseIterations)
+    {
+        using var backbone = new LayoutRecorder(new TinyConvBackbone());
+        var options = Options with { CoarseIterations = coarseIterations };
+        using var content = Picture(40, 30, 1);
+        using var style = Picture(30, 30, 2);
+        // Frames wanted every 7th iteration: a wanted frame flushes the queue so the frame is the image now on the device.
+        bool Wanted(int iteration) => iteration % 7 == 3;
+        var oneByOne = new List<TransferProgress>();
+        var single = StyleTransfer.Run(backbone, content, [style], options, oneByOne.Add, Wanted, progressBatch: 1, default);
+        var batched = new List<(TransferProgress Progress, int ForwardsSoFar)>();
+        var inBatches = StyleTransfer.Run(backbone, content, [style], options, p => batched.Add((p, backbone.InputsWereChannelsLast.Count)),
+            Wanted, progressBatch: 5, default);
+
+        Assert.Equal(oneByOne.Count, batched.Count);
+        for (int i = 0; i < oneByOne.Count; i++)
+        {
+            var (a, b) = (oneByOne[i], batched[i].Progress);
+            Assert.Equal((a.Iteration, a.Improved, a.Loss.Total, a.Loss.Content, a.Loss.Style), (b.Iteration, b.Improved, b.Loss.Total, b.Loss.Content, b.Loss.Style));
+            Assert.Equal(a.Frame?.Pixels, b.Frame?.Pixels);
+        }
+        Assert.Contains(batched, p => p.Progress.Frame is not null);
+        Assert.Equal((single.BestIteration, single.BestLoss.Total), (inBatches.BestIteration, inBatches.BestLoss.Total));
+        Assert.Equal(single.BestImage.Pixels, inBatches.BestImage.Pixels);
+        // Reported in batches: iteration 0 reached the callback only after later iterations had run.
+        int forwardsAtFirstReport = batched[0].ForwardsSoFar;
+        Assert.True(batched.Count(p => p.ForwardsSoFar == forwardsAtFirstReport) > 1, "several iterations per read");
+    }
+
     [Fact]
     public void ChannelsLastFeedsTheBackboneNhwcAndGivesTheSameRun()
     {
