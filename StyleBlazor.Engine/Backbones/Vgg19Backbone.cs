@@ -32,6 +32,7 @@ public sealed class Vgg19Backbone : Module<Tensor, IReadOnlyCollection<string>, 
     readonly Conv2d[] convolutions;
     readonly int[] blockOfConvolution;
     readonly Dictionary<string, int> indexOfTap;
+    ScalarType? _computeType; // set by ConvertWeights
 
     /// <summary>
     /// Builds the network with torch's default initialisation; a weights loader or <see cref="CreateRandom"/> then
@@ -121,8 +122,6 @@ public sealed class Vgg19Backbone : Module<Tensor, IReadOnlyCollection<string>, 
         }
         return shapes;
     }
-
-    ScalarType? _computeType;
 
     public string Name => "vgg19";
 

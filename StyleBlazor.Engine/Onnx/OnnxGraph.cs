@@ -30,6 +30,9 @@ public sealed class OnnxGraph : IDisposable
     readonly Dictionary<string, string> _foldedInto;
     readonly ConcurrentDictionary<string, Plan> _plans = new();
     bool _disposed;
+    // Set by ConvertWeights: the type to compute in, and the nodes reading the graph input that cast to it.
+    ScalarType? _computeType;
+    HashSet<int> _entryNodes = [];
 
     OnnxGraph(Dictionary<string, Tensor> initializers, CompiledNode[] nodes, string[] inputs, string[] outputs,
         Dictionary<string, string> foldedInto, long opset, Device device)
@@ -76,9 +79,6 @@ public sealed class OnnxGraph : IDisposable
         _entryNodes = entry.Select(p => p.i).ToHashSet();
         _computeType = type;
     }
-
-    HashSet<int> _entryNodes = [];
-    ScalarType? _computeType;
 
     /// <summary>The frozen tensor behind an initializer (owned by the graph), or null.</summary>
     public Tensor? Initializer(string name) => _initializers.GetValueOrDefault(name);
