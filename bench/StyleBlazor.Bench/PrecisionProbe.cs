@@ -47,18 +47,15 @@ static class PrecisionProbe
             double rel = (g32 - g16).norm().item<float>() / g32.norm().item<float>();
             Console.WriteLine($"{size}²: float32 {t32:F0} ms, bfloat16 {t16:F0} ms ({t32 / t16:F2}x); gradient cosine {cos:F5}, relative error {rel:F4}; peak RSS {ProcessStats.PeakRssMiB():F0} MiB");
         }
-        if (loop > 0) Loop(net32, net16, size, loop);
+        if (loop > 0) Loop(net32, net16, x0, size, loop);
         return 0;
     }
 
-    static void Loop(Vgg19Backbone net32, IBackbone net16, int size, int iterations)
+    static void Loop(Vgg19Backbone net32, IBackbone net16, Tensor content, int size, int iterations)
     {
         var o = BackboneRecipes.ArticleVgg19;
-        var working = new SixLabors.ImageSharp.Size(size, size);
-        using var contentImage = SyntheticImages.Content(size, size);
         using var styleImage = SyntheticImages.Style(size, size);
-        using var content = net32.Preprocessing.Preprocess(ImageTensors.ToTensor(contentImage, working, CPU));
-        using var style = net32.Preprocessing.Preprocess(ImageTensors.ToTensor(styleImage, working, CPU));
+        using var style = net32.Preprocessing.Preprocess(ImageTensors.ToTensor(styleImage, new SixLabors.ImageSharp.Size(size, size), CPU));
         using var score = new TransferObjective(net32, content, [(style, 1.0)], o);
         var (low, high) = net32.Preprocessing.ClipBounds(CPU);
         foreach (var (name, net) in new[] { ("float32", (IBackbone)net32), ("bfloat16", net16) })
