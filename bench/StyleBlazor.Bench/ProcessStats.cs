@@ -63,8 +63,9 @@ static class ProcessStats
         {
             "default" => false,
             "reuse" or "heap1" => NativeHeap.Active == NativeAllocator.Glibc && NativeHeap.ReuseFreedMemory(),
-            "jemalloc" => NativeHeap.Active == NativeAllocator.Jemalloc && NativeHeap.ReuseFreedMemory()
-                ? true : throw new InvalidOperationException($"--malloc jemalloc needs {Jemalloc} preloaded (LD_PRELOAD); compare does that."),
+            "jemalloc" => NativeHeap.Active == NativeAllocator.Jemalloc
+                ? NativeHeap.ReuseFreedMemory()
+                : throw new InvalidOperationException($"--malloc jemalloc needs {Jemalloc} preloaded (LD_PRELOAD); compare does that."),
             "heap" => MallOpt(M_MMAP_MAX, 0) == 1 & NoTrim(),
             "threshold" => MallOpt(M_MMAP_THRESHOLD, 32 << 20) == 1 & NoTrim(),
             "threshold1" => MallOpt(M_ARENA_MAX, 1) == 1 & MallOpt(M_MMAP_THRESHOLD, 32 << 20) == 1 & NoTrim(),

@@ -63,9 +63,10 @@ static class Worker
 
         int total = s.Warmup + s.Iterations + 1; // +1: the interval into the last step is a full iteration too
         var options = Options(s.Backbone, s.Size, total);
+        var network = CreateBackbone(s.Backbone, s.Seed);
         using var backbone = BackboneCatalogOptions.ParsePrecision(s.Precision, "--precision") is { } type
-            ? new ReducedPrecisionBackbone(CreateBackbone(s.Backbone, s.Seed), type)
-            : CreateBackbone(s.Backbone, s.Seed);
+            ? new ReducedPrecisionBackbone(network, type)
+            : network;
         using var content = SyntheticImages.Content(s.Size, s.Size);
         using var style = SyntheticImages.Style(s.Size, s.Size);
 
