@@ -12,7 +12,7 @@ public sealed class ReducedPrecisionBackboneTests
 {
     static Tensor Image(int side) => randn(1, 3, side, side, generator: new Generator(11)).mul_(50);
 
-    static double Cosine(Tensor a, Tensor b) => nn.functional.cosine_similarity(a.flatten(), b.flatten(), dim: 0).ToDouble();
+    internal static double Cosine(Tensor a, Tensor b) => nn.functional.cosine_similarity(a.flatten(), b.flatten(), dim: 0).ToDouble();
 
     static void AssertCloseToFloat32(IBackbone full, IBackbone reduced, string[] taps, int side, double minTapCosine, double minGradientCosine)
     {

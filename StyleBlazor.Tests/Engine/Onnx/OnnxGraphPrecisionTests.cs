@@ -1,5 +1,6 @@
 using StyleBlazor.Engine.Onnx;
 using TorchSharp;
+using static StyleBlazor.Tests.Engine.Backbones.ReducedPrecisionBackboneTests;
 using static StyleBlazor.Tests.Engine.Onnx.OnnxModelBuilder;
 using static TorchSharp.torch;
 
@@ -45,12 +46,12 @@ public sealed class OnnxGraphPrecisionTests
         Assert.Equal(ScalarType.BFloat16, actual["relu1"].dtype);
         foreach (var name in new[] { "relu1", "relu2" })
         {
-            double cosine = nn.functional.cosine_similarity(expected[name].flatten(), actual[name].to(ScalarType.Float32).flatten(), dim: 0).ToDouble();
+            double cosine = Cosine(expected[name], actual[name].to(ScalarType.Float32));
             Assert.True(cosine > 0.9999, $"{name}: cosine {cosine:F6}");
         }
         var gradFull = autograd.grad([expected["relu2"].square().sum()], [image])[0];
         var gradReduced = autograd.grad([actual["relu2"].to(ScalarType.Float32).square().sum()], [image])[0];
-        double gradientCosine = nn.functional.cosine_similarity(gradFull.flatten(), gradReduced.flatten(), dim: 0).ToDouble();
+        double gradientCosine = Cosine(gradFull, gradReduced);
         Assert.True(gradientCosine > 0.999, $"gradient cosine {gradientCosine:F6}");
     }
 }
