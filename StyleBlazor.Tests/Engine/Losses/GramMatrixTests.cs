@@ -40,4 +40,42 @@ public class GramMatrixTests
             for (int b = 0; b < c; b++)
                 Assert.Equal(expected[a, b], actual[a * c + b], 1e-12);
     }
+
+    [Theory]
+    [InlineData(LossNormalization.Code, false)]
+    [InlineData(LossNormalization.Paper, false)]
+    [InlineData(LossNormalization.Code, true)]
+    [InlineData(LossNormalization.Paper, true)]
+    public void GradientIsTheExactGradientOfFTimesFTransposedEvenForAnAsymmetricLoss(LossNormalization normalization, bool channelsLast)
+    {
+        // L = Σ W ⊙ G with W not symmetric, so dL/dG = W and the gradient of F·Fᵀ is (W + Wᵀ)·F (divided by nH·nW
+        // in code mode). A backward that assumed a symmetric dG (2·W·F) would fail here.
+        const int c = 3, positions = H * W;
+        var f = HandComputed.Random(c * positions, seed: 11, scale: 2);
+        var w = HandComputed.Random(c * c, seed: 12);
+        using var weights = tensor(w, [c, c], ScalarType.Float64);
+        using var plain = tensor(f, [1, c, H, W], ScalarType.Float64);
+        using var features = (channelsLast ? ImageTensors.ToChannelsLast(plain) : plain.alias()).requires_grad_(true);
+        Assert.Equal(channelsLast, ImageTensors.IsChannelsLast(features));
+
+        using var gram = GramMatrix.Compute(features, normalization);
+        using var loss = (gram * weights).sum();
+        using var gradient = autograd.grad([loss], [features])[0];
+        var actual = gradient.contiguous().data<double>().ToArray();
+
+        double scale = normalization == LossNormalization.Code ? 1.0 / positions : 1.0;
+        for (int a = 0; a < c; a++)
+            for (int p = 0; p < positions; p++)
+            {
+                double expected = 0;
+                for (int b = 0; b < c; b++) expected += (w[a * c + b] + w[b * c + a]) * f[b * positions + p];
+                Assert.Equal(expected * scale, actual[a * positions + p], 1e-12);
+            }
+        // The value is still the Gram matrix of (3).
+        var expectedGram = normalization == LossNormalization.Code ? HandComputed.GramCode(f, c, H, W) : HandComputed.GramPaper(f, c, H, W);
+        var values = gram.data<double>().ToArray();
+        for (int a = 0; a < c; a++)
+            for (int b = 0; b < c; b++)
+                Assert.Equal(expectedGram[a, b], values[a * c + b], 1e-12);
+    }
 }
