@@ -161,10 +161,9 @@ public sealed class Vgg19Backbone : Module<Tensor, IReadOnlyCollection<string>, 
         {
             if (i > 0 && blockOfConvolution[i] != blockOfConvolution[i - 1])
                 x = functional.max_pool2d(x, kernel_size: 2, stride: 2);
-            // Autograd keeps a conv's input and a ReLU's output, never the pre-ReLU map: free it now rather than at
-            // the end of the pass (~290 MiB at 512²), with the same values and gradients as before.
-            using (var preActivation = convolutions[i].call(x))
-                x = functional.relu(preActivation);
+            // In place: autograd keeps a conv's input and a ReLU's output, never the pre-ReLU map, so the ReLU may
+            // overwrite it (no second map-sized tensor written and freed per layer: ~290 MiB at 512²).
+            x = functional.relu(convolutions[i].call(x), inplace: true);
             if (i == 0 && _computeType is { } type) x = x.to(type); // see ConvertWeights
             if (wanted.Contains(i))
             {
