@@ -119,6 +119,7 @@ public static class Extensions
                 LiveTensors: Tensor.TotalCount,
                 Allocator: NativeHeap.Active.ToString(),
                 MemoryReleases: engine.MemoryReleases,
+                MatrixLibrary: MatrixLibrary.CodePath.ToString(),
                 Device: engine.Device.ToString(),
                 Jobs: jobs.Count,
                 Queued: queue.Count,
@@ -134,7 +135,7 @@ public static class Extensions
 
 /// <summary>
 /// What /api/diagnostics reports: memory (with the native allocator and how often the idle engine handed freed memory
-/// back), live tensors, jobs and frame counters.
+/// back), MKL's code path (<see cref="MklCodePath"/>), live tensors, jobs and frame counters.
 /// </summary>
 public sealed record DiagnosticsReport(
     long RssBytes,
@@ -143,6 +144,7 @@ public sealed record DiagnosticsReport(
     long LiveTensors,
     string Allocator,
     int MemoryReleases,
+    string MatrixLibrary,
     string Device,
     int Jobs,
     int Queued,

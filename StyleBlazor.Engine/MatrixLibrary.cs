@@ -1,0 +1,59 @@
+using System.Runtime.InteropServices;
+
+namespace StyleBlazor.Engine;
+
+/// <summary>Which kernels Intel MKL, libtorch's BLAS for every CPU matrix product, runs on this machine.</summary>
+public enum MklCodePath
+{
+    /// <summary>This libtorch has no MKL (another platform or build).</summary>
+    None,
+    /// <summary>An Intel CPU: MKL's kernels for its instruction sets.</summary>
+    Intel,
+    /// <summary>Another vendor's CPU, with the vendor check answered by a preloaded library: the same kernels as Intel.</summary>
+    IntelByPreload,
+    /// <summary>Another vendor's CPU (AMD): MKL's generic AVX2 path, about half speed where the CPU has AVX-512.</summary>
+    Generic,
+}
+
+/// <summary>
+/// Reports whether MKL takes its fast code paths. MKL asks <c>mkl_serv_intel_cpu_true()</c> before choosing kernels;
+/// on AMD it answers no, and the Gram matrices of (3)–(4) and their gradients, ~10 % of a VGG19 iteration, take twice
+/// as long (docs/performance.md). <c>build/native/mkl_intel_code_paths.c</c>, preloaded as the Docker image does,
+/// answers yes; MKL still picks kernels by the instruction sets the CPU reports.
+/// </summary>
+public static unsafe class MatrixLibrary
+{
+    /// <summary>The file the Docker image builds from build/native/mkl_intel_code_paths.c and preloads.</summary>
+    public const string PreloadFileName = "libmkl_intel_code_paths.so";
+
+    const string VendorCheck = "mkl_serv_intel_cpu_true";
+
+    static readonly Lazy<MklCodePath> s_codePath = new(Detect);
+
+    /// <summary>The path MKL takes in this process.</summary>
+    public static MklCodePath CodePath => s_codePath.Value;
+
+    /// <summary>A line for the start-up log.</summary>
+    public static string Describe() => CodePath switch
+    {
+        MklCodePath.Intel => "MKL on an Intel CPU",
+        MklCodePath.IntelByPreload => $"MKL with its Intel kernels ({PreloadFileName} preloaded)",
+        MklCodePath.Generic => $"MKL on its generic path for non-Intel CPUs: matrix products at about half speed on AVX-512 CPUs; " +
+                               $"preload {PreloadFileName} (build/native, docs/performance.md)",
+        _ => "no MKL in this libtorch",
+    };
+
+    static MklCodePath Detect()
+    {
+        if (!OperatingSystem.IsLinux()) return MklCodePath.None;
+        // MKL's call inside libtorch resolves to the first definition in the global scope: a preloaded one, else its own.
+        if (NativeLibrary.TryGetExport(NativeLibrary.GetMainProgramHandle(), VendorCheck, out var preloaded) && Answer(preloaded))
+            return MklCodePath.IntelByPreload;
+        if (!NativeLibrary.TryLoad("torch_cpu", typeof(MatrixLibrary).Assembly, null, out var torchCpu)
+            || !NativeLibrary.TryGetExport(torchCpu, VendorCheck, out var own))
+            return MklCodePath.None;
+        return Answer(own) ? MklCodePath.Intel : MklCodePath.Generic;
+    }
+
+    static bool Answer(nint vendorCheck) => ((delegate* unmanaged<int>)vendorCheck)() != 0;
+}
