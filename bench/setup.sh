@@ -2,17 +2,22 @@
 # Installs the PyTorch peer for the benchmark from Debian packages (no pip: PyPI is unreachable here) and makes
 # OpenBLAS (OpenMP build) the active BLAS. Without it Debian's python3-torch falls back to the reference BLAS and
 # is about 4x slower, which would flatter the app. Also jemalloc, which the Docker image preloads for the app and the
-# bench preloads for both sides (the malloc=jemalloc rows). Idempotent; run as root (or with sudo).
+# bench preloads for both sides (the malloc=jemalloc rows), and the MKL library the image preloads for the app. Idempotent; run as root (or with sudo).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 export DEBIAN_FRONTEND=noninteractive
-if ! dpkg -s python3-torch libopenblas0-openmp libjemalloc2 >/dev/null 2>&1; then
+if ! dpkg -s python3-torch libopenblas0-openmp libjemalloc2 gcc libc6-dev >/dev/null 2>&1; then
   $SUDO apt-get update
-  $SUDO apt-get install -y --no-install-recommends python3-torch libopenblas0-openmp libjemalloc2
+  $SUDO apt-get install -y --no-install-recommends python3-torch libopenblas0-openmp libjemalloc2 gcc libc6-dev
 fi
+
+# The MKL vendor-check answer the Docker image preloads for the app (build/native/mkl_intel_code_paths.c).
+mkdir -p bench/out
+gcc -shared -fPIC -O2 -o bench/out/libmkl_intel_code_paths.so build/native/mkl_intel_code_paths.c
 
 # The OpenMP variant must be the libblas.so.3 / liblapack.so.3 alternative (Debian may pick pthread or the reference).
 arch_dir=/usr/lib/x86_64-linux-gnu

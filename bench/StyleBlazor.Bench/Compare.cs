@@ -28,7 +28,7 @@ static class Compare
         Console.WriteLine($"# StyleBlazor bench — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {CpuModel()}; load average at start: {ProcessStats.LoadAverage()}");
         Console.WriteLine($"app configurations: {string.Join(", ", appConfigs.Select(c => "malloc=" + c.Label))} " +
-                          "(jemalloc = preloaded, NativeHeap.ReuseFreedMemory(), as the Docker image; reuse = the same on glibc, as `dotnet run`; default = glibc as it comes)");
+                          "(jemalloc = preloaded with the MKL vendor-check answer, NativeHeap.ReuseFreedMemory(), as the Docker image; jemalloc-mkl-generic = without that answer; reuse = the same on glibc, as `dotnet run`; default = glibc as it comes)");
         Console.WriteLine($"peer configurations: {string.Join(", ", peerMallocs.Select(m => "malloc=" + m))} (as a user runs the script; with jemalloc preloaded and the same no-decay setting)");
         Console.WriteLine($"settings: sizes {string.Join(",", sizes)}, {iterations} timed iterations after {warmup} warm-up, {repeats} interleaved repeat(s), {threads} threads");
         if (peer is null) Console.WriteLine("peer: skipped (--no-peer or bench/peer.py not found)");
@@ -51,13 +51,18 @@ static class Compare
                 {
                     string[] common = ["--backbone", backbone, "--size", $"{size}", "--iterations", $"{iterations}", "--warmup", $"{warmup}", "--threads", $"{threads}"];
                     foreach (var (malloc, precision, label) in appConfigs)
-                        runs.Add(Child(WithAllocator(Self(["worker", .. common, "--malloc", malloc, "--precision", precision, .. appFlags]), malloc, keepFreedPages: false),
-                            $"app[malloc={label}] {backbone} {size}² #{r + 1}"));
+                    {
+                        var result = Child(WithAllocator(Self(["worker", .. common, "--malloc", WorkerMalloc(malloc), "--precision", precision, .. appFlags]), malloc, keepFreedPages: false),
+                            $"app[malloc={label}] {backbone} {size}² #{r + 1}");
+                        // The worker knows its allocator, not what else was preloaded: name the configuration as run.
+                        if ((string?)result["malloc"] == WorkerMalloc(malloc)) result["config"] = $"malloc={label}";
+                        runs.Add(result);
+                    }
                     if (peer is not null && backbone.StartsWith("vgg19"))
                         foreach (var malloc in peerMallocs)
                         {
                             var start = new ProcessStartInfo(python, [peer, .. common[2..], "--backbone", "vgg19", "--weights", weights, .. peerFlags]);
-                            var result = Child(WithAllocator(start, malloc, keepFreedPages: true), $"peer[malloc={malloc}] vgg19 {size}² #{r + 1}");
+                            var result = Child(malloc == "jemalloc" ? ProcessStats.Preload(start, keepFreedPages: true) : start, $"peer[malloc={malloc}] vgg19 {size}² #{r + 1}");
                             result["config"] = $"malloc={malloc}";
                             runs.Add(result);
                         }
@@ -92,7 +97,7 @@ static class Compare
         {
             int size = a.Int("memory-size", 128), early = a.Int("memory-early", 100), late = a.Int("memory-late", 1000);
             Console.WriteLine($"\n## Memory flatness (engine, vgg19 {size}², malloc={mallocs[0]}, iteration {early} vs {late})\n");
-            var m = Child(WithAllocator(Self(["memory", "--size", $"{size}", "--early", $"{early}", "--late", $"{late}", "--threads", $"{threads}", "--malloc", mallocs[0],
+            var m = Child(WithAllocator(Self(["memory", "--size", $"{size}", "--early", $"{early}", "--late", $"{late}", "--threads", $"{threads}", "--malloc", WorkerMalloc(mallocs[0]),
                 .. appFlags.Where((f, i) => f == "--channels-last" || (i > 0 && appFlags[i - 1] == "--channels-last"))]), mallocs[0], keepFreedPages: false), "memory");
             runs.Add(m);
             Console.WriteLine("| iteration | live tensors | RSS MiB | peak RSS MiB | managed heap MiB | median s/it (last 20) |");
@@ -134,8 +139,19 @@ static class Compare
 
     static string F(double? v, int digits = 3) => v is { } x && !double.IsNaN(x) ? x.ToString($"F{digits}") : "—";
 
-    public static ProcessStartInfo WithAllocator(ProcessStartInfo start, string malloc, bool keepFreedPages) =>
-        malloc == "jemalloc" ? ProcessStats.Preload(start, keepFreedPages) : start;
+    /// <summary>
+    /// The app's preloads for a configuration: <c>jemalloc</c> is the Docker image's (jemalloc and the MKL vendor-check
+    /// answer), <c>jemalloc-mkl-generic</c> jemalloc alone (MKL on its non-Intel path, for comparison).
+    /// </summary>
+    public static ProcessStartInfo WithAllocator(ProcessStartInfo start, string malloc, bool keepFreedPages) => malloc switch
+    {
+        "jemalloc" => ProcessStats.Preload(start, keepFreedPages, mklIntelCodePaths: true),
+        "jemalloc-mkl-generic" => ProcessStats.Preload(start, keepFreedPages),
+        _ => start,
+    };
+
+    /// <summary>What the worker sets up itself: the same for both jemalloc configurations.</summary>
+    static string WorkerMalloc(string malloc) => malloc.StartsWith("jemalloc") ? "jemalloc" : malloc;
 
     static ProcessStartInfo Self(string[] args)
     {

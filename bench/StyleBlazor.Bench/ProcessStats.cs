@@ -77,14 +77,22 @@ static class ProcessStats
     /// <summary>Debian's libjemalloc2 (bench/setup.sh installs it; the Docker image preloads the same file).</summary>
     public const string Jemalloc = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";
 
+    /// <summary>The MKL vendor-check answer (build/native/mkl_intel_code_paths.c), built here by bench/setup.sh.</summary>
+    public static string MklIntelCodePaths =>
+        Path.Combine(Path.GetDirectoryName(Compare.FindUpwards(Path.Combine("bench", "peer.py"))) ?? "bench", "out", StyleBlazor.Engine.MatrixLibrary.PreloadFileName);
+
     /// <summary>
     /// Starts a child on jemalloc: it must be preloaded to serve every allocation from the first. The app's worker
     /// sets jemalloc's decay itself through NativeHeap, as the app does; the peer is given the same setting here.
+    /// With <paramref name="mklIntelCodePaths"/> also the library the Docker image preloads for MKL (the app's BLAS;
+    /// the peer's is OpenBLAS, which that library does not touch).
     /// </summary>
-    public static ProcessStartInfo Preload(ProcessStartInfo start, bool keepFreedPages)
+    public static ProcessStartInfo Preload(ProcessStartInfo start, bool keepFreedPages, bool mklIntelCodePaths = false)
     {
         if (!File.Exists(Jemalloc)) throw new FileNotFoundException($"{Jemalloc} is missing: run bench/setup.sh (Debian's libjemalloc2).");
-        start.Environment["LD_PRELOAD"] = Jemalloc;
+        if (mklIntelCodePaths && !File.Exists(MklIntelCodePaths))
+            throw new FileNotFoundException($"{MklIntelCodePaths} is missing: run bench/setup.sh (builds it with gcc).");
+        start.Environment["LD_PRELOAD"] = mklIntelCodePaths ? $"{Jemalloc} {Path.GetFullPath(MklIntelCodePaths)}" : Jemalloc;
         if (keepFreedPages) start.Environment["MALLOC_CONF"] = "dirty_decay_ms:-1,muzzy_decay_ms:-1";
         return start;
     }

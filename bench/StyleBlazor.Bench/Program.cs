@@ -8,6 +8,7 @@ using StyleBlazor.Bench;
 // styleblazor-bench profile [--size 512] [--interop N] [--malloc reuse]   one iteration, phase by phase
 // styleblazor-bench endtoend [--endtoend-repeats 4] [--endtoend-side 512]  the web app: first frame, 10 watchers on/off
 // styleblazor-bench precision [--size 512] [--loop N]                   float32 against bfloat16 convolutions (an experiment)
+// styleblazor-bench kernels [--size 512] [--iterations 4]                convolutions, pools, Gram matrices, Winograd, each timed
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
@@ -29,8 +30,9 @@ try
         "compare" => Compare.Run(a),
         "endtoend" => EndToEnd.RunVerb(a),
         "precision" => PrecisionProbe.Run(a.Int("size", 512), a.Int("iterations", 3), a.Int("loop", 0), a.Str("malloc", "reuse")),
+        "kernels" => KernelProbes.Run(a.Int("size", 512), a.Int("iterations", 4)),
         "profile" => Profile.Run(a.Int("size", 512), a.Int("iterations", 5), a.Int("threads", 2), a.Int("interop", 0), a.Str("malloc", "reuse")),
-        _ => throw new ArgumentException($"Unknown verb '{verb}' (compare, worker, memory, profile, endtoend, precision, dump-weights)."),
+        _ => throw new ArgumentException($"Unknown verb '{verb}' (compare, worker, memory, profile, endtoend, precision, kernels, dump-weights)."),
     };
 }
 catch (ArgumentException e)

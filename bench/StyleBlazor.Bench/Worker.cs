@@ -100,6 +100,7 @@ static class Worker
             ["interop_threads"] = get_num_interop_threads(),
             ["channels_last"] = TorchRuntime.ChannelsLast,
             ["malloc"] = mallocTuned ? s.Malloc : "default",
+            ["mkl"] = MatrixLibrary.CodePath.ToString(),
             ["allocator"] = NativeHeap.Active.ToString(),
             ["iterations"] = s.Iterations,
             ["warmup"] = s.Warmup,
