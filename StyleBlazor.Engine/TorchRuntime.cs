@@ -34,6 +34,13 @@ public static class TorchRuntime
     public static bool ChannelsLast { get; set; }
 
     /// <summary>
+    /// Whether VGG19 backbones made from now on convolve their 512-channel layers by Winograd's algorithm
+    /// (<see cref="Backbones.WinogradConvolution"/>). <see cref="Configure"/> turns it on for the CPU when MKL runs its
+    /// Intel kernels, the only case where it was measured faster (docs/performance.md).
+    /// </summary>
+    public static bool WinogradConvolutions { get; set; }
+
+    /// <summary>
     /// Sets intra-op CPU threads (0 = all cores), optionally the inter-op pool (0 = leave libtorch's default; only
     /// settable before the first parallel work), and turns on the GPU settings that pay off for this workload.
     /// </summary>
@@ -42,6 +49,7 @@ public static class TorchRuntime
         torch.set_num_threads(cpuThreads > 0 ? cpuThreads : Environment.ProcessorCount);
         if (interopThreads > 0) torch.set_num_interop_threads(interopThreads);
         DisableNnpack();
+        WinogradConvolutions = device.type == DeviceType.CPU && MatrixLibrary.CodePath is MklCodePath.Intel or MklCodePath.IntelByPreload;
         if (device.type == DeviceType.CUDA)
         {
             // TorchSharp 0.107 exposes no cudnn.benchmark switch; TF32 and NHWC are the speed-ups it does expose.

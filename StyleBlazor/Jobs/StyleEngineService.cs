@@ -56,7 +56,6 @@ public sealed class StyleEngineService(
         logger.LogInformation("Native memory: {Allocator}; freed memory {Policy}", NativeHeap.Describe(),
             reuse ? $"kept for reuse while jobs run, handed back after {o.ReleaseFreedMemoryAfterIdle} idle" : "returned as the allocator decides");
         _device = TorchRuntime.SelectDevice(o.Device);
-        if (_device.type == DeviceType.CPU) logger.LogInformation("Matrix products: {MatrixLibrary}", MatrixLibrary.Describe());
         _threads = [.. Enumerable.Range(0, o.MaxConcurrentJobs).Select(i => new TorchThread($"torch-{i}"))];
         // Warm-up belongs here, not in ExecuteAsync: the app should not serve before the default backbone is ready.
         // It runs what the first user's job runs, so that job is not the one that pays for compiling it all
@@ -65,6 +64,9 @@ public sealed class StyleEngineService(
         await _threads[0].InvokeAsync(() =>
         {
             TorchRuntime.Configure(_device, o.CpuThreads);
+            if (_device.type == DeviceType.CPU)
+                logger.LogInformation("Matrix products: {MatrixLibrary}; VGG19's 512-channel layers by {Algorithm}", MatrixLibrary.Describe(),
+                    TorchRuntime.WinogradConvolutions ? "Winograd F(4x4,3x3)" : "oneDNN's direct convolution");
             WarmUp(picture);
             return true;
         });

@@ -1,0 +1,83 @@
+using static TorchSharp.torch;
+
+namespace StyleBlazor.Engine.Backbones;
+
+/// <summary>
+/// A 3×3 convolution (stride 1, padding 1) by Winograd's minimal filtering F(4×4, 3×3) (Lavin &amp; Gray, 2016):
+/// each 4×4 block of outputs is Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A of the 6×6 input tile d around it, 36 multiplications per
+/// input–output channel pair where direct convolution takes 144. The tile products become 36 batched matrix products
+/// over channels; it is made of tensor ops, so autograd gives the input gradient by the same algorithm, transposed.
+/// </summary>
+/// <remarks>
+/// On the CPU it is faster than oneDNN's direct kernels only where those products dominate its tile transforms and
+/// copies, and only when MKL runs its AVX-512 kernels: VGG19's 512-channel layers, 1.6–1.8× at 512² (docs/performance.md).
+/// Same values within float32 rounding (relative difference ~3·10⁻⁶). Holds the transformed weights (4× the 3×3 ones).
+/// </remarks>
+public sealed class WinogradConvolution : IDisposable
+{
+    // The F(4×4, 3×3) matrices, points 0, ±1, ±2 and ∞.
+    static readonly double[,] Bt =
+    {
+        { 4, 0, -5, 0, 1, 0 }, { 0, -4, -4, 1, 1, 0 }, { 0, 4, -4, -1, 1, 0 },
+        { 0, -2, -1, 2, 1, 0 }, { 0, 2, -1, -2, 1, 0 }, { 0, 4, 0, -5, 0, 1 },
+    };
+    static readonly double[,] G =
+    {
+        { 1.0 / 4, 0, 0 }, { -1.0 / 6, -1.0 / 6, -1.0 / 6 }, { -1.0 / 6, 1.0 / 6, -1.0 / 6 },
+        { 1.0 / 24, 1.0 / 12, 1.0 / 6 }, { 1.0 / 24, -1.0 / 12, 1.0 / 6 }, { 0, 0, 1 },
+    };
+    static readonly double[,] At =
+    {
+        { 1, 1, 1, 1, 1, 0 }, { 0, 1, -1, 2, -2, 0 }, { 0, 1, 1, 4, 4, 0 }, { 0, 1, -1, 8, -8, 1 },
+    };
+
+    readonly Tensor _transformedWeight; // [36, in, out]: G g Gᵀ of every filter
+    readonly Tensor _bias;              // [1, out, 1, 1]
+    readonly Tensor _inputTransform;    // [36, 36]: tile d (row-major 6×6) -> Bᵀ d B
+    readonly Tensor _outputTransform;   // [16, 36]: M -> Aᵀ M A (row-major 4×4)
+
+    /// <param name="weight">[out, in, 3, 3], frozen.</param>
+    /// <param name="bias">[out], frozen.</param>
+    public WinogradConvolution(Tensor weight, Tensor bias)
+    {
+        if (weight.dim() != 4 || weight.shape[2] != 3 || weight.shape[3] != 3)
+            throw new ArgumentException($"Winograd F(4x4,3x3) needs [out, in, 3, 3] weights, not [{string.Join(", ", weight.shape)}].", nameof(weight));
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        Tensor Kron(double[,] m) { var t = tensor(m, dtype: weight.dtype, device: weight.device); return kron(t, t); }
+        long outChannels = weight.shape[0], inChannels = weight.shape[1];
+        // Row (k,l) of a filter is g[k,l]; Kron(G) maps the 9 to the 36 transformed values.
+        var filters = weight.flatten(2).permute(2, 1, 0).reshape(9, -1);
+        // Owned by this object for as long as it lives, whatever scope it is made in.
+        _transformedWeight = Kron(G).matmul(filters).view(36, inChannels, outChannels).DetachFromDisposeScope();
+        _bias = bias.detach().reshape(1, -1, 1, 1).clone().DetachFromDisposeScope();
+        _inputTransform = Kron(Bt).DetachFromDisposeScope();
+        _outputTransform = Kron(At).DetachFromDisposeScope();
+    }
+
+    /// <summary>The convolution of <paramref name="input"/> [N, in, H, W] (any H, W ≥ 1): [N, out, H, W].</summary>
+    public Tensor Forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        long n = input.shape[0], c = input.shape[1], h = input.shape[2], w = input.shape[3], outChannels = _transformedWeight.shape[2];
+        long tilesDown = (h + 3) / 4, tilesAcross = (w + 3) / 4;
+        // Padding 1 on the top and left, and on the bottom and right whatever completes the last tile (plus 1).
+        var padded = nn.functional.pad(input, [1, 4 * tilesAcross + 1 - w, 1, 4 * tilesDown + 1 - h]);
+        var tiles = padded.unfold(2, 6, 4).unfold(3, 6, 4);                         // [N, in, th, tw, 6, 6], a view
+        var columns = tiles.permute(4, 5, 0, 2, 3, 1).reshape(36, -1);               // [36, N·th·tw·in]
+        var transformed = _inputTransform.matmul(columns).view(36, n * tilesDown * tilesAcross, c);
+        var products = transformed.bmm(_transformedWeight);                          // [36, N·th·tw, out]
+        var blocks = _outputTransform.matmul(products.view(36, -1)).view(4, 4, n, tilesDown, tilesAcross, outChannels);
+        var output = blocks.permute(2, 5, 3, 0, 4, 1).reshape(n, outChannels, 4 * tilesDown, 4 * tilesAcross);
+        if (4 * tilesDown != h || 4 * tilesAcross != w) output = output[.., .., ..(int)h, ..(int)w];
+        return output.add(_bias).MoveToOuterDisposeScope(); // a new contiguous map, even when cropped
+    }
+
+    public void Dispose()
+    {
+        _transformedWeight.Dispose();
+        _bias.Dispose();
+        _inputTransform.Dispose();
+        _outputTransform.Dispose();
+    }
+}
