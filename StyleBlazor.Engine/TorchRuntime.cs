@@ -34,7 +34,7 @@ public static class TorchRuntime
     public static bool ChannelsLast { get; set; }
 
     /// <summary>
-    /// Whether VGG19 backbones made from now on convolve their 512-channel layers by Winograd's algorithm
+    /// Whether VGG19 backbones made from now on convolve blocks 4–5 (512 channels out) by Winograd's algorithm
     /// (<see cref="Backbones.WinogradConvolution"/>). <see cref="Configure"/> turns it on for the CPU when MKL runs its
     /// Intel kernels, the only case where it was measured faster (docs/performance.md).
     /// </summary>

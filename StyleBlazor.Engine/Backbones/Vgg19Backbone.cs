@@ -140,8 +140,8 @@ public sealed class Vgg19Backbone : Module<Tensor, IReadOnlyCollection<string>, 
     public int WidthDivisor { get; }
 
     /// <summary>
-    /// Convolve blocks 4 and 5 (VGG19's 512-channel layers) by <see cref="WinogradConvolution"/> on the CPU in float32:
-    /// the same values within rounding, ~160 ms less per iteration at 512² where MKL runs its AVX-512 kernels.
+    /// Convolve blocks 4 and 5 (512 channels out) by <see cref="WinogradConvolution"/> on the CPU in float32: the same
+    /// values within rounding, ~130 ms less per iteration at 512² where MKL runs its AVX-512 kernels (docs/performance.md).
     /// Starts as <see cref="TorchRuntime.WinogradConvolutions"/>.
     /// </summary>
     public bool WinogradConvolutions { get; set; }
@@ -176,7 +176,7 @@ public sealed class Vgg19Backbone : Module<Tensor, IReadOnlyCollection<string>, 
                 x = functional.max_pool2d(x, kernel_size: 2, stride: 2);
             // In place: autograd keeps a conv's input and a ReLU's output, never the pre-ReLU map, so the ReLU may
             // overwrite it (no second map-sized tensor written and freed per layer: ~290 MiB at 512²).
-            var convolved = useWinograd && blockOfConvolution[i] >= 4 ? Winograd(i).Forward(x) : convolutions[i].call(x);
+            var convolved = useWinograd && IsWinogradLayer(i) ? Winograd(i).Forward(x) : convolutions[i].call(x);
             x = functional.relu(convolved, inplace: true);
             if (i == 0 && _computeType is { } type) x = x.to(type); // see ConvertWeights
             if (wanted.Contains(i))
@@ -200,6 +200,10 @@ public sealed class Vgg19Backbone : Module<Tensor, IReadOnlyCollection<string>, 
         _computeType = type;
         DisposeWinograd(); // float32 only: its transforms would amplify bfloat16's rounding
     }
+
+    // Where Winograd won with MKL's Intel kernels (docs/performance.md): 1.3–1.8× on the 512-channel outputs at 512²;
+    // at 256 channels (block 3) its tile transforms and copies cost more than the products they save.
+    bool IsWinogradLayer(int index) => blockOfConvolution[index] >= 4;
 
     WinogradConvolution Winograd(int index)
     {

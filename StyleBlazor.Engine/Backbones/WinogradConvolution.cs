@@ -6,12 +6,13 @@ namespace StyleBlazor.Engine.Backbones;
 /// A 3×3 convolution (stride 1, padding 1) by Winograd's minimal filtering F(4×4, 3×3) (Lavin &amp; Gray, 2016):
 /// each 4×4 block of outputs is Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A of the 6×6 input tile d around it, 36 multiplications per
 /// input–output channel pair where direct convolution takes 144. The tile products become 36 batched matrix products
-/// over channels; it is made of tensor ops, so autograd gives the input gradient by the same algorithm, transposed.
+/// over channels. The input gradient is the same algorithm run on the output gradient with the filters flipped and
+/// transposed (<see cref="Function"/>), so backward is as fast as forward and autograd keeps nothing of the pass.
 /// </summary>
 /// <remarks>
 /// On the CPU it is faster than oneDNN's direct kernels only where those products dominate its tile transforms and
-/// copies, and only when MKL runs its AVX-512 kernels: VGG19's 512-channel layers, 1.6–1.8× at 512² (docs/performance.md).
-/// Same values within float32 rounding (relative difference ~3·10⁻⁶). Holds the transformed weights (4× the 3×3 ones).
+/// copies, and only when MKL runs its AVX-512 kernels: VGG19's 512-channel layers (docs/performance.md). Same values
+/// within float32 rounding (relative difference ~3·10⁻⁶).
 /// </remarks>
 public sealed class WinogradConvolution : IDisposable
 {
@@ -31,8 +32,9 @@ public sealed class WinogradConvolution : IDisposable
         { 1, 1, 1, 1, 1, 0 }, { 0, 1, -1, 2, -2, 0 }, { 0, 1, 1, 4, 4, 0 }, { 0, 1, -1, 8, -8, 1 },
     };
 
-    readonly Tensor _transformedWeight; // [36, in, out]: G g Gᵀ of every filter
+    readonly Tensor _weight;            // [out, in, 3, 3], an alias of the frozen filters
     readonly Tensor _bias;              // [1, out, 1, 1]
+    readonly Tensor _filterTransform;   // [36, 9]: g (row-major 3×3) -> G g Gᵀ
     readonly Tensor _inputTransform;    // [36, 36]: tile d (row-major 6×6) -> Bᵀ d B
     readonly Tensor _outputTransform;   // [16, 36]: M -> Aᵀ M A (row-major 4×4)
 
@@ -45,38 +47,81 @@ public sealed class WinogradConvolution : IDisposable
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         Tensor Kron(double[,] m) { var t = tensor(m, dtype: weight.dtype, device: weight.device); return kron(t, t); }
-        long outChannels = weight.shape[0], inChannels = weight.shape[1];
-        // Row (k,l) of a filter is g[k,l]; Kron(G) maps the 9 to the 36 transformed values.
-        var filters = weight.flatten(2).permute(2, 1, 0).reshape(9, -1);
         // Owned by this object for as long as it lives, whatever scope it is made in.
-        _transformedWeight = Kron(G).matmul(filters).view(36, inChannels, outChannels).DetachFromDisposeScope();
+        _weight = weight.detach().DetachFromDisposeScope();
         _bias = bias.detach().reshape(1, -1, 1, 1).clone().DetachFromDisposeScope();
+        _filterTransform = Kron(G).DetachFromDisposeScope();
         _inputTransform = Kron(Bt).DetachFromDisposeScope();
         _outputTransform = Kron(At).DetachFromDisposeScope();
     }
 
     /// <summary>The convolution of <paramref name="input"/> [N, in, H, W] (any H, W ≥ 1): [N, out, H, W].</summary>
-    public Tensor Forward(Tensor input)
+    public Tensor Forward(Tensor input) => Function.apply(input, this);
+
+    /// <summary>G g Gᵀ of every filter of <paramref name="weight"/> [out, in, 3, 3], laid out [36, in, out].</summary>
+    Tensor Transform(Tensor weight)
+    {
+        long outChannels = weight.shape[0], inChannels = weight.shape[1];
+        using var filters = weight.flatten(2).permute(2, 1, 0).reshape(9, -1); // row (k,l) of every filter
+        return _filterTransform.matmul(filters).view(36, inChannels, outChannels);
+    }
+
+    /// <summary>Winograd's algorithm on <paramref name="input"/> with filters transformed as [36, in, out].</summary>
+    Tensor Convolve(Tensor input, Tensor transformedWeight, Tensor? bias)
     {
         using var scope = NewDisposeScope();
-        long n = input.shape[0], c = input.shape[1], h = input.shape[2], w = input.shape[3], outChannels = _transformedWeight.shape[2];
+        long n = input.shape[0], c = input.shape[1], h = input.shape[2], w = input.shape[3], outChannels = transformedWeight.shape[2];
         long tilesDown = (h + 3) / 4, tilesAcross = (w + 3) / 4;
         // Padding 1 on the top and left, and on the bottom and right whatever completes the last tile (plus 1).
         var padded = nn.functional.pad(input, [1, 4 * tilesAcross + 1 - w, 1, 4 * tilesDown + 1 - h]);
         var tiles = padded.unfold(2, 6, 4).unfold(3, 6, 4);                         // [N, in, th, tw, 6, 6], a view
         var columns = tiles.permute(4, 5, 0, 2, 3, 1).reshape(36, -1);               // [36, N·th·tw·in]
         var transformed = _inputTransform.matmul(columns).view(36, n * tilesDown * tilesAcross, c);
-        var products = transformed.bmm(_transformedWeight);                          // [36, N·th·tw, out]
+        var products = transformed.bmm(transformedWeight);                           // [36, N·th·tw, out]
         var blocks = _outputTransform.matmul(products.view(36, -1)).view(4, 4, n, tilesDown, tilesAcross, outChannels);
         var output = blocks.permute(2, 5, 3, 0, 4, 1).reshape(n, outChannels, 4 * tilesDown, 4 * tilesAcross);
         if (4 * tilesDown != h || 4 * tilesAcross != w) output = output[.., .., ..(int)h, ..(int)w];
-        return output.add(_bias).MoveToOuterDisposeScope(); // a new contiguous map, even when cropped
+        // A new contiguous map either way (the crop is a view).
+        return (bias is null ? output.contiguous() : output.add(bias)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The autograd node: forward runs the algorithm with gradients off (nothing kept); backward convolves the output
+    /// gradient with the filters flipped in space and with in and out swapped (∂/∂x of a padding-1 3×3 convolution).
+    /// </summary>
+    sealed class Function : autograd.SingleTensorFunction<Function>
+    {
+        public override string Name => nameof(WinogradConvolution);
+
+        public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+        {
+            var convolution = (WinogradConvolution)vars[1];
+            ctx.save_data(nameof(WinogradConvolution), convolution);
+            // The filters are transformed for each pass and dropped after it rather than kept (4× the 3×3 filters:
+            // 207 MiB for VGG19's blocks 4–5, which would lift the peak above the peer's); ~4 ms a layer.
+            using var scope = NewDisposeScope();
+            return convolution.Convolve((Tensor)vars[0], convolution.Transform(convolution._weight), convolution._bias).MoveToOuterDisposeScope();
+        }
+
+        public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
+        {
+            var convolution = (WinogradConvolution)ctx.get_data(nameof(WinogradConvolution));
+            // Everything made here but the gradient goes when it returns, and so does this handle on the output's
+            // gradient (autograd holds its own): otherwise each layer's would live until the caller's scope ends.
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var transformed = convolution.Transform(convolution._weight.transpose(0, 1).flip(2, 3));
+            var gradInput = convolution.Convolve(gradOutput, transformed, bias: null).MoveToOuterDisposeScope();
+            gradOutput.Dispose();
+            return [gradInput, null!];
+        }
     }
 
     public void Dispose()
     {
-        _transformedWeight.Dispose();
+        _weight.Dispose();
         _bias.Dispose();
+        _filterTransform.Dispose();
         _inputTransform.Dispose();
         _outputTransform.Dispose();
     }

@@ -79,7 +79,7 @@ public class WinogradConvolutionTests
         Run(fast); // the second pass reuses the transformed weights the first made
         var (actual, actualGradient) = Run(fast);
 
-        // Block 3 is convolved directly either way: identical. Blocks 4-5 by Winograd: equal within float32 rounding,
+        // Block 3 is convolved directly either way: identical. Blocks 4–5 by Winograd: equal within float32 rounding,
         // and not bit for bit, which shows the other algorithm ran.
         Assert.True(actual["block3_conv1"].eq(expected["block3_conv1"]).all().item<bool>());
         foreach (var layer in new[] { "block4_conv1", "block5_conv2" })
