@@ -17,10 +17,12 @@ namespace StyleBlazor.Bench;
 /// </summary>
 static class Profile
 {
-    public static int Run(int size, int iterations, int threads, int interop, string malloc)
+    public static int Run(int size, int iterations, int threads, int interop, string malloc, string winograd)
     {
         bool tuned = ProcessStats.TuneMalloc(malloc);
         TorchRuntime.Configure(CPU, threads, interop);
+        if (winograd != "auto") TorchRuntime.WinogradConvolutions = winograd == "on";
+        Console.WriteLine($"{MatrixLibrary.Describe()}; Winograd for blocks 4-5: {(TorchRuntime.WinogradConvolutions ? "on" : "off")}");
         var o = BackboneRecipes.ArticleVgg19;
         using var net = Vgg19Backbone.CreateRandom(0);
         using var contentImage = SyntheticImages.Content(size, size);

@@ -5,7 +5,7 @@ using StyleBlazor.Bench;
 // styleblazor-bench worker --backbone vgg19 --size 512 ...              one app measurement (child process)
 // styleblazor-bench memory [--size 128] [--early 100] [--late 1000]      memory-flatness check of the engine
 // styleblazor-bench dump-weights --seed 0 --out FILE                     the random VGG19 for the peer
-// styleblazor-bench profile [--size 512] [--interop N] [--malloc reuse]   one iteration, phase by phase
+// styleblazor-bench profile [--size 512] [--interop N] [--malloc reuse] [--winograd auto|on|off]   one iteration, phase by phase
 // styleblazor-bench endtoend [--endtoend-repeats 4] [--endtoend-side 512]  the web app: first frame, 10 watchers on/off
 // styleblazor-bench precision [--size 512] [--loop N]                   float32 against bfloat16 convolutions (an experiment)
 // styleblazor-bench kernels [--size 512] [--iterations 4]                convolutions, pools, Gram matrices, Winograd, each timed
@@ -31,7 +31,7 @@ try
         "endtoend" => EndToEnd.RunVerb(a),
         "precision" => PrecisionProbe.Run(a.Int("size", 512), a.Int("iterations", 3), a.Int("loop", 0), a.Str("malloc", "reuse")),
         "kernels" => KernelProbes.Run(a.Int("size", 512), a.Int("iterations", 4)),
-        "profile" => Profile.Run(a.Int("size", 512), a.Int("iterations", 5), a.Int("threads", 2), a.Int("interop", 0), a.Str("malloc", "reuse")),
+        "profile" => Profile.Run(a.Int("size", 512), a.Int("iterations", 5), a.Int("threads", 2), a.Int("interop", 0), a.Str("malloc", "reuse"), a.Str("winograd", "auto")),
         _ => throw new ArgumentException($"Unknown verb '{verb}' (compare, worker, memory, profile, endtoend, precision, kernels, dump-weights)."),
     };
 }
