@@ -32,8 +32,8 @@ public sealed class WinogradConvolution : IDisposable
         { 1, 1, 1, 1, 1, 0 }, { 0, 1, -1, 2, -2, 0 }, { 0, 1, 1, 4, 4, 0 }, { 0, 1, -1, 8, -8, 1 },
     };
 
-    readonly Tensor _weight;            // [out, in, 3, 3], an alias of the frozen filters
-    readonly Tensor _bias;              // [1, out, 1, 1]
+    readonly Tensor _weight;            // [out, in, 3, 3], the frozen filters (contiguous)
+    readonly Tensor _bias;              // [1, out, 1, 1], a view of the frozen bias
     readonly Tensor _filterTransform;   // [36, 9]: g (row-major 3×3) -> G g Gᵀ
     readonly Tensor _inputTransform;    // [36, 36]: tile d (row-major 6×6) -> Bᵀ d B
     readonly Tensor _outputTransform;   // [16, 36]: M -> Aᵀ M A (row-major 4×4)
@@ -48,8 +48,8 @@ public sealed class WinogradConvolution : IDisposable
         using var scope = NewDisposeScope();
         Tensor Kron(double[,] m) { var t = tensor(m, dtype: weight.dtype, device: weight.device); return kron(t, t); }
         // Owned by this object for as long as it lives, whatever scope it is made in.
-        _weight = weight.detach().DetachFromDisposeScope();
-        _bias = bias.detach().reshape(1, -1, 1, 1).clone().DetachFromDisposeScope();
+        _weight = weight.detach().contiguous().DetachFromDisposeScope();
+        _bias = bias.detach().view(1, -1, 1, 1).DetachFromDisposeScope();
         _filterTransform = Kron(G).DetachFromDisposeScope();
         _inputTransform = Kron(Bt).DetachFromDisposeScope();
         _outputTransform = Kron(At).DetachFromDisposeScope();
@@ -58,15 +58,20 @@ public sealed class WinogradConvolution : IDisposable
     /// <summary>The convolution of <paramref name="input"/> [N, in, H, W] (any H, W ≥ 1): [N, out, H, W].</summary>
     public Tensor Forward(Tensor input) => Function.apply(input, this);
 
-    /// <summary>G g Gᵀ of every filter of <paramref name="weight"/> [out, in, 3, 3], laid out [36, in, out].</summary>
-    Tensor Transform(Tensor weight)
+    /// <summary>
+    /// G g Gᵀ of every filter, laid out [36, out, in]; with <paramref name="flipped"/> of every filter turned by 180°.
+    /// A product with the filters' own storage seen as [9, out·in]: no copy of them is made, and turning a 3×3 filter
+    /// reverses its 9 values, so for the flipped ones the transform's 9 columns are taken in reverse instead.
+    /// </summary>
+    Tensor Transform(bool flipped = false)
     {
-        long outChannels = weight.shape[0], inChannels = weight.shape[1];
-        using var filters = weight.flatten(2).permute(2, 1, 0).reshape(9, -1); // row (k,l) of every filter
-        return _filterTransform.matmul(filters).view(36, inChannels, outChannels);
+        long outChannels = _weight.shape[0], inChannels = _weight.shape[1];
+        using var filters = _weight.view(outChannels * inChannels, 9).t();
+        using var transform = flipped ? _filterTransform.flip(1) : _filterTransform.alias();
+        return transform.matmul(filters).view(36, outChannels, inChannels);
     }
 
-    /// <summary>Winograd's algorithm on <paramref name="input"/> with filters transformed as [36, in, out].</summary>
+    /// <summary>Winograd's algorithm on <paramref name="input"/> with filters transformed as [36, in, out] (a view will do).</summary>
     Tensor Convolve(Tensor input, Tensor transformedWeight, Tensor? bias)
     {
         using var scope = NewDisposeScope();
@@ -100,7 +105,8 @@ public sealed class WinogradConvolution : IDisposable
             // The filters are transformed for each pass and dropped after it rather than kept (4× the 3×3 filters:
             // 207 MiB for VGG19's blocks 4–5, which would lift the peak above the peer's); ~4 ms a layer.
             using var scope = NewDisposeScope();
-            return convolution.Convolve((Tensor)vars[0], convolution.Transform(convolution._weight), convolution._bias).MoveToOuterDisposeScope();
+            var transformed = convolution.Transform().transpose(1, 2); // [36, in, out], transposed in the product
+            return convolution.Convolve((Tensor)vars[0], transformed, convolution._bias).MoveToOuterDisposeScope();
         }
 
         public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
@@ -110,7 +116,8 @@ public sealed class WinogradConvolution : IDisposable
             // gradient (autograd holds its own): otherwise each layer's would live until the caller's scope ends.
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var transformed = convolution.Transform(convolution._weight.transpose(0, 1).flip(2, 3));
+            // Out and in swap roles: [36, out, in] is already the layout this convolution takes.
+            var transformed = convolution.Transform(flipped: true);
             var gradInput = convolution.Convolve(gradOutput, transformed, bias: null).MoveToOuterDisposeScope();
             gradOutput.Dispose();
             return [gradInput, null!];

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using StyleBlazor.Engine;
+using StyleBlazor.Engine.Backbones;
 using StyleBlazor.Engine.Losses;
 using StyleBlazor.Engine.Transfer;
 using TorchSharp;
@@ -10,8 +11,8 @@ namespace StyleBlazor.Bench;
 /// <summary>
 /// <c>kernels</c>: the pieces of a VGG19 iteration at one size, each forward and input-gradient backward timed on its
 /// own (best of N, jemalloc with the engine's no-decay setting, 2 threads): every convolution shape in NCHW and NHWC,
-/// the 2x2 max pools, the Gram matrices (the engine's, autograd's plain F·Fᵀ, and as a 1x1 convolution on Fᵀ), and a
-/// Winograd F(4x4,3x3) convolution built from tensor ops. Where an iteration's time goes, in docs/performance.md.
+/// the 2x2 max pools, the Gram matrices (the engine's, autograd's plain F·Fᵀ, and as a 1x1 convolution on Fᵀ), and the
+/// engine's Winograd F(4x4,3x3) convolution. Where an iteration's time goes, in docs/performance.md.
 /// </summary>
 static class KernelProbes
 {
@@ -118,28 +119,9 @@ static class KernelProbes
         }
     }
 
-    // Winograd F(4x4, 3x3) (Lavin & Gray): Y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A on 6x6 input tiles with stride 4.
-    static readonly float[,] WinogradBt =
-    {
-        { 4, 0, -5, 0, 1, 0 }, { 0, -4, -4, 1, 1, 0 }, { 0, 4, -4, -1, 1, 0 },
-        { 0, -2, -1, 2, 1, 0 }, { 0, 2, -1, -2, 1, 0 }, { 0, 4, 0, -5, 0, 1 },
-    };
-    static readonly float[,] WinogradG =
-    {
-        { 1f / 4, 0, 0 }, { -1f / 6, -1f / 6, -1f / 6 }, { -1f / 6, 1f / 6, -1f / 6 },
-        { 1f / 24, 1f / 12, 1f / 6 }, { 1f / 24, -1f / 12, 1f / 6 }, { 0, 0, 1 },
-    };
-    static readonly float[,] WinogradAt =
-    {
-        { 1, 1, 1, 1, 1, 0 }, { 0, 1, -1, 2, -2, 0 }, { 0, 1, 1, 4, 4, 0 }, { 0, 1, -1, 8, -8, 1 },
-    };
-
     static void Winograd(int size, int repeats)
     {
-        Console.WriteLine("\n## Winograd F(4x4,3x3) from tensor ops (unfold, 36 batched products, transforms as products) against oneDNN");
-        using var bt = kron(tensor(WinogradBt), tensor(WinogradBt)); // [36,36]: tile (i,j) -> transformed (a,b)
-        using var at = kron(tensor(WinogradAt), tensor(WinogradAt)); // [16,36]
-        using var g = kron(tensor(WinogradG), tensor(WinogradG));   // [36,9]
+        Console.WriteLine("\n## Winograd F(4x4,3x3) (the engine's WinogradConvolution) against oneDNN");
         using var generator = new Generator(1);
         foreach (var (c, cout, divisor) in VggShapes.Skip(1))
         {
@@ -147,24 +129,15 @@ static class KernelProbes
             int side = size / divisor;
             var x = randn([1, c, side, side], generator: generator).relu();
             var w = randn([cout, c, 3, 3], generator: generator).mul_(Math.Sqrt(2.0 / (9 * c)));
-            var u = g.matmul(w.flatten(2).permute(2, 1, 0).reshape(9, -1)).reshape(36, c, cout).contiguous();
-            var (dw, db) = Time(x, t => nn.functional.conv2d(t, w, padding: [1, 1]), repeats);
-            var (ww, wb) = Time(x, t => WinogradConvolution(t, u, bt, at), repeats);
-            using var direct = nn.functional.conv2d(x, w, padding: [1, 1]);
-            using var winograd = WinogradConvolution(x, u, bt, at);
-            double error = (direct - winograd).norm().item<float>() / direct.norm().item<float>();
-            Console.WriteLine($"{c,3}->{cout,3} @{side,3}²: oneDNN {dw + db,6:F1} ms, Winograd {ww + wb,6:F1} ms (forward + input gradient); relative difference {error:E1}");
+            var b = randn([cout], generator: generator).mul_(0.01);
+            using var winograd = new WinogradConvolution(w, b);
+            var (dw, db) = Time(x, t => nn.functional.conv2d(t, w, b, padding: [1, 1]), repeats, y => randn_like(y));
+            var (ww, wb) = Time(x, winograd.Forward, repeats, y => randn_like(y));
+            using var direct = nn.functional.conv2d(x, w, b, padding: [1, 1]);
+            using var fast = winograd.Forward(x);
+            double error = (direct - fast).norm().item<float>() / direct.norm().item<float>();
+            Console.WriteLine($"{c,3}->{cout,3} @{side,3}²: oneDNN forward {dw,6:F1} + input gradient {db,6:F1} ms, " +
+                              $"Winograd {ww,6:F1} + {wb,6:F1} ms; relative difference {error:E1}");
         }
-    }
-
-    static Tensor WinogradConvolution(Tensor x, Tensor u, Tensor bt, Tensor at)
-    {
-        long n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3], cout = u.shape[2];
-        long th = (h + 3) / 4, tw = (w + 3) / 4;
-        var tiles = nn.functional.pad(x, [1, 4 * tw + 1 - w, 1, 4 * th + 1 - h]).unfold(2, 6, 4).unfold(3, 6, 4); // [N,C,th,tw,6,6]
-        var v = bt.matmul(tiles.permute(4, 5, 0, 2, 3, 1).reshape(36, -1)).view(36, n * th * tw, c);
-        var y = at.matmul(v.bmm(u).view(36, -1)).view(4, 4, n, th, tw, cout);
-        var o = y.permute(2, 5, 3, 0, 4, 1).reshape(n, cout, 4 * th, 4 * tw);
-        return 4 * th != h || 4 * tw != w ? o[.., .., ..(int)h, ..(int)w] : o;
     }
 }
