@@ -34,7 +34,7 @@ public static class TorchRuntime
     public static bool ChannelsLast { get; set; }
 
     /// <summary>
-    /// Whether VGG19 backbones made from now on convolve blocks 4–5 (512 channels out) by Winograd's algorithm
+    /// Whether VGG19 backbones made from now on convolve blocks 3–5 (256 and 512 channels) by Winograd's algorithm
     /// (<see cref="Backbones.WinogradConvolution"/>). <see cref="Configure"/> turns it on for the CPU when MKL runs its
     /// Intel kernels, the only case where it was measured faster (docs/performance.md).
     /// </summary>

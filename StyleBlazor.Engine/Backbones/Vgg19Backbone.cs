@@ -140,8 +140,8 @@ public sealed class Vgg19Backbone : Module<Tensor, IReadOnlyCollection<string>, 
     public int WidthDivisor { get; }
 
     /// <summary>
-    /// Convolve blocks 4 and 5 (512 channels out) by <see cref="WinogradConvolution"/> on the CPU in float32: the same
-    /// values within rounding, ~130 ms less per iteration at 512² where MKL runs its AVX-512 kernels (docs/performance.md).
+    /// Convolve blocks 3–5 (256 and 512 channels) by <see cref="WinogradConvolution"/> on the CPU in float32: the same
+    /// values within rounding, ~300 ms less per iteration at 512² where MKL runs its AVX-512 kernels (docs/performance.md).
     /// Starts as <see cref="TorchRuntime.WinogradConvolutions"/>.
     /// </summary>
     public bool WinogradConvolutions { get; set; }
@@ -201,9 +201,9 @@ public sealed class Vgg19Backbone : Module<Tensor, IReadOnlyCollection<string>, 
         DisposeWinograd(); // float32 only: its transforms would amplify bfloat16's rounding
     }
 
-    // Where Winograd won with MKL's Intel kernels (docs/performance.md): 1.3–1.8× on the 512-channel outputs at 512²;
-    // at 256 channels (block 3) its tile transforms and copies cost more than the products they save.
-    bool IsWinogradLayer(int index) => blockOfConvolution[index] >= 4;
+    // Where Winograd won with MKL's Intel kernels (docs/performance.md): 1.2× (block3_conv1) to 2× (512 channels) at
+    // 512²; with 64 and 128 channels (blocks 1–2) its tile transforms cost more than the products they save.
+    bool IsWinogradLayer(int index) => blockOfConvolution[index] >= 3;
 
     WinogradConvolution Winograd(int index)
     {

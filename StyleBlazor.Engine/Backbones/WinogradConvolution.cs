@@ -11,7 +11,7 @@ namespace StyleBlazor.Engine.Backbones;
 /// </summary>
 /// <remarks>
 /// On the CPU it is faster than oneDNN's direct kernels only where those products dominate its tile transforms and
-/// copies, and only when MKL runs its AVX-512 kernels: VGG19's 512-channel layers (docs/performance.md). Same values
+/// copies, and only when MKL runs its AVX-512 kernels: VGG19's blocks 3–5 (docs/performance.md). Same values
 /// within float32 rounding (relative difference ~3·10⁻⁶).
 /// </remarks>
 public sealed class WinogradConvolution : IDisposable
@@ -74,20 +74,34 @@ public sealed class WinogradConvolution : IDisposable
     /// <summary>Winograd's algorithm on <paramref name="input"/> with filters transformed as [36, in, out] (a view will do).</summary>
     Tensor Convolve(Tensor input, Tensor transformedWeight, Tensor? bias)
     {
-        using var scope = NewDisposeScope();
         long n = input.shape[0], c = input.shape[1], h = input.shape[2], w = input.shape[3], outChannels = transformedWeight.shape[2];
-        long tilesDown = (h + 3) / 4, tilesAcross = (w + 3) / 4;
-        // Padding 1 on the top and left, and on the bottom and right whatever completes the last tile (plus 1).
-        var padded = nn.functional.pad(input, [1, 4 * tilesAcross + 1 - w, 1, 4 * tilesDown + 1 - h]);
-        var tiles = padded.unfold(2, 6, 4).unfold(3, 6, 4);                         // [N, in, th, tw, 6, 6], a view
-        var columns = tiles.permute(4, 5, 0, 2, 3, 1).reshape(36, -1);               // [36, N·th·tw·in]
-        var transformed = _inputTransform.matmul(columns).view(36, n * tilesDown * tilesAcross, c);
-        var products = transformed.bmm(transformedWeight);                           // [36, N·th·tw, out]
-        var blocks = _outputTransform.matmul(products.view(36, -1)).view(4, 4, n, tilesDown, tilesAcross, outChannels);
-        var output = blocks.permute(2, 5, 3, 0, 4, 1).reshape(n, outChannels, 4 * tilesDown, 4 * tilesAcross);
-        if (4 * tilesDown != h || 4 * tilesAcross != w) output = output[.., .., ..(int)h, ..(int)w];
-        // A new contiguous map either way (the crop is a view).
-        return (bias is null ? output.contiguous() : output.add(bias)).MoveToOuterDisposeScope();
+        long tilesDown = (h + 3) / 4, tilesAcross = (w + 3) / 4, tiles = n * tilesDown * tilesAcross;
+        // Each stage frees the one before it as soon as it is done: at most two of these map-sized tensors live at a
+        // time (VGG19 block 3 at 512²: ~75 MiB rather than ~150).
+        // Padding 1 on the top and left, and on the bottom and right whatever completes the last tile (plus 1); then
+        // the overlapping 6×6 tiles, stride 4, as rows of 36: [36, N·th·tw·in].
+        using var columns = Stage(() => nn.functional.pad(input, [1, 4 * tilesAcross + 1 - w, 1, 4 * tilesDown + 1 - h])
+            .unfold(2, 6, 4).unfold(3, 6, 4).permute(4, 5, 0, 2, 3, 1).reshape(36, -1));
+        using var transformed = Stage(() => _inputTransform.matmul(columns));
+        columns.Dispose();
+        using var products = Stage(() => transformed.view(36, tiles, c).bmm(transformedWeight)); // [36, N·th·tw, out]
+        transformed.Dispose();
+        using var blocks = Stage(() => _outputTransform.matmul(products.view(36, -1)));          // [16, N·th·tw·out]
+        products.Dispose();
+        return Stage(() =>
+        {
+            var output = blocks.view(4, 4, n, tilesDown, tilesAcross, outChannels).permute(2, 5, 3, 0, 4, 1)
+                .reshape(n, outChannels, 4 * tilesDown, 4 * tilesAcross);
+            if (4 * tilesDown != h || 4 * tilesAcross != w) output = output[.., .., ..(int)h, ..(int)w];
+            return bias is null ? output.contiguous() : output.add(bias); // a new contiguous map either way
+        });
+    }
+
+    /// <summary>Runs one stage in its own scope, so its intermediate handles (views included) go when it returns.</summary>
+    static Tensor Stage(Func<Tensor> stage)
+    {
+        using var scope = NewDisposeScope();
+        return stage().MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -103,7 +117,7 @@ public sealed class WinogradConvolution : IDisposable
             var convolution = (WinogradConvolution)vars[1];
             ctx.save_data(nameof(WinogradConvolution), convolution);
             // The filters are transformed for each pass and dropped after it rather than kept (4× the 3×3 filters:
-            // 207 MiB for VGG19's blocks 4–5, which would lift the peak above the peer's); ~4 ms a layer.
+            // 235 MiB for VGG19's blocks 3–5, which would lift the peak above the peer's); ~1–4 ms a layer.
             using var scope = NewDisposeScope();
             var transformed = convolution.Transform().transpose(1, 2); // [36, in, out], transposed in the product
             return convolution.Convolve((Tensor)vars[0], transformed, convolution._bias).MoveToOuterDisposeScope();

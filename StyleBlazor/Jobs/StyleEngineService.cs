@@ -65,7 +65,7 @@ public sealed class StyleEngineService(
         {
             TorchRuntime.Configure(_device, o.CpuThreads);
             if (_device.type == DeviceType.CPU)
-                logger.LogInformation("Matrix products: {MatrixLibrary}; VGG19's blocks 4-5 by {Algorithm}", MatrixLibrary.Describe(),
+                logger.LogInformation("Matrix products: {MatrixLibrary}; VGG19's blocks 3-5 by {Algorithm}", MatrixLibrary.Describe(),
                     TorchRuntime.WinogradConvolutions ? "Winograd F(4x4,3x3)" : "oneDNN's direct convolution");
             WarmUp(picture);
             return true;

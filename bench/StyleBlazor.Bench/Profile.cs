@@ -22,7 +22,7 @@ static class Profile
         bool tuned = ProcessStats.TuneMalloc(malloc);
         TorchRuntime.Configure(CPU, threads, interop);
         if (winograd != "auto") TorchRuntime.WinogradConvolutions = winograd == "on";
-        Console.WriteLine($"{MatrixLibrary.Describe()}; Winograd for blocks 4-5: {(TorchRuntime.WinogradConvolutions ? "on" : "off")}");
+        Console.WriteLine($"{MatrixLibrary.Describe()}; Winograd for blocks 3-5: {(TorchRuntime.WinogradConvolutions ? "on" : "off")}");
         var o = BackboneRecipes.ArticleVgg19;
         using var net = Vgg19Backbone.CreateRandom(0);
         using var contentImage = SyntheticImages.Content(size, size);
