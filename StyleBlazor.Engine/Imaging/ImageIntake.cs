@@ -54,11 +54,16 @@ public sealed class ImageIntake
         var limit = _options.DecodeTimeout;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(limit);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var decoding = Task.Run(() => Decode(upload, timeout.Token), timeout.Token);
         try
         {
             // WaitAsync also covers a decoder that never looks at its token.
-            return await decoding.WaitAsync(limit, cancellationToken).ConfigureAwait(false);
+            var image = await decoding.WaitAsync(limit, cancellationToken).ConfigureAwait(false);
+            // Timers run on the thread pool and can fire seconds late on a starved machine; the clock cannot.
+            if (clock.Elapsed <= limit) return image;
+            image.Dispose();
+            throw ImageRejectedException.DecodeTimeout(limit);
         }
         catch (TimeoutException)
         {
