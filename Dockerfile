@@ -21,7 +21,8 @@ RUN dotnet publish StyleBlazor/StyleBlazor.csproj -c Release --no-restore -r lin
     -p:PublishReadyToRun=true -p:TorchBackend=${TORCH_BACKEND} -o /app
 
 # MKL (libtorch's BLAS) keeps its AVX-512 kernels for Intel CPUs; this answers its vendor check on AMD too, where the
-# Gram matrices then take half the time (build/native/mkl_intel_code_paths.c). Built on the runtime image's own libc.
+# Gram matrices then take half the time and the engine's Winograd convolutions pay (build/native/mkl_intel_code_paths.c).
+# Built on the runtime image's own libc.
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS native
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gcc libc6-dev \
@@ -31,7 +32,8 @@ RUN gcc -shared -fPIC -O2 -o /native/libmkl_intel_code_paths.so /native/mkl_inte
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 # jemalloc serves libtorch's tensors: the engine keeps freed memory for reuse (no page faulted twice) and with jemalloc
-# its peak is steady and the lowest measured (VGG19 512²: 790 MiB, against 974-1336 with glibc; docs/performance.md).
+# its peak is steady and the lowest measured (VGG19 512²: 992 MiB with Winograd, 805 without, in every run, against
+# 974-1336 with glibc; docs/performance.md).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libjemalloc2 \
     && rm -rf /var/lib/apt/lists/*
