@@ -185,7 +185,8 @@ static class Compare
         return result;
     }
 
-    static string? FindPeerScript() => FindUpwards(Path.Combine("bench", "peer.py"));
+    /// <summary>bench/peer.py, found from the working or the program's directory upwards.</summary>
+    public static string? FindPeerScript() => FindUpwards(Path.Combine("bench", "peer.py"));
 
     /// <summary>The first <paramref name="relativePath"/> found from the working or the program's directory upwards.</summary>
     public static string? FindUpwards(string relativePath)

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using StyleBlazor.Engine;
 using System.Runtime.InteropServices;
+using StyleBlazor.Engine;
 
 namespace StyleBlazor.Bench;
 
@@ -79,7 +79,7 @@ static class ProcessStats
 
     /// <summary>The MKL vendor-check answer (build/native/mkl_intel_code_paths.c), built here by bench/setup.sh.</summary>
     public static string MklIntelCodePaths =>
-        Path.Combine(Path.GetDirectoryName(Compare.FindUpwards(Path.Combine("bench", "peer.py"))) ?? "bench", "out", StyleBlazor.Engine.MatrixLibrary.PreloadFileName);
+        Path.Combine(Path.GetDirectoryName(Compare.FindPeerScript()) ?? "bench", "out", MatrixLibrary.PreloadFileName);
 
     /// <summary>
     /// Starts a child on jemalloc: it must be preloaded to serve every allocation from the first. The app's worker
