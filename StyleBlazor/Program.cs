@@ -13,6 +13,7 @@ builder.AddStudioUi();
 builder.AddResults();
 builder.AddStyleEngine();
 builder.AddProgressHub();
+builder.AddJobApi();
 
 var app = builder.Build();
 
@@ -25,6 +26,7 @@ if (!app.Environment.IsDevelopment())
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
 app.UseHttpsRedirection();
 app.UseBrowserSessions();
+app.UseAuthorization(); // the HTTP API's keys, when Api:RequireKey is on
 app.UseAntiforgery();
 app.MapResults();
 

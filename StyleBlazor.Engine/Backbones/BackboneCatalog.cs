@@ -16,6 +16,9 @@ public sealed record BackboneCatalogOptions
     /// <summary>Offer VGG19 with random weights when no file is found (tests, and to show the mechanics).</summary>
     public bool AllowRandomVgg19 { get; init; }
 
+    /// <summary>The backbone used when a request names none; empty = the first available (the embedded ResNet18).</summary>
+    public string? Default { get; init; }
+
     /// <summary>
     /// The type the networks compute in: null for float32, else a reduced precision (<see cref="ReducedPrecisionBackbone"/>).
     /// </summary>
@@ -31,8 +34,8 @@ public sealed record BackboneCatalogOptions
 }
 
 /// <summary>
-/// The embedded ResNet18 (always, no download) and VGG19 when weights are configured or found. The first entry is the
-/// default backbone.
+/// The embedded ResNet18 (always, no download) and VGG19 when weights are configured or found. The default is the
+/// configured one, else the embedded ResNet18.
 /// </summary>
 public sealed class BackboneCatalog : IBackboneCatalog
 {
@@ -56,9 +59,15 @@ public sealed class BackboneCatalog : IBackboneCatalog
         else if (_randomVgg19)
             available.Add(new("vgg19", "VGG19 (random weights)", Vgg19Backbone.LayerList(), BackboneRecipes.ArticleVgg19));
         Available = available;
+        Default = string.IsNullOrWhiteSpace(options.Default)
+            ? available[0]
+            : available.FirstOrDefault(b => b.Name == options.Default) ?? throw new ArgumentException(
+                $"Backbones:Default names '{options.Default}', which is not available; available: {string.Join(", ", available.Select(b => b.Name))}.");
     }
 
     public IReadOnlyList<BackboneInfo> Available { get; }
+
+    public BackboneInfo? Default { get; }
 
     /// <summary>The VGG19 weights file in use, if any.</summary>
     public string? Vgg19WeightsFile => _vgg19Weights;

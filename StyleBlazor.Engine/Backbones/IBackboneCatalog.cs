@@ -13,8 +13,17 @@ public sealed record BackboneInfo(string Name, string DisplayName, IReadOnlyList
 /// <summary>The backbones available on this machine, and how to load one.</summary>
 public interface IBackboneCatalog
 {
-    /// <summary>Available backbones; the first is the default.</summary>
+    /// <summary>Available backbones, in the order they are offered.</summary>
     IReadOnlyList<BackboneInfo> Available { get; }
+
+    /// <summary>
+    /// The one answer to "which backbone by default": used when a request names none, and warmed up at start. Null
+    /// when none is available.
+    /// </summary>
+    BackboneInfo? Default => Available.FirstOrDefault();
+
+    /// <summary>The backbone named <paramref name="name"/>, or <see cref="Default"/> when no name is given; null when unknown.</summary>
+    BackboneInfo? Find(string? name) => string.IsNullOrEmpty(name) ? Default : Available.FirstOrDefault(b => b.Name == name);
 
     /// <summary>Loads a backbone onto <paramref name="device"/>; the caller owns (and disposes) it.</summary>
     IBackbone Load(string name, Device device);

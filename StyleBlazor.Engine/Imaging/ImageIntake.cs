@@ -82,6 +82,42 @@ public sealed class ImageIntake
         }
     }
 
+    /// <summary>
+    /// The picture's size as the user sees it (upright), read from its header without decoding the pixels, with the
+    /// same refusals as <see cref="DecodeAsync(ReadOnlyMemory{byte}, CancellationToken)"/> gives a bad header. Lets a
+    /// caller bound what a request of several pictures will cost before it decodes any.
+    /// </summary>
+    /// <exception cref="ImageRejectedException">The upload would be refused.</exception>
+    public (int Width, int Height) Measure(ReadOnlyMemory<byte> upload)
+    {
+        CheckByteCount(upload.Length);
+        var format = Image.DetectFormat(_configuration, upload.Span)
+            ?? throw ImageRejectedException.UnsupportedFormat(FileSignature.Recognise(upload.Span));
+        var container = ContainerFacts.Read(format, upload.Span);
+        if (!container.IsComplete)
+        {
+            throw ImageRejectedException.Corrupt(format.Name);
+        }
+
+        int width, height;
+        if (container.Animation is { } animation)
+        {
+            (width, height) = (animation.CanvasWidth, animation.CanvasHeight);
+        }
+        else
+        {
+            var decoder = _configuration.ImageFormatsManager.FindDecoder(format);
+            using var header = AsStream(upload);
+            IImageInfo? info;
+            try { info = ((IImageInfoDetector)decoder).Identify(_configuration, header, CancellationToken.None); }
+            catch (Exception exception) when (exception is not OutOfMemoryException) { throw ImageRejectedException.Corrupt(format.Name, exception); }
+            (width, height) = info is null ? throw ImageRejectedException.Corrupt(format.Name) : (info.Width, info.Height);
+        }
+
+        CheckDimensions(width, height, container.Orientation);
+        return container.Orientation >= 5 ? (height, width) : (width, height);
+    }
+
     private Image<Rgb24> Decode(ReadOnlyMemory<byte> upload, CancellationToken cancellationToken)
     {
         var data = upload.Span;

@@ -15,6 +15,12 @@ public sealed class ImageIntakeOptions
 
     public int MinSide { get; set; } = 16;
 
+    /// <summary>
+    /// Width × height of all the pictures of one request together (a content and its styles), in millions of pixels;
+    /// checked on their headers before any is decoded, so one request cannot make the server decode many large pictures.
+    /// </summary>
+    public double MaxMegapixelsPerRequest { get; set; } = 80;
+
     /// <summary>Longest side over shortest side, e.g. 8 for 8:1.</summary>
     public double MaxAspectRatio { get; set; } = 8;
 
@@ -34,6 +40,7 @@ public sealed class ImageIntakeOptions
         Require(MinSide > 0, nameof(MinSide), "must be positive");
         Require(MaxSide >= MinSide, nameof(MaxSide), "must be at least MinSide");
         Require(MaxMegapixels > 0, nameof(MaxMegapixels), "must be positive");
+        Require(MaxMegapixelsPerRequest >= MaxMegapixels, nameof(MaxMegapixelsPerRequest), "must be at least MaxMegapixels");
         Require(MaxAspectRatio >= 1, nameof(MaxAspectRatio), "must be at least 1");
         Require(DecodeTimeout > TimeSpan.Zero, nameof(DecodeTimeout), "must be positive");
         Require(AllocationLimitMegabytes > 0, nameof(AllocationLimitMegabytes), "must be positive");

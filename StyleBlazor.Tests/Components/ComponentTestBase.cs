@@ -9,7 +9,9 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.PixelFormats;
 using StyleBlazor.Engine.Imaging;
-using StyleBlazor.Extensions;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http;
+using StyleBlazor.Identity;
 using StyleBlazor.Studio;
 
 namespace StyleBlazor.Tests.Components;
@@ -26,6 +28,9 @@ public abstract class ComponentTestBase
 
     protected FakeStudioJobs Jobs { get; } = new();
 
+    /// <summary>The browser session the rendered pages act for.</summary>
+    protected const string OwnerId = "session-of-this-browser-0000000000000000000";
+
     /// <param name="services">More services a test needs; they must be added here, before the first is resolved.</param>
     protected BunitContext NewContext(Action<IServiceCollection>? services = null)
     {
@@ -38,8 +43,13 @@ public abstract class ComponentTestBase
         ctx.Services.AddSingleton(Options.Create(new ImageIntakeOptions()));
         ctx.Services.AddSingleton(sp => new ImageIntake(sp.GetRequiredService<IOptions<ImageIntakeOptions>>().Value));
         ctx.Services.AddSingleton<StudioImageDecoder>();
-        ctx.AddAuthorization(); // an anonymous user: no browser session, no address
-        ctx.Services.AddScoped<CurrentBrowserSession>();
+        ctx.Services.AddScoped(_ =>
+        {
+            // The browser session a circuit's connection brings (no address: a test host has none).
+            var owner = new CurrentOwner(new HttpContextAccessor());
+            owner.UseCircuitUser(new ClaimsPrincipal(OwnerClaims.Identity(OwnerId, null, authenticationType: null)));
+            return owner;
+        });
         ctx.Services.AddScoped<CircuitAdmission>();
         ctx.Services.AddSingleton<IStudioJobs>(Jobs);
         services?.Invoke(ctx.Services);
@@ -70,12 +80,12 @@ public abstract class ComponentTestBase
         new(name, new Image<Rgb24>(width, height), "data:image/gif;base64,R0lGODlhAQABAAAAACw=");
 
     /// <summary>A real JPEG of one flat colour, like the frames the service sends.</summary>
-    protected static FrameImage Frame(int iteration, int width = 64, int height = 48, byte shade = 128)
+    protected static JobUpdate.Frame Frame(int iteration, int width = 64, int height = 48, byte shade = 128)
     {
         using var image = new Image<Rgb24>(width, height, new Rgb24(shade, (byte)(255 - shade), 90));
         using var jpeg = new MemoryStream();
         image.Save(jpeg, new JpegEncoder { Quality = 80 });
-        return new FrameImage(iteration, width, height, "image/jpeg", jpeg.ToArray());
+        return new JobUpdate.Frame(iteration, width, height, "image/jpeg", jpeg.ToArray());
     }
 
     protected static LossRecord Loss(int iteration, double total = 100, double itPerSec = 4, double eta = 30) =>

@@ -1,10 +1,17 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using StyleBlazor.Engine.Backbones;
 using StyleBlazor.Engine.Transfer;
+using StyleBlazor.Jobs;
 using StyleBlazor.Studio;
+using static TorchSharp.torch;
 
 namespace StyleBlazor.Tests.Components;
 
-/// <summary>A job service whose events the test sends: it records submissions and cancellations and replays a snapshot to each watcher.</summary>
+/// <summary>
+/// A job pipeline whose updates the test sends: it records submissions and cancellations, and each watcher's feed starts
+/// with the job's snapshot and then carries what <see cref="Push"/> sends, as the real feed does.
+/// </summary>
 public sealed class FakeStudioJobs : IStudioJobs
 {
     public static readonly BackboneInfo Vgg19 = new("vgg19", "VGG19 (Keras ImageNet weights)",
@@ -23,24 +30,33 @@ public sealed class FakeStudioJobs : IStudioJobs
             StyleLayers = [new("stem", 0.25), new("stage1", 0.25), new("stage2", 0.5)],
         });
 
-    readonly Dictionary<string, List<Action<StudioJobEvent>>> _watchers = [];
+    readonly Dictionary<string, List<ChannelWriter<JobUpdate>>> _watchers = [];
 
-    public IReadOnlyList<BackboneInfo> Backbones { get; set; } = [Vgg19, Resnet18];
+    /// <summary>The backbones on offer (the first is the default); null = no engine.</summary>
+    public IReadOnlyList<BackboneInfo>? Available { get; set; } = [Vgg19, Resnet18];
+
+    public IBackboneCatalog? Backbones => Available is { } list ? new ListedBackbones(list) : null;
+    public int MaxStyles { get; set; } = 4;
     public List<StudioSubmission> Submissions { get; } = [];
     public List<(string JobId, string OwnerId)> Cancellations { get; } = [];
 
     /// <summary>What a new watcher of a job is told first; by default a freshly queued job.</summary>
-    public Dictionary<string, JobSnapshotEvent> Snapshots { get; } = [];
+    public Dictionary<string, JobUpdate.Snapshot> Snapshots { get; } = [];
 
     public string NextJobId { get; set; } = "job-1";
     public SubmitResult? NextResult { get; set; }
     public byte[]? ResultPng { get; set; }
 
+    /// <summary>A snapshot of a job in <paramref name="state"/> (attempt 1 once it has started).</summary>
+    public static JobUpdate.Snapshot Snapshot(string jobId, JobState state, StyleTransferOptions options, IReadOnlyList<LossRecord>? history = null,
+        int position = 0, JobUpdate.Frame? latest = null, string? message = null, string? shareLink = null) =>
+        new(jobId, "vgg19", options, state, position, state == JobState.Queued ? 0 : 1, history ?? [], latest, message, shareLink, null);
+
     public SubmitResult Submit(StudioSubmission submission)
     {
         Submissions.Add(submission);
         if (NextResult is { } forced) return forced;
-        Snapshots.TryAdd(NextJobId, new JobSnapshotEvent(NextJobId, JobPhase.Queued, 1, submission.Options, submission.Backbone, [], null, null, null));
+        Snapshots.TryAdd(NextJobId, Snapshot(NextJobId, JobState.Queued, submission.Options, position: 1) with { Backbone = submission.Backbone });
         return SubmitResult.Accepted(NextJobId);
     }
 
@@ -50,27 +66,44 @@ public sealed class FakeStudioJobs : IStudioJobs
         return true;
     }
 
-    public IDisposable? Watch(string jobId, Action<StudioJobEvent> onEvent)
+    public async IAsyncEnumerable<JobUpdate> WatchAsync(string jobId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        if (!Snapshots.TryGetValue(jobId, out var snapshot)) return null;
-        if (!_watchers.TryGetValue(jobId, out var list)) _watchers[jobId] = list = [];
-        list.Add(onEvent);
-        onEvent(snapshot);
-        return new Unsubscribe(() => list.Remove(onEvent));
+        if (!Snapshots.TryGetValue(jobId, out var snapshot)) yield break;
+        var feed = Channel.CreateUnbounded<JobUpdate>();
+        lock (_watchers)
+        {
+            if (!_watchers.TryGetValue(jobId, out var list)) _watchers[jobId] = list = [];
+            list.Add(feed.Writer);
+        }
+        try
+        {
+            yield return snapshot;
+            await foreach (var update in feed.Reader.ReadAllAsync(cancellationToken))
+            {
+                yield return update;
+                if (update is JobUpdate.Ended) yield break;
+            }
+        }
+        finally
+        {
+            lock (_watchers) _watchers[jobId].Remove(feed.Writer);
+        }
     }
 
     public Task<byte[]?> ResultPngAsync(string jobId, CancellationToken cancellationToken = default) => Task.FromResult(ResultPng);
 
-    /// <summary>Sends <paramref name="e"/> to everyone watching <paramref name="jobId"/>.</summary>
-    public void Push(string jobId, StudioJobEvent e)
+    /// <summary>Sends <paramref name="update"/> to everyone watching <paramref name="jobId"/>.</summary>
+    public void Push(string jobId, JobUpdate update)
     {
-        foreach (var watcher in _watchers.GetValueOrDefault(jobId, []).ToArray()) watcher(e);
+        lock (_watchers)
+            foreach (var watcher in _watchers.GetValueOrDefault(jobId, [])) watcher.TryWrite(update);
     }
 
-    public int WatcherCount(string jobId) => _watchers.GetValueOrDefault(jobId)?.Count ?? 0;
+    public int WatcherCount(string jobId) { lock (_watchers) return _watchers.GetValueOrDefault(jobId)?.Count ?? 0; }
 
-    sealed class Unsubscribe(Action action) : IDisposable
+    sealed class ListedBackbones(IReadOnlyList<BackboneInfo> available) : IBackboneCatalog
     {
-        public void Dispose() => action();
+        public IReadOnlyList<BackboneInfo> Available => available;
+        public IBackbone Load(string name, Device device) => throw new NotSupportedException("The component tests load no backbone.");
     }
 }

@@ -49,7 +49,7 @@ public class NetworkPageTests : ComponentTestBase
     [Fact]
     public async Task SaysSoWhenNoEngineIsAvailable()
     {
-        Jobs.Backbones = [];
+        Jobs.Available = null;
         await using var ctx = NewContext();
 
         var page = RenderWithProviders<Network>(ctx);

@@ -1,3 +1,4 @@
+using StyleBlazor.Jobs;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.PixelFormats;
@@ -32,12 +33,12 @@ public class ProgressionTests : ComponentTestBase
     public void TheTimelineKeepsLossesInOrderAndIgnoresStaleFrames()
     {
         var timeline = new JobTimeline("j");
-        timeline.Apply(new JobSnapshotEvent("j", JobPhase.Running, 0, new StyleTransferOptions { Iterations = 10 }, "vgg19", [Loss(0), Loss(1)], Frame(1), null, null));
+        timeline.Apply(FakeStudioJobs.Snapshot("j", JobState.Running, new StyleTransferOptions { Iterations = 10 }, [Loss(0), Loss(1)], latest: Frame(1)));
 
-        timeline.Apply(new JobLossEvent(Loss(1)));
-        timeline.Apply(new JobLossEvent(Loss(2)));
-        var stale = timeline.Apply(new JobFrameEvent(Frame(1)));
-        var fresh = timeline.Apply(new JobFrameEvent(Frame(2)));
+        timeline.Apply(new JobUpdate.Progress(Loss(1)));
+        timeline.Apply(new JobUpdate.Progress(Loss(2)));
+        var stale = timeline.Apply(Frame(1));
+        var fresh = timeline.Apply(Frame(2));
 
         Assert.Equal([0, 1, 2], timeline.Losses.Select(l => l.Iteration));
         Assert.Null(stale);
@@ -51,7 +52,7 @@ public class ProgressionTests : ComponentTestBase
         var timeline = new JobTimeline("j");
         var bytes = new byte[] { 1 };
         for (int i = 0; i < JobTimeline.MaxFrames * 3; i++)
-            timeline.Apply(new JobFrameEvent(new FrameImage(i, 1, 1, "image/jpeg", bytes)));
+            timeline.Apply(new JobUpdate.Frame(i, 1, 1, "image/jpeg", bytes));
 
         Assert.Equal(JobTimeline.MaxFrames, timeline.Frames.Count);
         Assert.Equal(0, timeline.Frames[0].Iteration);
@@ -63,10 +64,10 @@ public class ProgressionTests : ComponentTestBase
     public void AnEndedJobIgnoresLateQueueNews()
     {
         var timeline = new JobTimeline("j");
-        timeline.Apply(new JobEndedEvent(JobPhase.Cancelled, null, null));
+        timeline.Apply(new JobUpdate.Ended(JobState.Cancelled, null, null));
 
-        timeline.Apply(new JobQueuedEvent(1));
+        timeline.Apply(new JobUpdate.Queued(1));
 
-        Assert.Equal(JobPhase.Cancelled, timeline.Phase);
+        Assert.Equal(JobState.Cancelled, timeline.State);
     }
 }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Claims;
+using StyleBlazor.Identity;
 using System.Text.RegularExpressions;
 using Bunit;
 using Microsoft.AspNetCore.Http;
@@ -186,15 +188,17 @@ public sealed class ResultPagesLocalizationTests : ComponentTestBase, IDisposabl
     /// <summary>The component context plus the results services of <paramref name="app"/>, as a browser with the given session cookie.</summary>
     private Bunit.BunitContext ResultsContext(ResultsApplication app, string? session, int? retentionDays = null)
     {
-        var http = new DefaultHttpContext();
-        if (session is not null) http.Request.Headers.Cookie = $"{ResultOwner.CookieName}={session}";
         var options = retentionDays is { } days
             ? new ResultsOptions { RetentionDays = days }
             : app.Services.GetRequiredService<IOptions<ResultsOptions>>().Value;
         var ctx = NewContext(services =>
         {
-            services.AddSingleton<IHttpContextAccessor>(new HttpContextAccessor { HttpContext = http });
-            services.AddScoped<ResultOwner>();
+            services.AddScoped(_ =>
+            {
+                var owner = new CurrentOwner(new HttpContextAccessor());
+                if (session is not null) owner.UseCircuitUser(new ClaimsPrincipal(OwnerClaims.Identity(session, null, authenticationType: null)));
+                return owner;
+            });
             services.AddSingleton(app.Store);
             services.AddSingleton<TimeProvider>(app.Time);
             services.AddSingleton(Options.Create(options));

@@ -152,9 +152,9 @@ public class StudioParameterTests : ComponentTestBase
         studio.Find("[data-testid=start]").Click();
 
         var submitted = Assert.Single(Jobs.Submissions);
-        Assert.Equal((ParameterPresets.QuickPreviewIterations, ParameterPresets.QuickPreviewMaxSide, "vgg19", state.OwnerId),
-            (submitted.Options.Iterations, submitted.Options.MaxSide, submitted.Backbone, submitted.OwnerId));
-        Assert.Equal((40, 30, 20, 20), (submitted.Content.Width, submitted.Content.Height, submitted.Style.Width, submitted.Style.Height));
+        Assert.Equal((ParameterPresets.QuickPreviewIterations, ParameterPresets.QuickPreviewMaxSide, "vgg19", OwnerId),
+            (submitted.Options.Iterations, submitted.Options.MaxSide, submitted.Backbone, submitted.Requester.OwnerId));
+        Assert.Equal((40, 30, 20, 20), (submitted.Content.Width, submitted.Content.Height, submitted.Styles[0].Width, submitted.Styles[0].Height));
     }
 
     static string? InputValue(IRenderedComponent<StudioPage> studio, string testId) =>

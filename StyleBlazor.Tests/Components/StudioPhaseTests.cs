@@ -1,3 +1,4 @@
+using StyleBlazor.Jobs;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using StyleBlazor.Engine.Transfer;
@@ -66,7 +67,7 @@ public class StudioPhaseTests : ComponentTestBase
         var (ctx, studio) = await StartedStudio();
         await using var _ = ctx;
 
-        await studio.InvokeAsync(() => Jobs.Push(JobId, new JobQueuedEvent(2)));
+        await studio.InvokeAsync(() => Jobs.Push(JobId, new JobUpdate.Queued(2)));
 
         studio.WaitForAssertion(() => Assert.Equal("2", studio.Find("[data-testid=queue-position]").GetAttribute("data-position")), Patience);
         Assert.Contains("position 2", studio.Find("[data-testid=queue-position]").TextContent);
@@ -83,9 +84,9 @@ public class StudioPhaseTests : ComponentTestBase
 
         await studio.InvokeAsync(() =>
         {
-            Jobs.Push(JobId, new JobStartedEvent());
-            for (int i = 0; i <= 5; i++) Jobs.Push(JobId, new JobLossEvent(Loss(i, total: 100 - i, itPerSec: 2.5, eta: 38)));
-            Jobs.Push(JobId, new JobFrameEvent(Frame(5)));
+            Jobs.Push(JobId, new JobUpdate.Started(1));
+            for (int i = 0; i <= 5; i++) Jobs.Push(JobId, new JobUpdate.Progress(Loss(i, total: 100 - i, itPerSec: 2.5, eta: 38)));
+            Jobs.Push(JobId, Frame(5));
         });
 
         studio.WaitForAssertion(() => Assert.Equal("5", studio.Find("[data-testid=progress]").GetAttribute("data-iteration")), Patience);
@@ -105,7 +106,7 @@ public class StudioPhaseTests : ComponentTestBase
 
         studio.Find("[data-testid=cancel]").Click();
 
-        Assert.Equal((JobId, ctx.Services.GetRequiredService<StudioState>().OwnerId), Assert.Single(Jobs.Cancellations));
+        Assert.Equal((JobId, OwnerId), Assert.Single(Jobs.Cancellations));
     }
 
     [Fact]
@@ -116,10 +117,10 @@ public class StudioPhaseTests : ComponentTestBase
 
         await studio.InvokeAsync(() =>
         {
-            Jobs.Push(JobId, new JobStartedEvent());
-            foreach (var i in new[] { 0, 3, 7 }) Jobs.Push(JobId, new JobFrameEvent(Frame(i)));
-            Jobs.Push(JobId, new JobLossEvent(Loss(100)));
-            Jobs.Push(JobId, new JobEndedEvent(JobPhase.Completed, null, null));
+            Jobs.Push(JobId, new JobUpdate.Started(1));
+            foreach (var i in new[] { 0, 3, 7 }) Jobs.Push(JobId, Frame(i));
+            Jobs.Push(JobId, new JobUpdate.Progress(Loss(100)));
+            Jobs.Push(JobId, new JobUpdate.Ended(JobState.Completed, null, null));
         });
 
         studio.WaitForAssertion(() => Assert.Equal("completed", studio.Find("[data-testid=studio]").GetAttribute("data-phase")), Patience);
@@ -139,7 +140,7 @@ public class StudioPhaseTests : ComponentTestBase
         var (ctx, studio) = await StartedStudio();
         await using var _ = ctx;
 
-        await studio.InvokeAsync(() => Jobs.Push(JobId, new JobEndedEvent(JobPhase.Failed, "CUDA out of memory", null)));
+        await studio.InvokeAsync(() => Jobs.Push(JobId, new JobUpdate.Ended(JobState.Failed, "CUDA out of memory", null)));
 
         studio.WaitForAssertion(() => Assert.Contains("CUDA out of memory", studio.Find("[data-testid=job-failed]").TextContent), Patience);
         Assert.False(studio.Find("[data-testid=start]").HasAttribute("disabled"));
@@ -155,8 +156,8 @@ public class StudioPhaseTests : ComponentTestBase
 
         await studio.InvokeAsync(() =>
         {
-            Jobs.Push(JobId, new JobFrameEvent(Frame(4)));
-            Jobs.Push(JobId, new JobEndedEvent(JobPhase.Cancelled, null, null));
+            Jobs.Push(JobId, Frame(4));
+            Jobs.Push(JobId, new JobUpdate.Ended(JobState.Cancelled, null, null));
         });
 
         studio.WaitForAssertion(() => Assert.True(Has(studio, "job-cancelled")), Patience);
@@ -185,9 +186,9 @@ public class StudioPhaseTests : ComponentTestBase
     {
         var (ctx, studio) = await StartedStudio();
         await using var _ = ctx;
-        Jobs.Snapshots[JobId] = Jobs.Snapshots[JobId] with { Phase = JobPhase.Running, History = [Loss(0), Loss(1), Loss(2)] };
+        Jobs.Snapshots[JobId] = Jobs.Snapshots[JobId] with { State = JobState.Running, Attempt = 1, History = [Loss(0), Loss(1), Loss(2)] };
         await ctx.DisposeComponentsAsync();
-        Assert.Equal(0, Jobs.WatcherCount(JobId));
+        await StyleBlazor.Tests.Support.StyleBlazorApplication.Eventually(() => Jobs.WatcherCount(JobId) == 0, "the feed to end with the page", Patience.TotalSeconds);
 
         var again = RenderWithProviders<StudioPage>(ctx);
 

@@ -1,3 +1,4 @@
+using StyleBlazor.Jobs;
 using Bunit;
 using StyleBlazor.Components.Pages.Watch;
 using StyleBlazor.Engine.Transfer;
@@ -12,8 +13,8 @@ public class WatchPageTests : ComponentTestBase
     [Fact]
     public async Task AViewerJoiningMidRunSeesTheHistorySoFar()
     {
-        Jobs.Snapshots["live"] = new JobSnapshotEvent("live", JobPhase.Running, 0, new StyleTransferOptions { Iterations = 50 }, "vgg19",
-            [.. Enumerable.Range(0, 21).Select(i => Loss(i))], Frame(20), null, null);
+        Jobs.Snapshots["live"] = FakeStudioJobs.Snapshot("live", JobState.Running, new StyleTransferOptions { Iterations = 50 },
+            [.. Enumerable.Range(0, 21).Select(i => Loss(i))], latest: Frame(20));
         await using var ctx = NewContext();
 
         var page = RenderWithProviders<Watch>(ctx, Job("live"));
@@ -27,12 +28,12 @@ public class WatchPageTests : ComponentTestBase
     [Fact]
     public async Task NewIterationsArriveLive()
     {
-        Jobs.Snapshots["live"] = new JobSnapshotEvent("live", JobPhase.Running, 0, new StyleTransferOptions { Iterations = 50 }, "vgg19", [Loss(0)], null, null, null);
+        Jobs.Snapshots["live"] = FakeStudioJobs.Snapshot("live", JobState.Running, new StyleTransferOptions { Iterations = 50 }, [Loss(0)]);
         await using var ctx = NewContext();
         var page = RenderWithProviders<Watch>(ctx, Job("live"));
 
-        await page.InvokeAsync(() => Jobs.Push("live", new JobLossEvent(Loss(1))));
-        await page.InvokeAsync(() => Jobs.Push("live", new JobEndedEvent(JobPhase.Completed, null, null)));
+        await page.InvokeAsync(() => Jobs.Push("live", new JobUpdate.Progress(Loss(1))));
+        await page.InvokeAsync(() => Jobs.Push("live", new JobUpdate.Ended(JobState.Completed, null, null)));
 
         page.WaitForAssertion(() => Assert.Equal("completed", page.Find("[data-testid=watch]").GetAttribute("data-phase")), Patience);
         Assert.Contains("1", page.Find("[data-testid=watch-iteration]").TextContent);
@@ -51,12 +52,13 @@ public class WatchPageTests : ComponentTestBase
     [Fact]
     public async Task LeavingThePageStopsWatching()
     {
-        Jobs.Snapshots["live"] = new JobSnapshotEvent("live", JobPhase.Queued, 3, new StyleTransferOptions(), "vgg19", [], null, null, null);
+        Jobs.Snapshots["live"] = FakeStudioJobs.Snapshot("live", JobState.Queued, new StyleTransferOptions(), position: 3);
         await using var ctx = NewContext();
         var page = RenderWithProviders<Watch>(ctx, Job("live"));
+        Assert.Equal(1, Jobs.WatcherCount("live"));
 
         page.Instance.Dispose();
 
-        Assert.Equal(0, Jobs.WatcherCount("live"));
+        await StyleBlazor.Tests.Support.StyleBlazorApplication.Eventually(() => Jobs.WatcherCount("live") == 0, "the feed to end with the page", Patience.TotalSeconds);
     }
 }

@@ -1,9 +1,10 @@
 using System.Security.Claims;
 using Bunit;
-using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using StyleBlazor.Identity;
 using StyleBlazor.Extensions;
 using StyleBlazor.Jobs;
 using StyleBlazor.Tests.Components;
@@ -48,10 +49,10 @@ public class CircuitLimitTests : ComponentTestBase
     public async Task TheHandlerAdmitsCountsAndReleasesACircuitByItsConnectionsSessionAndAddress()
     {
         var open = Counter(perSession: 1);
-        var user = new ClaimsPrincipal(new ClaimsIdentity([
-            new Claim(BrowserSession.ClaimType, "session-1"), new Claim(BrowserSession.ClientAddressClaimType, "10.0.0.9")]));
+        var owner = new CurrentOwner(new HttpContextAccessor());
+        owner.UseCircuitUser(new ClaimsPrincipal(OwnerClaims.Identity("session-1", System.Net.IPAddress.Parse("10.0.0.9"), authenticationType: null)));
         CircuitLimitHandler Handler(CircuitAdmission admission) =>
-            new(open, admission, new FixedUser(user), NullLogger<CircuitLimitHandler>.Instance);
+            new(open, admission, owner, NullLogger<CircuitLimitHandler>.Instance);
 
         var first = new CircuitAdmission();
         var firstHandler = Handler(first);
@@ -81,10 +82,5 @@ public class CircuitLimitTests : ComponentTestBase
         Assert.True(studio.Find("[data-testid=content-upload-browse]").HasAttribute("disabled"));
         Assert.True(studio.Find("[data-testid=start]").HasAttribute("disabled"));
         Assert.Empty(Jobs.Submissions);
-    }
-
-    sealed class FixedUser(ClaimsPrincipal user) : AuthenticationStateProvider
-    {
-        public override Task<AuthenticationState> GetAuthenticationStateAsync() => Task.FromResult(new AuthenticationState(user));
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
+using StyleBlazor.Identity;
 using StyleBlazor.Extensions;
 using StyleBlazor.Jobs;
 using StyleBlazor.Results;
@@ -37,7 +38,7 @@ public sealed class FaultTests : IDisposable
         Assert.Equal("The transfer failed: Injected failure in the test backbone.", failed.Text);
         var failedJob = app.Jobs.Find(failingReply.JobId!)!;
         Assert.Equal(JobState.Failed, failedJob.State);
-        Assert.Equal(failed.Text, failedJob.Error);
+        Assert.Equal(failed.Text, failedJob.Message);
         Assert.Equal("Completed", completed.Kind);
         var waitingJob = app.Jobs.Find(waitingReply.JobId!)!;
         Assert.Equal(JobState.Completed, waitingJob.State);
@@ -52,8 +53,8 @@ public sealed class FaultTests : IDisposable
         var owner = new ProgressRecorder(await app.ConnectAsync(BrowserSession.NewId()));
         var reply = await owner.SubmitAsync(TinyJob(TestBackboneCatalog.Slow, iterations: 15));
         var job = app.Jobs.Find(reply.JobId!)!;
-        var ended = new TaskCompletionSource<JobEndedEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var _ = app.Services.GetRequiredService<JobEvents>().Subscribe(job.Id, e => { if (e is JobEndedEvent end) ended.TrySetResult(end); });
+        var ended = new TaskCompletionSource<JobUpdate.Ended>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var _ = app.Services.GetRequiredService<JobEvents>().Subscribe(job.Id, (_, u) => { if (u is JobUpdate.Ended end) ended.TrySetResult(end); });
         await Eventually(() => job.LossCount >= 2, "the job to run");
 
         await owner.Connection.DisposeAsync();
@@ -61,11 +62,11 @@ public sealed class FaultTests : IDisposable
         var end = await ended.Task.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(JobState.Completed, end.State);
         Assert.Equal(JobState.Completed, job.State);
-        Assert.StartsWith("/r/", end.ResultLink);
+        Assert.StartsWith("/r/", end.ShareLink);
         var stranger = app.CreateClient(); // no cookie: a new browser session
-        var page = await stranger.GetAsync(end.ResultLink);
+        var page = await stranger.GetAsync(end.ShareLink);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        var png = await stranger.GetAsync($"{end.ResultLink}/result.png");
+        var png = await stranger.GetAsync($"{end.ShareLink}/result.png");
         Assert.Equal(HttpStatusCode.OK, png.StatusCode);
         Assert.Equal("image/png", png.Content.Headers.ContentType?.MediaType);
         // A later job on the same server still runs.
@@ -91,7 +92,7 @@ public sealed class FaultTests : IDisposable
         } // the app shuts down mid-run
 
         Assert.Equal(JobState.Interrupted, running.State);
-        Assert.Contains("shut down", running.Error);
+        Assert.Contains("shut down", running.Message);
         Assert.InRange(running.LossCount, 3, 499);
 
         await using var restarted = new StyleBlazorApplication(_temp.DataDirectory);

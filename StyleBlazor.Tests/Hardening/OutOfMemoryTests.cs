@@ -1,3 +1,4 @@
+using StyleBlazor.Identity;
 using StyleBlazor.Extensions;
 using StyleBlazor.Jobs;
 using StyleBlazor.Tests.Support;
@@ -13,9 +14,9 @@ public class OutOfMemoryTests
         await using var app = new StyleBlazorApplication();
         var owner = new ProgressRecorder(await app.ConnectAsync(BrowserSession.NewId()));
         var tooLarge = TinyJob(TestBackboneCatalog.OutOfMemory);
-        tooLarge.MaxSide = 32;
+        tooLarge.Options = tooLarge.Options with { Size = 32 };
         var halved = TinyJob(TestBackboneCatalog.OutOfMemory);
-        halved.MaxSide = 16;
+        halved.Options = halved.Options with { Size = 16 };
 
         var failed = await owner.SubmitAsync(tooLarge);
         var next = await owner.SubmitAsync(halved);
@@ -24,7 +25,7 @@ public class OutOfMemoryTests
 
         var oom = app.Jobs.Find(failed.JobId!)!;
         Assert.Equal(JobState.Failed, oom.State);
-        Assert.Equal("The server ran out of memory for this job at 32 px; try 16 px or smaller.", oom.Error);
+        Assert.Equal("The server ran out of memory for this job at 32 px; try 16 px or smaller.", oom.Message);
         Assert.Equal(JobState.Completed, app.Jobs.Find(next.JobId!)!.State);
         Assert.Equal(JobState.Completed, app.Jobs.Find(other.JobId!)!.State);
     }
@@ -39,6 +40,6 @@ public class OutOfMemoryTests
     {
         var ex = type == typeof(OutOfMemoryException) ? new OutOfMemoryException() : (Exception)Activator.CreateInstance(type, message)!;
 
-        Assert.Equal(expected, StyleEngineService.IsOutOfMemory(new AggregateException(ex)));
+        Assert.Equal(expected, JobRunner.IsOutOfMemory(new AggregateException(ex)));
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using StyleBlazor.Identity;
 using StyleBlazor.Extensions;
 using StyleBlazor.Hubs;
 using StyleBlazor.Jobs;
@@ -41,7 +42,8 @@ public class SubmissionLimitTests
             using var content = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(24, 24);
             using var style = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(24, 24);
             // Unknown backbone: refused after the limits, so the images stay ours to dispose.
-            return submission.Submit(new JobRequest(session, content, [style], Backbone: "none", ClientAddress: address));
+            var requester = new Requester(session, address);
+            return submission.Admit(requester, styleCount: 1) ?? submission.Submit(new JobRequest(requester, content, [style], Backbone: "none"));
         }
 
         Assert.Equal(SubmissionRefusal.UnknownBackbone, Submit("a", "203.0.113.7").Refusal);
@@ -56,14 +58,14 @@ public class SubmissionLimitTests
 
     public static TheoryData<string, Action<SubmitRequest>, string> OutOfRange => new()
     {
-        { "NaN content weight", r => r.ContentWeight = double.NaN, "Content weight α must be a finite number ≥ 0 (got NaN)" },
-        { "negative iterations", r => r.Iterations = -1, "Iterations must be between 1 and 100000 (got -1)" },
-        { "a billion iterations", r => r.Iterations = 1_000_000_000, "Iterations must be between 1 and 100000 (got 1000000000)" },
-        { "more iterations than this server runs", r => r.Iterations = 101, "at most 100 iterations per job (asked for 101)" },
-        { "100000 px", r => r.MaxSide = 100_000, "Image size must be between 16 and 8192 px (got 100000)" },
-        { "larger than this server works at", r => r.MaxSide = 65, "at most at 64 px (asked for 65)" },
-        { "negative learning rate", r => r.LearningRate = -1, "Learning rate must be in (0, 1000] (got -1)" },
-        { "infinite style weight", r => r.StyleWeight = double.PositiveInfinity, "Style weight β must be a finite number ≥ 0" },
+        { "NaN content weight", r => r.Options = r.Options with { Alpha = double.NaN }, "Content weight α must be a finite number ≥ 0 (got NaN)" },
+        { "negative iterations", r => r.Options = r.Options with { Iterations = -1 }, "Iterations must be between 1 and 100000 (got -1)" },
+        { "a billion iterations", r => r.Options = r.Options with { Iterations = 1_000_000_000 }, "Iterations must be between 1 and 100000 (got 1000000000)" },
+        { "more iterations than this server runs", r => r.Options = r.Options with { Iterations = 101 }, "at most 100 iterations per job (asked for 101)" },
+        { "100000 px", r => r.Options = r.Options with { Size = 100_000 }, "Image size must be between 16 and 8192 px (got 100000)" },
+        { "larger than this server works at", r => r.Options = r.Options with { Size = 65 }, "at most at 64 px (asked for 65)" },
+        { "negative learning rate", r => r.Options = r.Options with { Lr = -1 }, "Learning rate must be in (0, 1000] (got -1)" },
+        { "infinite style weight", r => r.Options = r.Options with { Beta = double.PositiveInfinity }, "Style weight β must be a finite number ≥ 0" },
     };
 
     [Theory]

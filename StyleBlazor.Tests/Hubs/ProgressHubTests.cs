@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using StyleBlazor.Identity;
 using StyleBlazor.Extensions;
 using StyleBlazor.Jobs;
 using StyleBlazor.Tests.Support;
@@ -46,7 +47,7 @@ public class ProgressHubTests
         Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync(end.Text)).StatusCode);
         var png = await http.GetByteArrayAsync(end.Text + "/result.png");
         Assert.Equal(0x89, png[0]);
-        Assert.Equal(0x89, (await http.GetByteArrayAsync($"/api/jobs/{reply.JobId}/result"))[0]);
+        Assert.Equal(0x89, (await http.GetByteArrayAsync($"/api/jobs/{reply.JobId}/result.png"))[0]);
     }
 
     [Fact]
@@ -67,7 +68,7 @@ public class ProgressHubTests
         Assert.Equal("History", first.Kind);
         Assert.True(first.Count >= 6, $"history of {first.Count}");
         Assert.Equal(Enumerable.Range(0, first.Count), first.History.Select(h => h.Iteration));
-        Assert.All(first.History, h => Assert.True(h.J > 0 && h.PerLayer.Count == 2));
+        Assert.All(first.History, h => Assert.True(h.Total > 0 && h.StyleLayers.Count == 2));
         Assert.Equal("Frame", late.Messages[1].Kind); // the latest frame, straight after the history
         Assert.Equal("Started", late.Messages[2].Kind);
         var live = late.OfKind("Progress").Select(p => p.Iteration);
@@ -291,7 +292,7 @@ public class ProgressHubTests
         Assert.Equal(System.Net.HttpStatusCode.OK, home.StatusCode);
         using var scope = app.Services.CreateScope();
         Assert.Contains(scope.ServiceProvider.GetServices<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(), h => h is OwnerPresenceCircuitHandler);
-        Assert.NotNull(scope.ServiceProvider.GetRequiredService<CurrentBrowserSession>());
+        Assert.NotNull(scope.ServiceProvider.GetRequiredService<CurrentOwner>());
     }
 
     sealed record SubmitReplyView(StyleBlazor.Hubs.SubmitReply Reply);

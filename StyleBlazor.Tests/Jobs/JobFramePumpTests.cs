@@ -19,14 +19,16 @@ public class JobFramePumpTests
         public void Advance(TimeSpan by) => _ticks += by.Ticks;
     }
 
-    static (JobFramePump Pump, StyleTransferJob Job, List<JobFrameEvent> Frames, ManualClock Clock) Create(FrameOptions options)
+    static (JobFramePump Pump, StyleTransferJob Job, List<JobUpdate.Frame> Frames, ManualClock Clock) Create(FrameOptions options)
     {
         var events = new JobEvents(NullLogger<JobEvents>.Instance);
-        var frames = new List<JobFrameEvent>();
-        events.SubscribeAll(e => { if (e is JobFrameEvent f) lock (frames) frames.Add(f); });
-        var job = new StyleTransferJob("x", new Image<Rgb24>(4, 4), [new Image<Rgb24>(4, 4)], TestBackboneCatalog.Defaults, "tiny", DateTimeOffset.UnixEpoch);
         var clock = new ManualClock();
-        var pump = new JobFramePump(job, new FrameEncoder(Options.Create(options)), events, new FrameStatistics(), clock, NullLogger.Instance);
+        var jobs = new JobRegistry(events, Options.Create(new EngineOptions()), clock);
+        var job = new StyleTransferJob(new Requester("x", null), new Image<Rgb24>(4, 4), [new Image<Rgb24>(4, 4)], TestBackboneCatalog.Defaults, "tiny", DateTimeOffset.UnixEpoch);
+        jobs.Add(job);
+        var frames = new List<JobUpdate.Frame>();
+        events.Subscribe(job.Id, (_, update) => { if (update is JobUpdate.Frame f) lock (frames) frames.Add(f); });
+        var pump = new JobFramePump(job, new FrameEncoder(Options.Create(options), new FrameStatistics()), jobs, clock, NullLogger.Instance);
         return (pump, job, frames, clock);
     }
 
@@ -54,7 +56,7 @@ public class JobFramePumpTests
         pump.Submit(7, Gray(200, 100));
         await pump.FlushAsync();
 
-        var frame = Assert.Single(frames).Frame;
+        var frame = Assert.Single(frames);
         Assert.Equal((7, 50, 25, "image/webp"), (frame.Iteration, frame.Width, frame.Height, frame.ContentType));
         Assert.Equal("RIFF"u8.ToArray(), frame.Bytes[..4]);
         Assert.Same(frame, job.LatestFrame);

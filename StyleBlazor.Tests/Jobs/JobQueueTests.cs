@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using StyleBlazor.Jobs;
@@ -9,17 +10,23 @@ namespace StyleBlazor.Tests.Jobs;
 public class JobQueueTests
 {
     readonly JobEvents _events = new(NullLogger<JobEvents>.Instance);
+    readonly JobRegistry _jobs;
     readonly List<(string JobId, int Position)> _announced = [];
 
-    public JobQueueTests() => _events.SubscribeAll(e => { if (e is JobQueuedEvent q) _announced.Add((q.Job.Id, q.Position)); });
+    public JobQueueTests() => _jobs = new JobRegistry(_events, Options.Create(new EngineOptions()), TimeProvider.System);
 
-    static StyleTransferJob Job(string owner, string? address = null) =>
-        new(owner, new Image<Rgb24>(4, 4), [new Image<Rgb24>(4, 4)], TestBackboneCatalog.Defaults, TestBackboneCatalog.Fast, DateTimeOffset.UnixEpoch, address);
+    StyleTransferJob Job(string owner, string? address = null)
+    {
+        var job = new StyleTransferJob(new Requester(owner, address), new Image<Rgb24>(4, 4), [new Image<Rgb24>(4, 4)],
+            TestBackboneCatalog.Defaults, TestBackboneCatalog.Fast, DateTimeOffset.UnixEpoch);
+        _events.Subscribe(job.Id, (_, update) => { if (update is JobUpdate.Queued q) _announced.Add((job.Id, q.Position)); });
+        return job;
+    }
 
     [Fact]
     public async Task PositionsCountFromOneAndEveryChangeIsAnnounced()
     {
-        var queue = new JobQueue(_events, capacity: 10, maxQueuedPerOwner: 3);
+        var queue = new JobQueue(_jobs, capacity: 10, maxQueuedPerOwner: 3);
         var (a, b, c) = (Job("x"), Job("y"), Job("z"));
         queue.TryEnqueue(a);
         queue.TryEnqueue(b);
@@ -29,7 +36,7 @@ public class JobQueueTests
         _announced.Clear();
         Assert.Same(a, await queue.DequeueAsync(CancellationToken.None));
         Assert.Equal([(b.Id, 1), (c.Id, 2)], _announced);
-        Assert.Equal(0, a.Position);
+        Assert.Equal(0, queue.PositionOf(a)); // out of line; its position goes to 0 when it starts
 
         _announced.Clear();
         Assert.True(queue.TryRemove(b));
@@ -41,7 +48,7 @@ public class JobQueueTests
     [Fact]
     public async Task AJobTakenOutOfLineIsSkippedByTheWorkers()
     {
-        var queue = new JobQueue(_events, capacity: 10, maxQueuedPerOwner: 3);
+        var queue = new JobQueue(_jobs, capacity: 10, maxQueuedPerOwner: 3);
         var (a, b) = (Job("x"), Job("y"));
         queue.TryEnqueue(a);
         queue.TryEnqueue(b);
@@ -54,7 +61,7 @@ public class JobQueueTests
     [Fact]
     public void TheAddressLimitCountsEverySessionFromThatAddress()
     {
-        var queue = new JobQueue(_events, capacity: 10, maxQueuedPerOwner: 2, maxQueuedPerAddress: 3);
+        var queue = new JobQueue(_jobs, capacity: 10, maxQueuedPerOwner: 2, maxQueuedPerAddress: 3);
         Assert.Equal(EnqueueOutcome.Accepted, queue.TryEnqueue(Job("a", "10.1.1.1")));
         Assert.Equal(EnqueueOutcome.Accepted, queue.TryEnqueue(Job("b", "10.1.1.1")));
         Assert.Equal(EnqueueOutcome.Accepted, queue.TryEnqueue(Job("c", "10.1.1.1")));
@@ -67,7 +74,7 @@ public class JobQueueTests
     [Fact]
     public void TheOwnerLimitCountsOnlyThatOwnersWaitingJobs()
     {
-        var queue = new JobQueue(_events, capacity: 10, maxQueuedPerOwner: 2);
+        var queue = new JobQueue(_jobs, capacity: 10, maxQueuedPerOwner: 2);
         Assert.Equal(EnqueueOutcome.Accepted, queue.TryEnqueue(Job("x")));
         Assert.Equal(EnqueueOutcome.Accepted, queue.TryEnqueue(Job("x")));
         Assert.Equal(EnqueueOutcome.OwnerLimit, queue.TryEnqueue(Job("x")));
@@ -77,7 +84,7 @@ public class JobQueueTests
     [Fact]
     public void AFullQueueRefusesAtOnceAndJobsCancelledWhileWaitingFreeTheirPlaces()
     {
-        var queue = new JobQueue(_events, capacity: 2, maxQueuedPerOwner: 5);
+        var queue = new JobQueue(_jobs, capacity: 2, maxQueuedPerOwner: 5);
         for (int round = 0; round < 5; round++)
         {
             var (a, b) = (Job("x"), Job("x"));
@@ -93,7 +100,7 @@ public class JobQueueTests
     [Fact]
     public void AClosedQueueRefusesAndHandsBackWhatWasWaiting()
     {
-        var queue = new JobQueue(_events, capacity: 5, maxQueuedPerOwner: 5);
+        var queue = new JobQueue(_jobs, capacity: 5, maxQueuedPerOwner: 5);
         var a = Job("x");
         queue.TryEnqueue(a);
 

@@ -31,7 +31,7 @@ public sealed class ResultsApplication(string dataDirectory, FakeTimeProvider? t
     public HttpClient CreateBrowser(string? session = null)
     {
         var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-        if (session is not null) client.DefaultRequestHeaders.Add("Cookie", $"{ResultOwner.CookieName}={session}");
+        if (session is not null) client.DefaultRequestHeaders.Add("Cookie", $"{StyleBlazor.Identity.BrowserSession.CookieName}={session}");
         return client;
     }
 

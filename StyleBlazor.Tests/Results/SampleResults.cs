@@ -11,7 +11,7 @@ namespace StyleBlazor.Tests.Results;
 /// <summary>Small, deterministic results of the shape the job service hands over.</summary>
 public static class SampleResults
 {
-    public const string Owner = "owner-session-0123456789abcdef";
+    public const string Owner = "owner-session-0123456789abcdef0123456789abc"; // a browser session id's shape
 
     public static RgbFrame Frame(int width, int height, int seed)
     {

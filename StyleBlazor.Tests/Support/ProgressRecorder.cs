@@ -1,13 +1,18 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR.Client;
 using StyleBlazor.Hubs;
+using StyleBlazor.Jobs;
 
 namespace StyleBlazor.Tests.Support;
 
-/// <summary>One message a watcher received, flattened for assertions.</summary>
+/// <summary>
+/// One message a watcher received, flattened for assertions. An end's kind is the job's final state (Completed, Failed,
+/// Cancelled, Interrupted) and its text the share link of a completed job, else the message.
+/// </summary>
 public sealed record Received(string Kind, int Iteration = -1, int Count = 0, string? Text = null, int Width = 0, int Height = 0, byte[]? Bytes = null, double J = 0)
 {
-    public LossEntry[] History { get; init; } = [];
+    public LossRecord[] History { get; init; } = [];
+    public JobUpdate.Ended? End { get; init; }
 }
 
 /// <summary>Records everything a hub connection receives as an <see cref="IProgressClient"/>.</summary>
@@ -19,15 +24,13 @@ public sealed class ProgressRecorder
     public ProgressRecorder(HubConnection connection)
     {
         Connection = connection;
-        connection.On<int>(nameof(IProgressClient.Queued), p => Add(new("Queued", Count: p)));
-        connection.On(nameof(IProgressClient.Started), () => Add(new("Started")));
-        connection.On<int, double, double, double, Dictionary<string, double>, double, double, double>(nameof(IProgressClient.Progress),
-            (it, j, jc, js, perLayer, elapsed, rate, eta) => Add(new("Progress", it, perLayer.Count, J: j)));
-        connection.On<int, int, int, byte[]>(nameof(IProgressClient.Frame), (it, w, h, bytes) => Add(new("Frame", it, Width: w, Height: h, Bytes: bytes)));
-        connection.On<LossEntry[]>(nameof(IProgressClient.History), h => Add(new("History", Count: h.Length) { History = h }));
-        connection.On<string>(nameof(IProgressClient.Completed), link => End(new("Completed", Text: link)));
-        connection.On<string>(nameof(IProgressClient.Failed), message => End(new("Failed", Text: message)));
-        connection.On(nameof(IProgressClient.Cancelled), () => End(new("Cancelled")));
+        connection.On<JobUpdate.Queued>(nameof(IProgressClient.Queued), q => Add(new("Queued", Count: q.Position)));
+        connection.On<JobUpdate.Started>(nameof(IProgressClient.Started), s => Add(new("Started", Count: s.Attempt)));
+        connection.On<JobUpdate.Progress>(nameof(IProgressClient.Progress), p => Add(new("Progress", p.Loss.Iteration, p.Loss.StyleLayers.Count, J: p.Loss.Total)));
+        connection.On<JobUpdate.Frame>(nameof(IProgressClient.Frame), f => Add(new("Frame", f.Iteration, Width: f.Width, Height: f.Height, Bytes: f.Bytes)));
+        connection.On<LossRecord[]>(nameof(IProgressClient.History), h => Add(new("History", Count: h.Length) { History = h }));
+        connection.On<JobUpdate.Ended>(nameof(IProgressClient.Ended), e =>
+            End(new(e.State.ToString(), Text: e.State == JobState.Completed ? e.ShareLink : e.Message) { End = e }));
     }
 
     public HubConnection Connection { get; }
@@ -36,7 +39,7 @@ public sealed class ProgressRecorder
 
     public IReadOnlyList<Received> OfKind(string kind) => [.. _messages.Where(m => m.Kind == kind)];
 
-    /// <summary>The final message (Completed, Failed or Cancelled).</summary>
+    /// <summary>The final message (its kind: Completed, Failed, Cancelled or Interrupted).</summary>
     public Task<Received> Ended => _ended.Task;
 
     public async Task<Received> WaitForEndAsync(double seconds = 60) => await _ended.Task.WaitAsync(TimeSpan.FromSeconds(seconds));

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SixLabors.ImageSharp;
+using StyleBlazor.Identity;
 using StyleBlazor.Engine.Backbones;
 using StyleBlazor.Tests.Engine.Transfer;
 using StyleBlazor.Extensions;
@@ -103,8 +104,7 @@ public sealed class StyleBlazorApplication : WebApplicationFactory<Program>
     {
         Content = Png(40, 30, seed: 1),
         Styles = [Png(30, 30, seed: 2)],
-        Backbone = backbone,
-        Iterations = iterations,
+        Options = new TransferSettings { Backbone = backbone, Iterations = iterations },
     };
 
     public static byte[] Png(int width, int height, int seed)

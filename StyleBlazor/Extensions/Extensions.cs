@@ -1,11 +1,15 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components.Server.Circuits;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using StyleBlazor.Engine;
 using StyleBlazor.Engine.Backbones;
 using StyleBlazor.Engine.Imaging;
+using StyleBlazor.Api;
 using StyleBlazor.Hubs;
+using StyleBlazor.Identity;
 using StyleBlazor.Jobs;
 using StyleBlazor.Studio;
 using static TorchSharp.torch;
@@ -16,7 +20,10 @@ namespace StyleBlazor.Extensions;
 /// <summary>One registration method per concern; Program.cs reads as their table of contents.</summary>
 public static class Extensions
 {
-    /// <summary>The hosted engine: options, the job queue and registry, submission, frames and the engine service.</summary>
+    /// <summary>
+    /// The job pipeline: options, the queue and registry, submission, the job feed, frames, the backbone host (device,
+    /// torch threads, warm-up) and the job runner.
+    /// </summary>
     public static IHostApplicationBuilder AddStyleEngine(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -26,26 +33,58 @@ public static class Extensions
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddSingleton<JobEvents>();
-        services.AddSingleton<SubmissionRateLimiter>();
-        services.AddSingleton<JobQueue>();
         services.AddSingleton<JobRegistry>();
+        services.AddSingleton<JobQueue>();
+        services.AddSingleton<SubmissionRateLimiter>();
         services.AddSingleton<JobSubmission>();
-        services.AddSingleton<FrameEncoder>();
+        services.AddSingleton<JobIntake>();
+        services.AddSingleton<IJobFeed, JobFeed>();
+        services.AddSingleton<JobResults>();
         services.AddSingleton<FrameStatistics>();
+        services.AddSingleton<FrameEncoder>();
         services.AddSingleton<OwnerPresence>();
         services.AddScoped<CircuitHandler, OwnerPresenceCircuitHandler>();
         services.AddSingleton<OpenCircuits>();
         services.AddScoped<CircuitAdmission>();
         services.AddScoped<CircuitHandler, CircuitLimitHandler>();
-        services.AddScoped<CurrentBrowserSession>();
-        // The studio's view of the service; replaces its stand-in whichever of the two registers first.
+        // The studio's view of the pipeline; replaces its stand-in whichever of the two registers first.
         services.Replace(ServiceDescriptor.Singleton<IStudioJobs, StudioJobs>());
 
+        builder.AddOwners();
         builder.AddBackboneCatalog();
         builder.AddImageIntake();
 
-        services.AddSingleton<StyleEngineService>();
-        services.AddHostedService(sp => sp.GetRequiredService<StyleEngineService>());
+        // The host starts first (warm-up before the app serves) and stops last (after the runner's jobs have ended).
+        services.AddSingleton<BackboneHost>();
+        services.AddHostedService(sp => sp.GetRequiredService<BackboneHost>());
+        services.AddHostedService<JobRunner>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Who owns what a request does: the browser-session cookie (<see cref="BrowserSessionMiddleware"/>), API keys for
+    /// the HTTP API (<see cref="ApiKeys"/>), and <see cref="CurrentOwner"/> for requests and circuits alike.
+    /// </summary>
+    public static IHostApplicationBuilder AddOwners(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        if (services.Any(d => d.ServiceType == typeof(CurrentOwner))) return builder;
+        services.AddHttpContextAccessor();
+        services.AddScoped<CurrentOwner>();
+        services.AddScoped<CircuitHandler, CurrentOwnerCircuitHandler>();
+        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeys.Scheme, null);
+        services.AddAuthorizationBuilder().AddPolicy(ApiKeys.Policy, policy => policy
+            .AddAuthenticationSchemes(ApiKeys.Scheme)
+            .RequireAuthenticatedUser());
+        return builder;
+    }
+
+    /// <summary>The HTTP API's JSON (camelCase, enums as words) and its OpenAPI document.</summary>
+    public static IHostApplicationBuilder AddJobApi(this IHostApplicationBuilder builder)
+    {
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        builder.Services.AddOpenApi();
         return builder;
     }
 
@@ -64,6 +103,7 @@ public static class Extensions
                 WeightsFile = Rooted(section["Vgg19WeightsFile"]),
                 ModelsDirectory = Rooted(section["ModelsDirectory"] ?? "models"),
                 AllowRandomVgg19 = section.GetValue<bool>("AllowRandomVgg19"),
+                Default = section["Default"],
                 ReducedPrecision = BackboneCatalogOptions.ParsePrecision(section["Precision"], "Backbones:Precision"),
             });
         });
@@ -81,14 +121,14 @@ public static class Extensions
         return builder;
     }
 
-    /// <summary>SignalR with the MessagePack protocol, the progress relay, and room in a message for two uploads.</summary>
+    /// <summary>SignalR with the MessagePack protocol, the relay from the job feed, and room in a message for a content and every allowed style.</summary>
     public static IHostApplicationBuilder AddProgressHub(this IHostApplicationBuilder builder)
     {
-        // A Submit carries a content and a style image (more styles need a larger limit). AddHubOptions runs after
-        // SignalR copies the global options onto each hub's, so this limit is not overwritten.
+        // AddHubOptions runs after SignalR copies the global options onto each hub's, so this limit is not overwritten.
         var intake = builder.Configuration.GetSection(ImageIntakeOptions.SectionName).Get<ImageIntakeOptions>() ?? new();
+        var engine = builder.Configuration.GetSection(EngineOptions.Section).Get<EngineOptions>() ?? new();
         builder.Services.AddSignalR()
-            .AddHubOptions<ProgressHub>(hub => hub.MaximumReceiveMessageSize = 2 * intake.MaxBytes + 64 * 1024)
+            .AddHubOptions<ProgressHub>(hub => hub.MaximumReceiveMessageSize = (1 + engine.MaxStyles) * intake.MaxBytes + 64 * 1024)
             .AddMessagePackProtocol();
         builder.Services.AddSingleton<ProgressRelay>();
         return builder;
@@ -99,17 +139,14 @@ public static class Extensions
     /// <summary>CSP, nosniff, referrer policy and frame ban on every response; call first, so nothing escapes them.</summary>
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.UseMiddleware<SecurityHeadersMiddleware>();
 
-    /// <summary>The hub, the result link of a completed job, and the diagnostics the load command reads.</summary>
+    /// <summary>The hub, the HTTP API with its OpenAPI document, and the diagnostics the load command reads.</summary>
     public static IEndpointRouteBuilder MapStyleEngineEndpoints(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapHub<ProgressHub>(ProgressHub.Path);
+        endpoints.MapJobApi();
+        endpoints.MapOpenApi();
 
-        endpoints.MapGet("/api/jobs/{jobId}/result", (string jobId, JobRegistry jobs) =>
-            jobs.Find(jobId) is { State: JobState.Completed, Result: { } result }
-                ? HttpResults.File(FrameEncoder.EncodePng(result.BestImage), "image/png")
-                : HttpResults.NotFound());
-
-        endpoints.MapGet("/api/diagnostics", (FrameStatistics frames, JobRegistry jobs, JobQueue queue, ProgressRelay relay, StyleEngineService engine) =>
+        endpoints.MapGet("/api/diagnostics", (FrameStatistics frames, JobRegistry jobs, JobQueue queue, ProgressRelay relay, BackboneHost engine) =>
         {
             using var process = System.Diagnostics.Process.GetCurrentProcess();
             return HttpResults.Ok(new DiagnosticsReport(
@@ -128,7 +165,7 @@ public static class Extensions
                 FramesSupersededBeforeEncoding: frames.SupersededBeforeEncoding,
                 FramesSent: frames.Sent,
                 FramesCoalesced: frames.Coalesced));
-        });
+        }).ExcludeFromDescription();
         return endpoints;
     }
 }

@@ -29,7 +29,6 @@ public static class ResultsServiceExtensions
             db.UseSqlite($"Data Source={sp.GetRequiredService<ResultFiles>().DatabasePath}"));
         services.AddSingleton<ResultStore>();
         services.AddSingleton<IJobResultSink>(sp => sp.GetRequiredService<ResultStore>());
-        services.AddScoped<ResultOwner>();
         services.AddHostedService<ResultsSchema>();
         services.AddHostedService<ResultCleanupService>();
 

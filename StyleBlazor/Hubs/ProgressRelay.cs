@@ -3,138 +3,118 @@ using StyleBlazor.Jobs;
 
 namespace StyleBlazor.Hubs;
 
+public enum WatchOutcome { Watching, AlreadyWatching, UnknownJob, TooManyWatches }
+
 /// <summary>
-/// Relays <see cref="JobEvents"/> to hub watchers, one <see cref="WatcherOutbox"/> per connection and job, so each
-/// client is coalesced at its own pace and a slow one never holds up the others (or the torch loop).
+/// Forwards the job feed (<see cref="IJobFeed"/>) to hub connections: one loop per connection and job, sending one
+/// message at a time, so each client goes at its own pace (its feed buffer coalesces frames) and a slow one never holds
+/// up the others. Watches are de-duplicated per connection and capped, and a watch ends with its job, so watching a
+/// finished job again and again leaves nothing behind.
 /// </summary>
-public sealed class ProgressRelay : IDisposable
+public sealed class ProgressRelay(IJobFeed feed, IHubContext<ProgressHub, IProgressClient> hub, FrameStatistics statistics, ILogger<ProgressRelay> logger)
 {
+    /// <summary>Jobs one connection may watch at once.</summary>
+    public const int MaxWatchesPerConnection = 16;
+
     readonly Lock _gate = new();
-    readonly Dictionary<string, Dictionary<string, WatcherOutbox>> _watchers = new(StringComparer.Ordinal);
-    readonly IHubContext<ProgressHub, IProgressClient> _hub;
-    readonly FrameStatistics _statistics;
-    readonly ILogger<ProgressRelay> _logger;
-    readonly IDisposable _subscription;
+    readonly Dictionary<string, Dictionary<string, CancellationTokenSource>> _watches = new(StringComparer.Ordinal);
 
-    public ProgressRelay(JobEvents events, IHubContext<ProgressHub, IProgressClient> hub, FrameStatistics statistics, ILogger<ProgressRelay> logger)
-    {
-        _hub = hub;
-        _statistics = statistics;
-        _logger = logger;
-        _subscription = events.SubscribeAll(OnEvent);
-    }
-
-    /// <summary>Connections watching a job that has not ended.</summary>
-    public int WatcherCount { get { lock (_gate) return _watchers.Values.Sum(w => w.Count); } }
+    /// <summary>Watches running now, over all connections.</summary>
+    public int WatcherCount { get { lock (_gate) return _watches.Values.Sum(w => w.Count); } }
 
     /// <summary>
-    /// Starts relaying <paramref name="job"/> to a connection: first its history and latest frame, then its state,
-    /// then live messages. Taken under the same lock as live events, so nothing is missed or sent twice.
+    /// Starts sending <paramref name="jobId"/>'s updates to a connection: the history and newest frame, the state, then
+    /// live updates until the job ends.
     /// </summary>
-    public void Watch(string connectionId, StyleTransferJob job) =>
-        Watch(connectionId, job, new WatcherOutbox(_hub.Clients.Client(connectionId), _statistics, _logger));
+    public async Task<WatchOutcome> WatchAsync(string connectionId, string jobId) =>
+        await WatchAsync(connectionId, jobId, hub.Clients.Client(connectionId));
 
-    internal void Watch(string connectionId, StyleTransferJob job, WatcherOutbox outbox)
+    internal async Task<WatchOutcome> WatchAsync(string connectionId, string jobId, IProgressClient client)
     {
+        var stop = new CancellationTokenSource();
         lock (_gate)
         {
-            if (_watchers.TryGetValue(job.Id, out var existing) && existing.ContainsKey(connectionId)) return;
-
-            var history = job.LossHistory();
-            outbox.LastIteration = history.Length > 0 ? history[^1].Iteration : -1;
-            var entries = history.Select(LossEntry.From).ToArray();
-            outbox.Post(c => c.History(entries));
-            if (job.LatestFrame is { } frame)
-            {
-                outbox.LastFrameIteration = frame.Iteration;
-                outbox.PostFrame(frame);
-            }
-            var state = job.State;
-            if (state == JobState.Queued) outbox.Post(c => c.Queued(job.Position));
-            else
-            {
-                outbox.StartedSent = true;
-                if (state == JobState.Running) outbox.Post(c => c.Started());
-            }
-            if (job.IsFinished)
-            {
-                outbox.EndSent = true;
-                outbox.Post(EndMessage(job.State, job.Error, job.State == JobState.Completed ? JobRegistry.ResultLink(job) : null));
-                return; // nothing more will happen to it
-            }
-            if (existing is null) _watchers[job.Id] = existing = new(StringComparer.Ordinal);
-            existing[connectionId] = outbox;
+            if (!_watches.TryGetValue(connectionId, out var watches)) _watches[connectionId] = watches = new(StringComparer.Ordinal);
+            if (watches.ContainsKey(jobId)) { stop.Dispose(); return WatchOutcome.AlreadyWatching; }
+            if (watches.Count >= MaxWatchesPerConnection) { stop.Dispose(); return WatchOutcome.TooManyWatches; }
+            watches[jobId] = stop;
         }
+        var updates = feed.WatchAsync(jobId, stop.Token).GetAsyncEnumerator(stop.Token);
+        bool known;
+        try { known = await updates.MoveNextAsync(); }
+        catch
+        {
+            await EndAsync(connectionId, jobId, stop, updates);
+            throw;
+        }
+        if (!known)
+        {
+            await EndAsync(connectionId, jobId, stop, updates);
+            return WatchOutcome.UnknownJob;
+        }
+        _ = PumpAsync(connectionId, jobId, client, stop, updates);
+        return WatchOutcome.Watching;
     }
 
     public void Unwatch(string connectionId, string jobId)
     {
         lock (_gate)
-        {
-            if (!_watchers.TryGetValue(jobId, out var outboxes) || !outboxes.Remove(connectionId, out var outbox)) return;
-            outbox.Close();
-            if (outboxes.Count == 0) _watchers.Remove(jobId);
-        }
+            if (_watches.GetValueOrDefault(connectionId)?.GetValueOrDefault(jobId) is { } stop) stop.Cancel();
     }
 
     public void Disconnected(string connectionId)
     {
         lock (_gate)
+            foreach (var stop in _watches.GetValueOrDefault(connectionId)?.Values ?? Enumerable.Empty<CancellationTokenSource>())
+                stop.Cancel();
+    }
+
+    async Task PumpAsync(string connectionId, string jobId, IProgressClient client, CancellationTokenSource stop,
+        IAsyncEnumerator<JobUpdate> updates)
+    {
+        try
         {
-            foreach (var (jobId, outboxes) in _watchers.ToArray())
-            {
-                if (!outboxes.Remove(connectionId, out var outbox)) continue;
-                outbox.Close();
-                if (outboxes.Count == 0) _watchers.Remove(jobId);
-            }
+            do await SendAsync(client, updates.Current);
+            while (await updates.MoveNextAsync());
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
+        catch (Exception ex) { logger.LogDebug(ex, "Sending job {JobId} to connection {ConnectionId} failed", jobId, connectionId); }
+        finally { await EndAsync(connectionId, jobId, stop, updates); }
+    }
+
+    async Task SendAsync(IProgressClient client, JobUpdate update)
+    {
+        switch (update)
+        {
+            case JobUpdate.Snapshot s:
+                await client.History([.. s.History]);
+                if (s.LatestFrame is { } frame) await SendAsync(client, frame);
+                if (s.State == JobState.Queued) await client.Queued(new JobUpdate.Queued(s.Position));
+                else if (s.State == JobState.Running) await client.Started(new JobUpdate.Started(s.Attempt));
+                if (s.IsFinished) await client.Ended(new JobUpdate.Ended(s.State, s.Message, s.ShareLink));
+                break;
+            case JobUpdate.Queued q: await client.Queued(q); break;
+            case JobUpdate.Started s: await client.Started(s); break;
+            case JobUpdate.Progress p: await client.Progress(p); break;
+            case JobUpdate.Frame f:
+                await client.Frame(f);
+                statistics.AddSent();
+                break;
+            case JobUpdate.Ended e: await client.Ended(e); break;
         }
     }
 
-    // Called on the publisher's thread (the torch thread for progress): only queues.
-    void OnEvent(JobEvent e)
+    async Task EndAsync(string connectionId, string jobId, CancellationTokenSource stop, IAsyncEnumerator<JobUpdate> updates)
     {
         lock (_gate)
         {
-            if (!_watchers.TryGetValue(e.Job.Id, out var outboxes)) return;
-            foreach (var outbox in outboxes.Values) Relay(e, outbox);
-            if (e is JobEndedEvent) _watchers.Remove(e.Job.Id);
+            if (_watches.TryGetValue(connectionId, out var watches) && watches.TryGetValue(jobId, out var current) && current == stop)
+            {
+                watches.Remove(jobId);
+                if (watches.Count == 0) _watches.Remove(connectionId);
+            }
         }
+        await updates.DisposeAsync();
+        stop.Dispose();
     }
-
-    static void Relay(JobEvent e, WatcherOutbox outbox)
-    {
-        switch (e)
-        {
-            case JobQueuedEvent q when !outbox.StartedSent && !outbox.EndSent:
-                outbox.Post(c => c.Queued(q.Position));
-                break;
-            case JobStartedEvent when !outbox.StartedSent:
-                outbox.StartedSent = true;
-                outbox.Post(c => c.Started());
-                break;
-            case JobProgressEvent p when p.Loss.Iteration > outbox.LastIteration:
-                outbox.LastIteration = p.Loss.Iteration;
-                var l = p.Loss;
-                var perLayer = new Dictionary<string, double>(l.StyleLayers);
-                outbox.Post(c => c.Progress(l.Iteration, l.Total, l.Content, l.Style, perLayer, l.ElapsedSeconds, l.IterationsPerSecond, l.EtaSeconds));
-                break;
-            case JobFrameEvent f when f.Frame.Iteration > outbox.LastFrameIteration:
-                outbox.LastFrameIteration = f.Frame.Iteration;
-                outbox.PostFrame(f.Frame);
-                break;
-            case JobEndedEvent end when !outbox.EndSent:
-                outbox.EndSent = true;
-                outbox.Post(EndMessage(end.State, end.Message, end.ResultLink));
-                break;
-        }
-    }
-
-    static Func<IProgressClient, Task> EndMessage(JobState state, string? message, string? resultLink) => state switch
-    {
-        JobState.Completed => c => c.Completed(resultLink ?? ""),
-        JobState.Cancelled => c => c.Cancelled(),
-        _ => c => c.Failed(message ?? state.ToString()),
-    };
-
-    public void Dispose() => _subscription.Dispose();
 }

@@ -1,7 +1,6 @@
-using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.Extensions.Options;
-using StyleBlazor.Extensions;
+using StyleBlazor.Identity;
 
 namespace StyleBlazor.Jobs;
 
@@ -62,19 +61,19 @@ public sealed class CircuitAdmission
 /// Admits each circuit as it opens (before its components first render) and counts it out when it closes. A refused
 /// circuit stays connected, so the page can say why, but the studio does not take uploads or jobs on it.
 /// </summary>
-public sealed class CircuitLimitHandler(OpenCircuits open, CircuitAdmission admission, AuthenticationStateProvider authentication,
+public sealed class CircuitLimitHandler(OpenCircuits open, CircuitAdmission admission, CurrentOwner owner,
     ILogger<CircuitLimitHandler> logger) : CircuitHandler
 {
     (string? Session, string? Address)? _counted;
 
-    public override async Task OnCircuitOpenedAsync(Circuit circuit, CancellationToken cancellationToken)
+    public override Task OnCircuitOpenedAsync(Circuit circuit, CancellationToken cancellationToken)
     {
-        var user = (await authentication.GetAuthenticationStateAsync()).User;
-        var (session, address) = (BrowserSession.IdOf(user), BrowserSession.ClientAddressOf(user));
+        var (session, address) = (owner.Requester?.OwnerId, owner.Requester?.ClientAddress);
         admission.Refusal = open.TryOpen(session, address);
         if (admission.Refusal is null) _counted = (session, address);
         else logger.LogInformation("Circuit opened read-only: over the {Which} limit of {Limit}",
             admission.Refusal.PerSession ? "per-session" : "per-address", admission.Refusal.Limit);
+        return Task.CompletedTask;
     }
 
     public override Task OnCircuitClosedAsync(Circuit circuit, CancellationToken cancellationToken)

@@ -79,8 +79,9 @@ public sealed class EngineOptions
     [Range(16, 8192)]
     public int MaxSide { get; set; } = 1024;
 
-    /// <summary>Backbone to warm up at start; empty = the catalog's first.</summary>
-    public string DefaultBackbone { get; set; } = "";
+    /// <summary>Style images one job may blend at most (the Studio, the hub and the HTTP API alike).</summary>
+    [Range(1, 16)]
+    public int MaxStyles { get; set; } = 4;
 }
 
 /// <summary>Encoded frames pushed to watchers (section <c>Frames</c>).</summary>

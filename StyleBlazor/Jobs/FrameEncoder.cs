@@ -19,10 +19,10 @@ public sealed class FrameStatistics
     /// <summary>Frames read back but replaced by a newer one before the encoder got to them.</summary>
     public long SupersededBeforeEncoding => Interlocked.Read(ref _supersededBeforeEncoding);
 
-    /// <summary>Frame messages delivered to hub watchers.</summary>
+    /// <summary>Frames delivered to watchers (hub connections and components).</summary>
     public long Sent => Interlocked.Read(ref _sent);
 
-    /// <summary>Frame messages a hub watcher did not get because a newer frame arrived while it was still busy.</summary>
+    /// <summary>Frames a watcher did not get because a newer frame arrived before it read the older one.</summary>
     public long Coalesced => Interlocked.Read(ref _coalesced);
 
     internal void AddEncoded() => Interlocked.Increment(ref _encoded);
@@ -32,11 +32,14 @@ public sealed class FrameStatistics
 }
 
 /// <summary>Encodes RGB frames as JPEG or WebP at the configured quality, scaled to the configured maximum side.</summary>
-public sealed class FrameEncoder(IOptions<FrameOptions> options)
+public sealed class FrameEncoder(IOptions<FrameOptions> options, FrameStatistics statistics)
 {
     public FrameOptions Options => options.Value;
 
-    public EncodedFrame Encode(RgbFrame frame, int iteration)
+    /// <summary>What happened to frames, from encoding to delivery.</summary>
+    public FrameStatistics Statistics => statistics;
+
+    public JobUpdate.Frame Encode(RgbFrame frame, int iteration)
     {
         var o = options.Value;
         using var image = frame.ToImage();
@@ -52,7 +55,7 @@ public sealed class FrameEncoder(IOptions<FrameOptions> options)
         };
         using var stream = new MemoryStream();
         image.Save(stream, encoder);
-        return new EncodedFrame(iteration, image.Width, image.Height, contentType, stream.ToArray());
+        return new JobUpdate.Frame(iteration, image.Width, image.Height, contentType, stream.ToArray());
     }
 
     /// <summary>A lossless PNG at full size (what a result link serves).</summary>
@@ -70,9 +73,10 @@ public sealed class FrameEncoder(IOptions<FrameOptions> options)
 /// takes frames without blocking, and encodes the newest one on the thread pool, so the loop never waits.
 /// <paramref name="record"/>, when given, also sees every submitted frame on the thread pool (the stored replay).
 /// </summary>
-public sealed class JobFramePump(StyleTransferJob job, FrameEncoder encoder, JobEvents events, FrameStatistics statistics,
-    TimeProvider time, ILogger logger, Action<int, RgbFrame>? record = null)
+public sealed class JobFramePump(StyleTransferJob job, FrameEncoder encoder, JobRegistry jobs, TimeProvider time, ILogger logger,
+    Action<int, RgbFrame>? record = null)
 {
+    readonly FrameStatistics statistics = encoder.Statistics;
     readonly Lock _gate = new();
     readonly TimeSpan _interval = TimeSpan.FromSeconds(1 / encoder.Options.MaxFramesPerSecond);
     long _lastAcceptedAt = long.MinValue;
@@ -141,8 +145,7 @@ public sealed class JobFramePump(StyleTransferJob job, FrameEncoder encoder, Job
             {
                 var encoded = encoder.Encode(next.Frame, next.Iteration);
                 statistics.AddEncoded();
-                job.SetLatestFrame(encoded);
-                events.Publish(new JobFrameEvent(job, encoded));
+                jobs.Record(job, encoded);
             }
             catch (Exception ex)
             {

@@ -5,8 +5,8 @@ namespace StyleBlazor.Jobs;
 public enum EnqueueOutcome { Accepted, QueueFull, OwnerLimit, AddressLimit, Closed }
 
 /// <summary>
-/// The jobs waiting for the engine. The ordered waiting list gives each job its position (every change announced
-/// through <see cref="JobEvents"/>) and lets a cancelled job leave at once; a bounded channel holds one token per
+/// The jobs waiting for the engine. The ordered waiting list gives each job its position (every change recorded on the
+/// job and announced, <see cref="JobRegistry.Record"/>) and lets a cancelled job leave at once; a bounded channel holds one token per
 /// waiting job, so workers wait asynchronously and the channel can never hold more than the queue's capacity.
 /// </summary>
 public sealed class JobQueue
@@ -15,15 +15,15 @@ public sealed class JobQueue
     readonly List<StyleTransferJob> _waiting = [];
     // Tokens are interchangeable: removing a job removes any one token. Invariant: tokens ≤ waiting jobs.
     readonly Channel<bool> _tokens;
-    readonly JobEvents _events;
+    readonly JobRegistry _jobs;
     bool _closed;
 
-    public JobQueue(JobEvents events, Microsoft.Extensions.Options.IOptions<EngineOptions> options)
-        : this(events, options.Value.QueueCapacity, options.Value.MaxQueuedPerOwner, options.Value.MaxQueuedPerAddress) { }
+    public JobQueue(JobRegistry jobs, Microsoft.Extensions.Options.IOptions<EngineOptions> options)
+        : this(jobs, options.Value.QueueCapacity, options.Value.MaxQueuedPerOwner, options.Value.MaxQueuedPerAddress) { }
 
-    public JobQueue(JobEvents events, int capacity, int maxQueuedPerOwner, int maxQueuedPerAddress = int.MaxValue)
+    public JobQueue(JobRegistry jobs, int capacity, int maxQueuedPerOwner, int maxQueuedPerAddress = int.MaxValue)
     {
-        _events = events;
+        _jobs = jobs;
         Capacity = capacity;
         MaxQueuedPerOwner = maxQueuedPerOwner;
         MaxQueuedPerAddress = maxQueuedPerAddress;
@@ -44,7 +44,7 @@ public sealed class JobQueue
             if (_closed) return EnqueueOutcome.Closed;
             if (_waiting.Count(j => j.OwnerId == job.OwnerId) >= MaxQueuedPerOwner) return EnqueueOutcome.OwnerLimit;
             // One address with many sessions (a script, or cookies cleared) must not fill the queue for everyone.
-            if (job.ClientAddress is { } address && _waiting.Count(j => j.ClientAddress == address) >= MaxQueuedPerAddress)
+            if (job.Owner.ClientAddress is { } address && _waiting.Count(j => j.Owner.ClientAddress == address) >= MaxQueuedPerAddress)
                 return EnqueueOutcome.AddressLimit;
             if (_waiting.Count >= Capacity || !_tokens.Writer.TryWrite(true)) return EnqueueOutcome.QueueFull;
             _waiting.Add(job);
@@ -64,7 +64,6 @@ public sealed class JobQueue
                 if (_waiting.Count == 0) continue; // its job was taken out of line meanwhile
                 var job = _waiting[0];
                 _waiting.RemoveAt(0);
-                job.Position = 0;
                 Renumber();
                 return job;
             }
@@ -78,7 +77,6 @@ public sealed class JobQueue
         {
             if (!_waiting.Remove(job)) return false;
             _tokens.Reader.TryRead(out _);
-            job.Position = 0;
             Renumber();
         }
         return true;
@@ -97,20 +95,14 @@ public sealed class JobQueue
             _tokens.Writer.TryComplete();
             var left = _waiting.ToArray();
             _waiting.Clear();
-            foreach (var j in left) j.Position = 0;
             return left;
         }
     }
 
-    // Announces inside the lock so that announcements of one job arrive in the order its position changed
-    // (handlers only hand work off, see JobEvents).
+    // Records inside the lock so that a job's positions are announced in the order they changed (a job records only
+    // a change, and its watchers' handlers only hand work off, see JobEvents).
     void Renumber()
     {
-        for (int i = 0; i < _waiting.Count; i++)
-        {
-            if (_waiting[i].Position == i + 1) continue;
-            _waiting[i].Position = i + 1;
-            _events.Publish(new JobQueuedEvent(_waiting[i], i + 1));
-        }
+        for (int i = 0; i < _waiting.Count; i++) _jobs.Record(_waiting[i], new JobUpdate.Queued(i + 1));
     }
 }

@@ -1,17 +1,17 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using StyleBlazor.Engine.Transfer;
 
 namespace StyleBlazor.Jobs;
 
 /// <summary>
-/// Every job the app knows, by id, from submission until <see cref="EngineOptions.FinishedJobRetention"/> after it
-/// ended; and the one place a job is ended and that end announced.
+/// Every job this process knows, by id, from submission until <see cref="EngineOptions.FinishedJobRetention"/> after it
+/// ended; and the one place a job's state changes and the change is announced (<see cref="Record"/>).
 /// </summary>
 public sealed class JobRegistry(JobEvents events, IOptions<EngineOptions> options, TimeProvider time)
 {
     readonly ConcurrentDictionary<string, StyleTransferJob> _jobs = new(StringComparer.Ordinal);
 
+    /// <summary>The job, or null when it is unknown or forgotten (see <see cref="IJobFeed.SnapshotAsync"/> for what a caller may see).</summary>
     public StyleTransferJob? Find(string jobId) => _jobs.GetValueOrDefault(jobId);
 
     public IReadOnlyList<StyleTransferJob> OfOwner(string ownerId) => [.. _jobs.Values.Where(j => j.OwnerId == ownerId).OrderBy(j => j.CreatedAt)];
@@ -22,6 +22,17 @@ public sealed class JobRegistry(JobEvents events, IOptions<EngineOptions> option
 
     internal void Remove(StyleTransferJob job) => _jobs.TryRemove(job.Id, out _);
 
+    /// <summary>
+    /// Applies <paramref name="update"/> to the job and announces it to its watchers; false when it changed nothing
+    /// (see <see cref="StyleTransferJob.Apply"/>).
+    /// </summary>
+    public bool Record(StyleTransferJob job, JobUpdate update) =>
+        job.Apply(update, time.GetUtcNow(), (sequence, u) => events.Publish(job.Id, sequence, u));
+
+    /// <summary>Ends a job and announces it; false when it had already ended.</summary>
+    public bool End(StyleTransferJob job, JobState state, string? message, string? shareLink = null) =>
+        Record(job, new JobUpdate.Ended(state, message, shareLink));
+
     /// <summary>Forgets jobs that ended longer ago than the retention (their result image goes with them).</summary>
     public int Prune()
     {
@@ -31,22 +42,4 @@ public sealed class JobRegistry(JobEvents events, IOptions<EngineOptions> option
             if (job.EndedAt is { } ended && ended < cutoff && _jobs.TryRemove(job.Id, out _)) removed++;
         return removed;
     }
-
-    /// <summary>Ends a job (Failed, Cancelled or Interrupted) and announces it; false when it had already ended.</summary>
-    internal bool Finish(StyleTransferJob job, JobState state, string? message, bool onlyIfQueued = false, string? resultLink = null)
-    {
-        if (!job.End(state, message, time.GetUtcNow(), onlyIfQueued)) return false;
-        events.Publish(new JobEndedEvent(job, state, message, resultLink));
-        return true;
-    }
-
-    /// <param name="shareLink">The stored result's share link, or null when it could not be stored (then the in-memory one).</param>
-    internal void Complete(StyleTransferJob job, TransferResult result, EncodedFrame best, string? shareLink = null)
-    {
-        job.Complete(result, best, time.GetUtcNow());
-        events.Publish(new JobEndedEvent(job, JobState.Completed, null, shareLink ?? ResultLink(job)));
-    }
-
-    /// <summary>Where a completed job's image is served (see the result endpoint).</summary>
-    public static string ResultLink(StyleTransferJob job) => $"/api/jobs/{job.Id}/result";
 }

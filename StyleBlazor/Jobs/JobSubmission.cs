@@ -7,32 +7,37 @@ using StyleBlazor.Engine.Transfer;
 namespace StyleBlazor.Jobs;
 
 /// <summary>
-/// A request for a transfer. <paramref name="Options"/> null = the backbone's defaults; <paramref name="Backbone"/>
-/// null = the default backbone. <paramref name="ClientAddress"/> and <paramref name="SessionId"/> (default: the owner) are
-/// who asks, for the per-address and per-session limits. If the submission is accepted the job owns (and later disposes) the images;
-/// if it is refused the caller still owns them.
+/// A request for a transfer by <paramref name="Requester"/>. <paramref name="Options"/> null = the backbone's recipe;
+/// <paramref name="Backbone"/> null = the default backbone. If the submission is accepted the job owns (and later
+/// disposes) the images; if it is refused the caller still owns them.
 /// </summary>
 public sealed record JobRequest(
-    string OwnerId,
+    Requester Requester,
     Image<Rgb24> Content,
     IReadOnlyList<Image<Rgb24>> Styles,
     StyleTransferOptions? Options = null,
-    string? Backbone = null,
-    string? ClientAddress = null,
-    string? SessionId = null);
+    string? Backbone = null);
 
-public enum SubmissionRefusal { None, InvalidRequest, UnknownBackbone, InvalidOptions, QueueFull, OwnerLimit, ShuttingDown, RateLimited }
+public enum SubmissionRefusal { None, InvalidRequest, TooManyStyles, UnknownBackbone, InvalidOptions, QueueFull, OwnerLimit, ShuttingDown, RateLimited }
 
-/// <summary>The answer to a submission: the queued job, or why it was refused (a message a user can read).</summary>
-public sealed record SubmissionResult(StyleTransferJob? Job, SubmissionRefusal Refusal, string? Message)
+/// <summary>
+/// The answer to a submission: the queued job, or why it was refused (a message a user can read), with the request
+/// field at fault when there is one (as the HTTP API names it) and, for a rate limit, when to try again.
+/// </summary>
+public sealed record SubmissionResult(StyleTransferJob? Job, SubmissionRefusal Refusal, string? Message, string? Field = null, TimeSpan? RetryAfter = null)
 {
     public bool Accepted => Job is not null;
 
     public static SubmissionResult Accept(StyleTransferJob job) => new(job, SubmissionRefusal.None, null);
-    public static SubmissionResult Refuse(SubmissionRefusal why, string message) => new(null, why, message);
+    public static SubmissionResult Refuse(SubmissionRefusal why, string message, string? field = null, TimeSpan? retryAfter = null) =>
+        new(null, why, message, field, retryAfter);
 }
 
-/// <summary>The one way in for new jobs and cancellations, used by the Blazor UI and the hub alike.</summary>
+/// <summary>
+/// The one way in for new jobs and cancellations, for the Studio, the hub and the HTTP API alike. A submission is two
+/// steps: <see cref="Admit"/> before any image is decoded (the rate limits and the number of styles: cheap checks that
+/// keep a flood from costing the server decoding work), then <see cref="Submit"/> with the decoded images.
+/// </summary>
 public sealed class JobSubmission(
     JobQueue queue,
     JobRegistry jobs,
@@ -41,44 +46,57 @@ public sealed class JobSubmission(
     SubmissionRateLimiter rateLimiter,
     TimeProvider time)
 {
-    /// <summary>The backbones a request may name; the first is the default.</summary>
-    public IReadOnlyList<BackboneInfo> Backbones => catalog.Available;
+    /// <summary>The backbones a request may name, and the default.</summary>
+    public IBackboneCatalog Backbones => catalog;
 
-    /// <summary>The backbone a request without one gets, or null when none is available.</summary>
-    public BackboneInfo? DefaultBackbone =>
-        catalog.Available.FirstOrDefault(b => b.Name == options.Value.DefaultBackbone) ?? catalog.Available.FirstOrDefault();
+    /// <summary>Style images one job may blend at most (<see cref="EngineOptions.MaxStyles"/>).</summary>
+    public int MaxStyles => options.Value.MaxStyles;
 
-    /// <summary>Validates, applies the limits and queues; never throws for a bad request or a full queue.</summary>
+    /// <summary>
+    /// Takes one submission from the requester's rate budgets and checks the number of style images; null when the
+    /// caller may go on to decode and <see cref="Submit"/>. Every attempt counts, so refused requests cannot probe the server.
+    /// </summary>
+    public SubmissionResult? Admit(Requester requester, int styleCount)
+    {
+        if (string.IsNullOrEmpty(requester.OwnerId))
+            return SubmissionResult.Refuse(SubmissionRefusal.InvalidRequest, "The request has no browser session.");
+        if (rateLimiter.TryAcquire(requester) is { } tooFast)
+            return SubmissionResult.Refuse(SubmissionRefusal.RateLimited, tooFast.Message, retryAfter: tooFast.RetryAfter);
+        return CheckStyleCount(styleCount);
+    }
+
+    SubmissionResult? CheckStyleCount(int styleCount) => styleCount switch
+    {
+        0 => SubmissionResult.Refuse(SubmissionRefusal.InvalidRequest, "At least one style image is needed.", "style"),
+        _ when styleCount > MaxStyles => SubmissionResult.Refuse(SubmissionRefusal.TooManyStyles,
+            $"A job blends at most {MaxStyles} style images (got {styleCount}).", "style"),
+        _ => null,
+    };
+
+    /// <summary>Validates, applies the queue's limits and queues; never throws for a bad request or a full queue. Call <see cref="Admit"/> first.</summary>
     public SubmissionResult Submit(JobRequest request)
     {
         var limits = options.Value;
-        if (string.IsNullOrEmpty(request.OwnerId))
-            return SubmissionResult.Refuse(SubmissionRefusal.InvalidRequest, "The request has no browser session.");
-        if (rateLimiter.TryAcquire(request.SessionId ?? request.OwnerId, request.ClientAddress) is { } tooFast)
-            return SubmissionResult.Refuse(SubmissionRefusal.RateLimited, tooFast);
-        if (request.Styles.Count == 0)
-            return SubmissionResult.Refuse(SubmissionRefusal.InvalidRequest, "At least one style image is needed.");
+        if (CheckStyleCount(request.Styles.Count) is { } styleProblem) return styleProblem;
 
-        var backbone = request.Backbone is { Length: > 0 } name
-            ? catalog.Available.FirstOrDefault(b => b.Name == name)
-            : DefaultBackbone;
+        var backbone = catalog.Find(request.Backbone);
         if (backbone is null)
             return SubmissionResult.Refuse(SubmissionRefusal.UnknownBackbone, request.Backbone is { Length: > 0 }
                 ? $"Unknown backbone '{request.Backbone}'; available: {string.Join(", ", catalog.Available.Select(b => b.Name))}."
-                : "No backbone is available on this server.");
+                : "No backbone is available on this server.", "backbone");
 
         var transfer = request.Options ?? backbone.Defaults;
-        var problem = transfer.Validate(backbone.Layers.Select(l => l.Name).ToArray());
+        var (problem, field) = (transfer.Validate(backbone.Layers.Select(l => l.Name).ToArray()), "options");
         if (problem is null && transfer.Iterations > limits.MaxIterations)
-            problem = $"This server runs at most {limits.MaxIterations} iterations per job (asked for {transfer.Iterations}).";
+            (problem, field) = ($"This server runs at most {limits.MaxIterations} iterations per job (asked for {transfer.Iterations}).", "iterations");
         if (problem is null && transfer.MaxSide > limits.MaxSide)
-            problem = $"This server works at most at {limits.MaxSide} px (asked for {transfer.MaxSide}).";
+            (problem, field) = ($"This server works at most at {limits.MaxSide} px (asked for {transfer.MaxSide}).", "size");
         if (problem is null && transfer.StyleBlend.Count > 0 && transfer.StyleBlend.Count != request.Styles.Count)
-            problem = $"{request.Styles.Count} style images need {request.Styles.Count} blend weights (got {transfer.StyleBlend.Count}).";
+            (problem, field) = ($"{request.Styles.Count} style images need {request.Styles.Count} blend weights (got {transfer.StyleBlend.Count}).", "styleWeights");
         if (problem is not null)
-            return SubmissionResult.Refuse(SubmissionRefusal.InvalidOptions, problem);
+            return SubmissionResult.Refuse(SubmissionRefusal.InvalidOptions, problem, field);
 
-        var job = new StyleTransferJob(request.OwnerId, request.Content, request.Styles, transfer, backbone.Name, time.GetUtcNow(), request.ClientAddress);
+        var job = new StyleTransferJob(request.Requester, request.Content, request.Styles, transfer, backbone.Name, time.GetUtcNow());
         jobs.Prune();
         jobs.Add(job);
         var outcome = queue.TryEnqueue(job);
@@ -98,13 +116,13 @@ public sealed class JobSubmission(
     }
 
     /// <summary>
-    /// Asks a job to stop on behalf of <paramref name="requesterId"/>: a waiting job ends at once, a running one within
-    /// one iteration. False when the job is unknown, already finished, or not the requester's.
+    /// Asks a job to stop on behalf of <paramref name="ownerId"/>: a waiting job ends at once, a running one within
+    /// one iteration. False when the job is unknown, already finished, or not the owner's.
     /// </summary>
-    public bool Cancel(string jobId, string? requesterId)
+    public bool Cancel(string jobId, string? ownerId)
     {
         var job = jobs.Find(jobId);
-        if (job is null || job.IsFinished || string.IsNullOrEmpty(requesterId) || job.OwnerId != requesterId) return false;
+        if (job is null || job.IsFinished || string.IsNullOrEmpty(ownerId) || job.OwnerId != ownerId) return false;
         Stop(job, "Cancelled by its owner.");
         return true;
     }
@@ -113,6 +131,6 @@ public sealed class JobSubmission(
     internal void Stop(StyleTransferJob job, string reason)
     {
         job.RequestCancel(reason);
-        if (queue.TryRemove(job)) jobs.Finish(job, JobState.Cancelled, job.CancelReason, onlyIfQueued: true);
+        if (queue.TryRemove(job)) jobs.End(job, JobState.Cancelled, job.CancelReason);
     }
 }

@@ -1,12 +1,11 @@
-using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.Extensions.Options;
-using StyleBlazor.Extensions;
+using StyleBlazor.Identity;
 
 namespace StyleBlazor.Jobs;
 
 /// <summary>
-/// Counts each browser session's live connections (Blazor circuits and hub connections) and applies
+/// Counts each owner's live connections (Blazor circuits and hub connections) and applies
 /// <see cref="EngineOptions.OnOwnerDisconnect"/> when a session has none left for the grace period.
 /// </summary>
 public sealed class OwnerPresence(JobRegistry jobs, JobSubmission submission, IOptions<EngineOptions> options,
@@ -50,17 +49,18 @@ public sealed class OwnerPresence(JobRegistry jobs, JobSubmission submission, IO
 }
 
 /// <summary>Reports a Blazor circuit's connection going up and down to <see cref="OwnerPresence"/>.</summary>
-public sealed class OwnerPresenceCircuitHandler(OwnerPresence presence, AuthenticationStateProvider authentication) : CircuitHandler
+public sealed class OwnerPresenceCircuitHandler(OwnerPresence presence, CurrentOwner owner) : CircuitHandler
 {
     string? _ownerId;
     bool _up;
 
-    public override async Task OnConnectionUpAsync(Circuit circuit, CancellationToken cancellationToken)
+    public override Task OnConnectionUpAsync(Circuit circuit, CancellationToken cancellationToken)
     {
-        _ownerId ??= BrowserSession.IdOf((await authentication.GetAuthenticationStateAsync()).User);
-        if (_ownerId is null || _up) return;
+        _ownerId ??= owner.Id;
+        if (_ownerId is null || _up) return Task.CompletedTask;
         _up = true;
         presence.Connected(_ownerId);
+        return Task.CompletedTask;
     }
 
     public override Task OnConnectionDownAsync(Circuit circuit, CancellationToken cancellationToken)

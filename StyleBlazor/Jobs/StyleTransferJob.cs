@@ -6,41 +6,30 @@ using StyleBlazor.Engine.Transfer;
 
 namespace StyleBlazor.Jobs;
 
-public enum JobState { Queued, Running, Completed, Failed, Cancelled, Interrupted }
-
-/// <summary>Loss values of one iteration as watchers see them, with the pace at that moment.</summary>
-public sealed record LossRecord(
-    int Iteration,
-    double Total,
-    double Content,
-    double Style,
-    double TotalVariation,
-    IReadOnlyDictionary<string, double> StyleLayers,
-    double ElapsedSeconds,
-    double IterationsPerSecond,
-    double EtaSeconds);
-
-/// <summary>An image as sent to watchers (JPEG or WebP bytes).</summary>
-public sealed record EncodedFrame(int Iteration, int Width, int Height, string ContentType, byte[] Bytes);
-
 /// <summary>
-/// One style transfer from submission to its end. State changes go through the methods here (thread-safe); the job
-/// owns its images once accepted and releases the inputs when it ends.
+/// One style transfer from submission to its end, in this process. Its state changes only by <see cref="Apply"/>, one
+/// <see cref="JobUpdate"/> at a time under the job's lock, each numbered and announced in that order, so a watcher can
+/// join at any moment: <see cref="TakeSnapshot"/> gives everything up to one number, and the announcements after it are
+/// exactly what the snapshot lacks. The job owns its images once accepted and releases them when it ends.
 /// </summary>
 public sealed class StyleTransferJob
 {
+    /// <summary>Frames kept for <c>/api/jobs/{id}/frames/{iteration}</c>: the newest few, so an event stream's links still work a moment later.</summary>
+    public const int RecentFrames = 8;
+
     readonly Lock _gate = new();
     readonly List<LossRecord> _losses = [];
+    readonly Queue<JobUpdate.Frame> _recentFrames = new();
     readonly CancellationTokenSource _cancel = new();
     Image<Rgb24>? _content;
     IReadOnlyList<Image<Rgb24>>? _styles;
+    long _sequence;
 
-    public StyleTransferJob(string ownerId, Image<Rgb24> content, IReadOnlyList<Image<Rgb24>> styles,
-        StyleTransferOptions options, string backbone, DateTimeOffset createdAt, string? clientAddress = null)
+    public StyleTransferJob(Requester owner, Image<Rgb24> content, IReadOnlyList<Image<Rgb24>> styles,
+        StyleTransferOptions options, string backbone, DateTimeOffset createdAt)
     {
         Id = NewId();
-        OwnerId = ownerId;
-        ClientAddress = clientAddress;
+        Owner = owner;
         _content = content;
         _styles = styles;
         Options = options;
@@ -48,14 +37,13 @@ public sealed class StyleTransferJob
         CreatedAt = createdAt;
     }
 
-    /// <summary>The submitting client's IP address, when known (for the per-address queue limit).</summary>
-    public string? ClientAddress { get; }
-
-    /// <summary>256 random bits, base64url: unguessable, safe in URLs and group names.</summary>
+    /// <summary>256 random bits, base64url: unguessable, so the id is the capability to watch the job.</summary>
     public string Id { get; }
 
-    /// <summary>The browser session that submitted the job; only it may cancel.</summary>
-    public string OwnerId { get; }
+    /// <summary>Who submitted the job; only this owner may cancel it.</summary>
+    public Requester Owner { get; }
+    public string OwnerId => Owner.OwnerId;
+
     public StyleTransferOptions Options { get; }
     public string Backbone { get; }
 
@@ -66,15 +54,26 @@ public sealed class StyleTransferJob
     public JobState State { get; private set; } = JobState.Queued;
 
     /// <summary>1 = next to run; 0 when not waiting.</summary>
-    public int Position { get; internal set; }
-    public string? Error { get; private set; }
-    public EncodedFrame? LatestFrame { get; private set; }
+    public int Position { get; private set; }
 
-    /// <summary>The best image of a completed run (what the result link serves).</summary>
-    public EncodedFrame? BestFrame { get; private set; }
+    /// <summary>How many times a worker has started it (a restart after a worker went away counts again).</summary>
+    public int Attempt { get; private set; }
+
+    /// <summary>Why the job ended, for anything but a plain completion.</summary>
+    public string? Message { get; private set; }
+
+    /// <summary>The stored result's permanent link (<c>/r/{token}</c>), once stored; nothing ever replaces it.</summary>
+    public string? ShareLink { get; private set; }
+
+    /// <summary>The stored result's id, to find this job when its owner revokes or deletes the result.</summary>
+    public Guid? ResultId { get; private set; }
+
+    public JobUpdate.Frame? LatestFrame { get { lock (_gate) return _recentFrames.LastOrDefault(); } }
+
+    /// <summary>The finished run's best image, in memory (served when storing it failed).</summary>
     public TransferResult? Result { get; private set; }
 
-    public bool IsFinished => State is JobState.Completed or JobState.Failed or JobState.Cancelled or JobState.Interrupted;
+    public bool IsFinished => State.IsFinished();
 
     /// <summary>Cancelled when the owner (or the owner-gone policy) asks this job to stop.</summary>
     public CancellationToken CancellationToken => _cancel.Token;
@@ -90,7 +89,21 @@ public sealed class StyleTransferJob
     /// <summary>A copy of the loss history so far, oldest first.</summary>
     public LossRecord[] LossHistory() { lock (_gate) return [.. _losses]; }
 
+    /// <summary>One of the newest frames, by iteration; null when it is not (or no longer) kept.</summary>
+    public JobUpdate.Frame? FrameAt(int iteration) { lock (_gate) return _recentFrames.FirstOrDefault(f => f.Iteration == iteration); }
+
     public static string NewId() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>Everything so far, and the number of the last update it includes.</summary>
+    public JobUpdate.Snapshot TakeSnapshot(out long sequence)
+    {
+        lock (_gate)
+        {
+            sequence = _sequence;
+            return new JobUpdate.Snapshot(Id, Backbone, Options, State, Position, Attempt, [.. _losses],
+                _recentFrames.LastOrDefault(), Message, ShareLink, ResultId);
+        }
+    }
 
     internal void RequestCancel(string reason)
     {
@@ -98,54 +111,52 @@ public sealed class StyleTransferJob
         _cancel.Cancel();
     }
 
-    internal bool TryStart(DateTimeOffset now)
-    {
-        lock (_gate)
-        {
-            if (State != JobState.Queued) return false;
-            State = JobState.Running;
-            Position = 0;
-            StartedAt = now;
-            return true;
-        }
-    }
+    internal void SetResult(TransferResult result) { lock (_gate) Result = result; }
 
-    internal void AddLoss(LossRecord record) { lock (_gate) _losses.Add(record); }
-
-    internal void SetLatestFrame(EncodedFrame frame)
+    internal void SetStoredResult(Guid resultId, string shareLink)
     {
-        lock (_gate)
-            if (LatestFrame is null || frame.Iteration >= LatestFrame.Iteration) LatestFrame = frame;
-    }
-
-    internal void Complete(TransferResult result, EncodedFrame best, DateTimeOffset now)
-    {
-        lock (_gate)
-        {
-            Result = result;
-            BestFrame = best;
-            if (LatestFrame is null || best.Iteration >= LatestFrame.Iteration) LatestFrame = best;
-        }
-        End(JobState.Completed, null, now);
+        lock (_gate) (ResultId, ShareLink) = (resultId, shareLink);
     }
 
     /// <summary>
-    /// Moves to a final state once; later calls are ignored. With <paramref name="onlyIfQueued"/> it ends the job only
-    /// if no worker has taken it yet (so inputs are never released under a running transfer).
-    /// Returns whether this call ended the job.
+    /// Applies <paramref name="update"/> if it changes anything, numbers it and calls <paramref name="announce"/> with it,
+    /// all under the job's lock (so announcements arrive in the order the state changed; the callee must only hand off).
+    /// Returns false for an update that changes nothing: a position change of a job no longer waiting, a frame older
+    /// than the newest, a second end. An <see cref="JobUpdate.Ended"/> releases the job's input images.
     /// </summary>
-    internal bool End(JobState state, string? error, DateTimeOffset now, bool onlyIfQueued = false)
+    internal bool Apply(JobUpdate update, DateTimeOffset now, Action<long, JobUpdate> announce)
     {
-        Image<Rgb24>? content;
-        IReadOnlyList<Image<Rgb24>>? styles;
+        Image<Rgb24>? content = null;
+        IReadOnlyList<Image<Rgb24>>? styles = null;
         lock (_gate)
         {
-            if (IsFinished || (onlyIfQueued && State != JobState.Queued)) return false;
-            State = state;
-            Error = error;
-            Position = 0;
-            EndedAt = now;
-            (content, styles, _content, _styles) = (_content, _styles, null, null);
+            switch (update)
+            {
+                case JobUpdate.Queued q when State == JobState.Queued && q.Position != Position:
+                    Position = q.Position;
+                    break;
+                case JobUpdate.Started s when State is JobState.Queued or JobState.Running && s.Attempt > Attempt:
+                    (State, Position, Attempt, StartedAt) = (JobState.Running, 0, s.Attempt, now);
+                    // A restart runs from the beginning: what the last attempt painted is not this run's.
+                    _losses.Clear();
+                    _recentFrames.Clear();
+                    break;
+                case JobUpdate.Progress p when State == JobState.Running:
+                    _losses.Add(p.Loss);
+                    break;
+                case JobUpdate.Frame f when !IsFinished && (_recentFrames.Count == 0 || f.Iteration > _recentFrames.Last().Iteration):
+                    _recentFrames.Enqueue(f);
+                    if (_recentFrames.Count > RecentFrames) _recentFrames.Dequeue();
+                    break;
+                case JobUpdate.Ended e when !IsFinished:
+                    (State, Position, Message, EndedAt) = (e.State, 0, e.Message, now);
+                    if (e.ShareLink is not null) ShareLink = e.ShareLink;
+                    (content, styles, _content, _styles) = (_content, _styles, null, null);
+                    break;
+                default:
+                    return false;
+            }
+            announce(++_sequence, update);
         }
         content?.Dispose();
         foreach (var s in styles ?? []) s.Dispose();

@@ -3,8 +3,11 @@ using Microsoft.Extensions.Options;
 
 namespace StyleBlazor.Jobs;
 
+/// <summary>A submission over a rate limit: a message a user can read, and when to try again.</summary>
+public sealed record RateLimitRefusal(string Message, TimeSpan RetryAfter);
+
 /// <summary>
-/// Submissions per minute per browser session and per client IP, as fixed one-minute windows. Every attempt that
+/// Submissions per minute per owner (browser session or API key) and per client IP, as fixed one-minute windows. Every attempt that
 /// reaches <see cref="JobSubmission"/> counts, so a client cannot probe the server with a stream of refused requests.
 /// </summary>
 public sealed class SubmissionRateLimiter : IDisposable
@@ -24,27 +27,29 @@ public sealed class SubmissionRateLimiter : IDisposable
             RateLimitPartition.GetFixedWindowLimiter(address, _ => PerMinute(_options.SubmissionsPerMinutePerAddress)));
     }
 
-    /// <summary>Takes one submission from both budgets; null when allowed, else a message a user can read.</summary>
-    public string? TryAcquire(string sessionId, string? clientAddress)
+    /// <summary>Takes one submission from both budgets of <paramref name="requester"/>; null when allowed, else why not and for how long.</summary>
+    public RateLimitRefusal? TryAcquire(Requester requester)
     {
-        using (var session = _perSession.AttemptAcquire(sessionId))
-            if (!session.IsAcquired)
-                return $"You have started {_options.SubmissionsPerMinutePerSession} jobs in the last minute; wait {RetryAfter(session)} before starting another.";
-        // Without an address (a test host, a Unix socket) the session limit is all there is.
-        if (string.IsNullOrEmpty(clientAddress)) return null;
-        using var address = _perAddress.AttemptAcquire(clientAddress);
+        using (var owner = _perSession.AttemptAcquire(requester.OwnerId))
+            if (!owner.IsAcquired)
+                return Refusal(owner, wait => $"You have started {_options.SubmissionsPerMinutePerSession} jobs in the last minute; wait {wait} before starting another.");
+        // Without an address (a test host, a Unix socket) the owner's limit is all there is.
+        if (string.IsNullOrEmpty(requester.ClientAddress)) return null;
+        using var address = _perAddress.AttemptAcquire(requester.ClientAddress);
         return address.IsAcquired
             ? null
-            : $"Your network address has started {_options.SubmissionsPerMinutePerAddress} jobs in the last minute; wait {RetryAfter(address)} before starting another.";
+            : Refusal(address, wait => $"Your network address has started {_options.SubmissionsPerMinutePerAddress} jobs in the last minute; wait {wait} before starting another.");
     }
 
     static FixedWindowRateLimiterOptions PerMinute(int permits) =>
         new() { PermitLimit = permits, Window = Window, QueueLimit = 0, AutoReplenishment = true };
 
-    static string RetryAfter(RateLimitLease lease) =>
-        lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) && wait < Window
-            ? $"{Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))} s"
-            : "a minute";
+    static RateLimitRefusal Refusal(RateLimitLease lease, Func<string, string> message)
+    {
+        var wait = lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) && retryAfter < Window ? retryAfter : Window;
+        int seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+        return new RateLimitRefusal(message(wait < Window ? $"{seconds} s" : "a minute"), TimeSpan.FromSeconds(seconds));
+    }
 
     public void Dispose()
     {

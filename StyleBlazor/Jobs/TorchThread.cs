@@ -9,6 +9,7 @@ namespace StyleBlazor.Jobs;
 public sealed class TorchThread : IDisposable
 {
     readonly BlockingCollection<Action> _work = [];
+    readonly ConcurrentQueue<Action> _between = new();
     readonly Thread _thread;
 
     public TorchThread(string name)
@@ -19,16 +20,41 @@ public sealed class TorchThread : IDisposable
 
     public string Name => _thread.Name ?? "";
 
-    /// <summary>Runs <paramref name="work"/> on this thread; continuations of the result never run on it.</summary>
+    /// <summary>Runs <paramref name="work"/> on this thread after what is queued; continuations of the result never run on it.</summary>
     public Task<T> InvokeAsync<T>(Func<T> work)
     {
+        var (item, task) = Item(work);
+        _work.Add(item);
+        return task;
+    }
+
+    /// <summary>
+    /// Runs short <paramref name="work"/> on this thread as soon as possible: between two iterations of the job it is
+    /// running (that job calls <see cref="RunWorkBetweenIterations"/>), or right away when it is idle. The work must make
+    /// its own dispose scope and grad mode, and leave nothing in the job's.
+    /// </summary>
+    public Task<T> InvokeBetweenIterationsAsync<T>(Func<T> work)
+    {
+        var (item, task) = Item(work);
+        _between.Enqueue(item);
+        _work.Add(RunWorkBetweenIterations); // when idle, the loop gets to it at once
+        return task;
+    }
+
+    /// <summary>Runs what <see cref="InvokeBetweenIterationsAsync"/> queued; call only on this thread.</summary>
+    public void RunWorkBetweenIterations()
+    {
+        while (_between.TryDequeue(out var item)) item();
+    }
+
+    static (Action Item, Task<T> Task) Item<T>(Func<T> work)
+    {
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _work.Add(() =>
+        return (() =>
         {
             try { done.SetResult(work()); }
             catch (Exception ex) { done.SetException(ex); }
-        });
-        return done.Task;
+        }, done.Task);
     }
 
     void Loop()

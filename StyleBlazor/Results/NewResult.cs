@@ -42,4 +42,7 @@ public interface IJobResultSink
 
     /// <summary>Stores the result and returns its share link (the only time the token is known in clear).</summary>
     Task<ShareLink> SaveAsync(NewResult result, CancellationToken cancellationToken = default);
+
+    /// <summary>Whether the owner revoked or deleted the stored result since (its job's pages and picture go with it).</summary>
+    Task<bool> IsWithdrawnAsync(Guid resultId, CancellationToken cancellationToken = default);
 }

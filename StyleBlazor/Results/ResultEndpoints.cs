@@ -30,7 +30,7 @@ public static class ResultEndpoints
     /// <summary>The owner's thumbnails for "My results", which has no tokens to build share URLs from.</summary>
     public static RouteHandlerBuilder MapOwnerThumbnails(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapGet("/my-results/{id:guid}/thumbnail.jpg",
-            async (Guid id, HttpContext context, ResultOwner owner, ResultStore store, ResultFiles files) =>
+            async (Guid id, HttpContext context, StyleBlazor.Identity.CurrentOwner owner, ResultStore store, ResultFiles files) =>
                 owner.Id is { } ownerId && await store.FindForOwnerAsync(id, ownerId, context.RequestAborted) is { } result
                     ? File(context, files.PathOf(result, ResultFiles.Thumbnail), "image/jpeg")
                     : (IResult)TypedResults.NotFound())

@@ -97,6 +97,12 @@ public sealed class ResultStore(
         return result.IsAvailableAt(UtcNow) ? new ResultLookup(LinkState.Found, result) : ResultLookup.Gone;
     }
 
+    public async Task<bool> IsWithdrawnAsync(Guid resultId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return !await db.Results.AnyAsync(r => r.Id == resultId && r.RevokedAt == null, cancellationToken);
+    }
+
     public async Task<IReadOnlyList<StoredResult>> ListForOwnerAsync(string ownerId, CancellationToken cancellationToken = default)
     {
         var owner = OwnerHash(ownerId);

@@ -3,6 +3,7 @@ using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
+using StyleBlazor.Jobs;
 
 namespace StyleBlazor.Studio;
 
@@ -14,7 +15,7 @@ public static class ProgressionGif
     public const int FinalFrameDelay = 200;
 
     /// <summary>An endlessly looping GIF of <paramref name="frames"/> at the size of the last one.</summary>
-    public static byte[] Encode(IReadOnlyList<FrameImage> frames, int maxSide = 640)
+    public static byte[] Encode(IReadOnlyList<JobUpdate.Frame> frames, int maxSide = 640)
     {
         if (frames.Count == 0) throw new ArgumentException("No frames to encode.", nameof(frames));
         using var last = Image.Load<Rgba32>(frames[^1].Bytes);
@@ -37,7 +38,7 @@ public static class ProgressionGif
     }
 
     /// <summary>Re-encodes one frame as PNG (used when the service has no lossless result to offer).</summary>
-    public static byte[] ToPng(FrameImage frame)
+    public static byte[] ToPng(JobUpdate.Frame frame)
     {
         using var image = Image.Load<Rgb24>(frame.Bytes);
         using var output = new MemoryStream();

@@ -1,4 +1,5 @@
 using StyleBlazor.Engine.Backbones;
+using StyleBlazor.Jobs;
 
 namespace StyleBlazor.Studio;
 
@@ -8,16 +9,17 @@ namespace StyleBlazor.Studio;
 /// </summary>
 sealed class UnavailableStudioJobs : IStudioJobs
 {
-    public IReadOnlyList<BackboneInfo> Backbones => [];
+    public IBackboneCatalog? Backbones => null;
+    public int MaxStyles => 1;
 
     public SubmitResult Submit(StudioSubmission submission)
     {
         submission.Content.Dispose();
-        submission.Style.Dispose();
+        foreach (var style in submission.Styles) style.Dispose();
         return SubmitResult.Refused("The style-transfer engine is not running on this server.");
     }
 
     public bool Cancel(string jobId, string ownerId) => false;
-    public IDisposable? Watch(string jobId, Action<StudioJobEvent> onEvent) => null;
+    public IAsyncEnumerable<JobUpdate> WatchAsync(string jobId, CancellationToken cancellationToken = default) => AsyncEnumerable.Empty<JobUpdate>();
     public Task<byte[]?> ResultPngAsync(string jobId, CancellationToken cancellationToken = default) => Task.FromResult<byte[]?>(null);
 }

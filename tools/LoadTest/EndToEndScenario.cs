@@ -1,4 +1,5 @@
 using StyleBlazor.Hubs;
+using StyleBlazor.Jobs;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
@@ -30,10 +31,7 @@ static class EndToEndScenario
         {
             Content = content,
             Styles = [style],
-            Backbone = settings.Backbone,
-            Iterations = n,
-            MaxSide = settings.Side,
-            Seed = 1,
+            Options = new TransferSettings { Backbone = settings.Backbone, Iterations = n, Size = settings.Side, Seed = 1 },
         };
         var owner = await connect(settings.Url);
         // This client's own first call compiles its SignalR and MessagePack paths (a browser has no such cost);
@@ -117,16 +115,18 @@ static class EndToEndScenario
         {
             foreach (var (connection, index) in others.Prepend(owner).Select((c, i) => (c, i)))
             {
-                handlers.Add(connection.On<int, int, int, byte[]>("Frame", (_, _, _, _) =>
+                handlers.Add(connection.On<JobUpdate.Frame>("Frame", _ =>
                 {
                     Interlocked.Increment(ref frames[index]);
                     if (index == 0) firstFrame.TrySetResult(Stopwatch.GetElapsedTime(submittedAt).TotalMilliseconds);
                 }));
                 if (index == 0)
                 {
-                    handlers.Add(connection.On<string>("Completed", _ => ended.TrySetResult()));
-                    handlers.Add(connection.On<string>("Failed", m => ended.TrySetException(new InvalidOperationException($"The job failed: {m}"))));
-                    handlers.Add(connection.On("Cancelled", () => ended.TrySetException(new InvalidOperationException("The job was cancelled."))));
+                    handlers.Add(connection.On<JobUpdate.Ended>("Ended", end =>
+                    {
+                        if (end.State == JobState.Completed) ended.TrySetResult();
+                        else ended.TrySetException(new InvalidOperationException($"The job ended {end.State}: {end.Message}"));
+                    }));
                 }
             }
         }
@@ -144,7 +144,7 @@ static class EndToEndScenario
         {
             // Nobody watches: ask for the result once a second until it exists.
             var deadline = Stopwatch.GetTimestamp() + settings.TimeoutSeconds * Stopwatch.Frequency;
-            while ((await http.GetAsync($"/api/jobs/{jobId}/result")).StatusCode != HttpStatusCode.OK)
+            while ((await http.GetAsync($"/api/jobs/{jobId}/result.png")).StatusCode != HttpStatusCode.OK)
             {
                 if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"Job {jobId} did not complete in {settings.TimeoutSeconds} s.");
                 await Task.Delay(1000);
@@ -163,20 +163,12 @@ static class EndToEndScenario
         return new JobPace(seconds, full.Length - 1, firstFrameMs, watchers > 0 ? frames.Average() : 0);
     }
 
-    static async Task<HistoryEntry[]> HistoryAsync(Uri url, string jobId, Func<Uri, Task<HubConnection>> connect)
+    static async Task<LossRecord[]> HistoryAsync(Uri url, string jobId, Func<Uri, Task<HubConnection>> connect)
     {
         await using var late = await connect(url);
-        var history = new TaskCompletionSource<HistoryEntry[]>(TaskCreationOptions.RunContinuationsAsynchronously);
-        late.On<HistoryEntry[]>("History", h => history.TrySetResult(h));
+        var history = new TaskCompletionSource<LossRecord[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        late.On<LossRecord[]>("History", h => history.TrySetResult(h));
         if (!await late.InvokeAsync<bool>("Watch", jobId)) throw new InvalidOperationException($"Job {jobId} is gone.");
         return await history.Task.WaitAsync(TimeSpan.FromSeconds(30));
     }
-}
-
-/// <summary>The part of the hub's LossEntry the scenario needs (MessagePack maps are keyed by property name; public,
-/// because the MessagePack resolver SignalR uses only builds formatters for public types).</summary>
-public sealed class HistoryEntry
-{
-    public int Iteration { get; set; }
-    public double ElapsedSeconds { get; set; }
 }

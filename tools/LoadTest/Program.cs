@@ -1,4 +1,5 @@
 using StyleBlazor.Hubs;
+using StyleBlazor.Jobs;
 // A load command for a running StyleBlazor (not a test): M jobs, N watchers spread over them, and what it cost.
 //   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5000 --watchers 50 --jobs 2 [--iterations 100] [--side 256] [--backbone NAME]
 // Issue 7's scenario, N users submitting and watching M consecutive jobs in all (see UsersScenario):
@@ -44,9 +45,8 @@ for (int i = 0; i < settings.Jobs; i++)
     {
         Content = Png(settings.Side, settings.Side * 3 / 4, seed: 2 * i),
         Styles = [Png(settings.Side, settings.Side, seed: 2 * i + 1)],
-        Backbone = settings.Backbone,
-        Iterations = settings.Iterations,
-        MaxSide = settings.Side, // the working size: a small upload alone would be scaled up to the recipe's size
+        // The working size: a small upload alone would be scaled up to the recipe's size.
+        Options = new TransferSettings { Backbone = settings.Backbone, Iterations = settings.Iterations, Size = settings.Side },
     });
     if (reply.Accepted) jobIds.Add(reply.JobId!);
     else { refused++; Console.WriteLine($"job {i} refused: {reply.Refusal}: {reply.Message}"); }
@@ -113,11 +113,9 @@ sealed class Watcher
     public Watcher(HubConnection connection)
     {
         Connection = connection;
-        connection.On<int, double, double, double, Dictionary<string, double>, double, double, double>("Progress", (_, _, _, _, _, _, _, _) => Interlocked.Increment(ref _progress));
-        connection.On<int, int, int, byte[]>("Frame", (_, _, _, bytes) => { Interlocked.Increment(ref _frames); Interlocked.Add(ref _frameBytes, bytes.Length); });
-        connection.On<string>("Completed", _ => _ended.TrySetResult("Completed"));
-        connection.On<string>("Failed", m => _ended.TrySetResult("Failed"));
-        connection.On("Cancelled", () => _ended.TrySetResult("Cancelled"));
+        connection.On<JobUpdate.Progress>("Progress", _ => Interlocked.Increment(ref _progress));
+        connection.On<JobUpdate.Frame>("Frame", frame => { Interlocked.Increment(ref _frames); Interlocked.Add(ref _frameBytes, frame.Bytes.Length); });
+        connection.On<JobUpdate.Ended>("Ended", end => _ended.TrySetResult(end.State.ToString()));
     }
 
     public HubConnection Connection { get; }

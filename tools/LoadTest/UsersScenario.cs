@@ -1,4 +1,5 @@
 using StyleBlazor.Hubs;
+using StyleBlazor.Jobs;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Json;
@@ -48,14 +49,17 @@ static class UsersScenario
             TaskCompletionSource<string>? ended = null;
             long submittedAt = 0;
             int seenFrame = 0;
-            connection.On<int, int, int, byte[]>("Frame", (_, _, _, _) =>
+            connection.On<JobUpdate.Frame>("Frame", _ =>
             {
                 Interlocked.Increment(ref frames);
                 if (Interlocked.Exchange(ref seenFrame, 1) == 0) firstFrame.Add(Stopwatch.GetElapsedTime(submittedAt).TotalMilliseconds);
             });
-            connection.On<string>("Completed", _ => ended?.TrySetResult("completed"));
-            connection.On<string>("Failed", m => ended?.TrySetResult($"failed: {m}"));
-            connection.On("Cancelled", () => ended?.TrySetResult("cancelled"));
+            connection.On<JobUpdate.Ended>("Ended", end => ended?.TrySetResult(end.State switch
+            {
+                JobState.Completed => "completed",
+                JobState.Cancelled => "cancelled",
+                _ => $"{end.State.ToString().ToLowerInvariant()}: {end.Message}",
+            }));
 
             int n;
             while ((n = Interlocked.Increment(ref submitted)) < settings.Jobs && DateTime.UtcNow < deadline)
@@ -67,9 +71,8 @@ static class UsersScenario
                 {
                     Content = png(settings.Side, settings.Side * 3 / 4, 2 * n),
                     Styles = [png(settings.Side, settings.Side, 2 * n + 1)],
-                    Backbone = settings.Backbone,
-                    Iterations = settings.Iterations,
-                    MaxSide = settings.Side, // the working size: a small upload alone would be scaled up to the recipe's size
+                    // The working size: a small upload alone would be scaled up to the recipe's size.
+                    Options = new TransferSettings { Backbone = settings.Backbone, Iterations = settings.Iterations, Size = settings.Side },
                 });
                 if (!reply.Accepted)
                 {

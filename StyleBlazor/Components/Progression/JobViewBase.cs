@@ -1,10 +1,11 @@
 using Microsoft.AspNetCore.Components;
+using StyleBlazor.Jobs;
 using StyleBlazor.Studio;
 
 namespace StyleBlazor.Components.Progression;
 
 /// <summary>
-/// A page that follows one job live: subscribes through <see cref="IStudioJobs.Watch"/>, applies each event to a
+/// A page that follows one job live: reads the job feed (<see cref="IStudioJobs.WatchAsync"/>), applies each update to a
 /// <see cref="JobTimeline"/> on the renderer's dispatcher, hands new frames to the canvas and re-renders at most a few
 /// times a second (losses arrive every iteration; the chart need not redraw that often).
 /// </summary>
@@ -12,7 +13,7 @@ public abstract class JobViewBase : ComponentBase, IDisposable
 {
     static readonly TimeSpan MinRenderInterval = TimeSpan.FromMilliseconds(150);
 
-    IDisposable? _subscription;
+    CancellationTokenSource? _following;
     DateTime _lastRender;
     bool _renderScheduled;
     bool _disposed;
@@ -24,35 +25,72 @@ public abstract class JobViewBase : ComponentBase, IDisposable
     /// <summary>The canvas new frames go to; null while the page shows something else (e.g. the replay).</summary>
     protected ProgressionCanvas? LiveCanvas { get; set; }
 
-    /// <summary>Starts following <paramref name="jobId"/>; keeps <paramref name="existing"/>'s frames when re-following. False when the job is unknown.</summary>
-    protected bool Follow(string jobId, JobTimeline? existing = null)
+    /// <summary>
+    /// Starts following <paramref name="jobId"/>; keeps <paramref name="existing"/>'s frames when re-following. Completes
+    /// once the job's snapshot is applied; false when the job is unknown (or its result was revoked).
+    /// </summary>
+    protected async Task<bool> FollowAsync(string jobId, JobTimeline? existing = null)
     {
         StopFollowing();
-        Timeline = existing ?? new JobTimeline(jobId);
-        var timeline = Timeline;
-        _subscription = Jobs.Watch(jobId, e => _ = InvokeAsync(() => OnJobEvent(timeline, e)));
-        return _subscription is not null;
+        var timeline = Timeline = existing ?? new JobTimeline(jobId);
+        var following = _following = new CancellationTokenSource();
+        var updates = Jobs.WatchAsync(jobId, following.Token).GetAsyncEnumerator(following.Token);
+        try
+        {
+            if (!await updates.MoveNextAsync())
+            {
+                await updates.DisposeAsync();
+                return false;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            await updates.DisposeAsync();
+            return false;
+        }
+        Apply(timeline, updates.Current);
+        _ = ReadOnAsync(timeline, updates, following.Token);
+        return true;
+    }
+
+    // The feed's buffer coalesces frames while this loop waits for the dispatcher, so a busy page gets the newest one.
+    async Task ReadOnAsync(JobTimeline timeline, IAsyncEnumerator<JobUpdate> updates, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (await updates.MoveNextAsync())
+            {
+                var update = updates.Current;
+                await InvokeAsync(() => Apply(timeline, update));
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { }
+        catch (ObjectDisposedException) when (_disposed) { } // the circuit went away mid-update
+        finally
+        {
+            await updates.DisposeAsync();
+        }
     }
 
     protected void StopFollowing()
     {
-        _subscription?.Dispose();
-        _subscription = null;
+        _following?.Cancel();
+        _following?.Dispose();
+        _following = null;
     }
 
-    /// <summary>Called after an event changed the timeline (on the dispatcher).</summary>
-    protected virtual void OnTimelineChanged(StudioJobEvent e) { }
+    /// <summary>Called after an update changed the timeline (on the dispatcher).</summary>
+    protected virtual void OnTimelineChanged(JobUpdate update) { }
 
-    async Task OnJobEvent(JobTimeline timeline, StudioJobEvent e)
+    void Apply(JobTimeline timeline, JobUpdate update)
     {
         if (_disposed || !ReferenceEquals(timeline, Timeline)) return;
-        var phase = timeline.Phase;
-        var frame = timeline.Apply(e);
-        OnTimelineChanged(e);
+        var state = timeline.State;
+        var frame = timeline.Apply(update);
+        OnTimelineChanged(update);
         if (frame is not null && LiveCanvas is not null) LiveCanvas.Show(frame);
-        if (timeline.Phase != phase || e is JobSnapshotEvent or JobEndedEvent) Render();
+        if (timeline.State != state || update is JobUpdate.Snapshot or JobUpdate.Ended or JobUpdate.Started) Render();
         else RequestRender();
-        await Task.CompletedTask;
     }
 
     void Render()

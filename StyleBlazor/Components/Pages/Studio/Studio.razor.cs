@@ -4,6 +4,7 @@ using MudBlazor;
 using StyleBlazor.Components.Progression;
 using StyleBlazor.Engine.Backbones;
 using StyleBlazor.Engine.Imaging;
+using StyleBlazor.Jobs;
 using StyleBlazor.Studio;
 
 namespace StyleBlazor.Components.Pages.Studio;
@@ -28,38 +29,43 @@ public partial class Studio
     bool _playing;
     int _replayIndex;
 
-    JobPhase Phase => Timeline?.Phase ?? JobPhase.Idle;
-    bool IsActive => Phase is JobPhase.Queued or JobPhase.Running;
+    /// <summary>The job's state; null before the first job of this session.</summary>
+    JobState? Phase => Timeline?.State;
+    /// <summary>The phase's resource key and data attribute: a <see cref="JobState"/> name, or Idle.</summary>
+    string PhaseName => Phase?.ToString() ?? "Idle";
+    bool IsActive => Phase is JobState.Queued or JobState.Running;
     /// <summary>Over the open-tabs limit: the page shows why and takes no uploads or jobs.</summary>
     bool ReadOnly => Admission.Refusal is not null;
     bool CanStart => !IsActive && !ReadOnly && _form is not null && State.Content is not null && State.Style is not null && _decoding == Slot.None && _problems.Count == 0;
     string WatchPath => $"/watch/{Timeline?.JobId}";
-    string ShareLink => Nav.ToAbsoluteUri(Timeline?.ResultLink ?? WatchPath).ToString();
+    /// <summary>The stored result's permanent link once there is one; the live view before that.</summary>
+    string ShareLink => Nav.ToAbsoluteUri(Timeline?.ShareLink ?? WatchPath).ToString();
 
     Color PhaseColor => Phase switch
     {
-        JobPhase.Queued => Color.Secondary,
-        JobPhase.Running => Color.Primary,
-        JobPhase.Completed => Color.Success,
-        JobPhase.Failed => Color.Error,
-        JobPhase.Cancelled => Color.Warning,
+        JobState.Queued => Color.Secondary,
+        JobState.Running => Color.Primary,
+        JobState.Completed => Color.Success,
+        JobState.Failed or JobState.Interrupted => Color.Error,
+        JobState.Cancelled => Color.Warning,
         _ => Color.Default,
     };
 
     IReadOnlyDictionary<string, double>? LayerWeights =>
         Timeline?.Options?.StyleLayers.ToDictionary(l => l.Layer, l => l.Weight);
 
-    BackboneInfo? Backbone(string? name) => Jobs.Backbones.FirstOrDefault(b => b.Name == name) ?? Jobs.Backbones.FirstOrDefault();
+    BackboneInfo? Backbone(string? name) => Jobs.Backbones?.Find(name) ?? Jobs.Backbones?.Default;
 
-    protected override void OnInitialized()
+    protected override async Task OnInitializedAsync()
     {
         _form = State.Parameters;
         if (_form is null && Backbone(null) is { } backbone) _form = State.Parameters = ParameterPresets.Create(ParameterPreset.ArticleDefaults, backbone);
         Revalidate();
         if (State.CurrentJob is { } job)
         {
-            // Back from another page: pick the job up again (its history comes first), or keep what was seen if it is gone.
-            if (!Follow(job.JobId, job)) { StopFollowing(); }
+            // Back from another page: pick the job up again (its snapshot comes first: state, history, the share link),
+            // or keep what was seen if it is gone.
+            await FollowAsync(job.JobId, job);
             _replayIndex = Math.Max(0, job.Frames.Count - 1);
         }
     }
@@ -165,12 +171,15 @@ public partial class Studio
         }
 
         StopReplay();
-        var (sessionId, clientAddress) = await Session.GetRequesterAsync();
+        if (Owner.Requester is not { } requester)
+        {
+            Snackbar.Add(L["SubmitFailed"], Severity.Error);
+            return;
+        }
         SubmitResult result;
         try
         {
-            result = Jobs.Submit(new StudioSubmission(State.OwnerId, content.ClonePixels(), style.ClonePixels(), _form.ToOptions(), _form.Backbone,
-                sessionId, clientAddress));
+            result = Jobs.Submit(new StudioSubmission(requester, content.ClonePixels(), [style.ClonePixels()], _form.ToOptions(), _form.Backbone));
         }
         catch (Exception ex)
         {
@@ -187,24 +196,24 @@ public partial class Studio
         _cancelRequested = false;
         _replayIndex = 0;
         if (_canvas is not null) await _canvas.ClearAsync();
-        if (!Follow(jobId)) Snackbar.Add(L["JobVanished"], Severity.Error);
+        if (!await FollowAsync(jobId)) Snackbar.Add(L["JobVanished"], Severity.Error);
         State.CurrentJob = Timeline;
     }
 
     void Cancel()
     {
         if (Timeline is null) return;
-        _cancelRequested = Jobs.Cancel(Timeline.JobId, State.OwnerId);
+        _cancelRequested = Owner.Id is { } owner && Jobs.Cancel(Timeline.JobId, owner);
         if (!_cancelRequested) Snackbar.Add(L["CancelRefused"], Severity.Info);
     }
 
-    protected override void OnTimelineChanged(StudioJobEvent e)
+    protected override void OnTimelineChanged(JobUpdate update)
     {
-        if (e is JobEndedEvent end)
+        if (update is JobUpdate.Ended end)
         {
             _cancelRequested = false;
             _replayIndex = Math.Max(0, (Timeline?.Frames.Count ?? 1) - 1);
-            if (end.Phase == JobPhase.Completed) Snackbar.Add(L["JobCompleted"], Severity.Success);
+            if (end.State == JobState.Completed) Snackbar.Add(L["JobCompleted"], Severity.Success);
         }
     }
 

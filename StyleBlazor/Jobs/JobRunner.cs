@@ -1,0 +1,157 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using StyleBlazor.Engine.Transfer;
+using StyleBlazor.Results;
+
+namespace StyleBlazor.Jobs;
+
+/// <summary>
+/// The queue loop (in the shape of ASP.NET Core's queued background-task sample): one loop per torch thread of the
+/// <see cref="BackboneHost"/> takes the next job and runs it there, reports every iteration and improved frame, stores
+/// the result and ends the job. A job's failure is recorded on the job and never stops the loop; at shutdown running
+/// and waiting jobs end as Interrupted.
+/// </summary>
+public sealed class JobRunner(
+    JobQueue queue,
+    JobRegistry jobs,
+    BackboneHost host,
+    FrameEncoder encoder,
+    IJobResultSink results,
+    IOptions<EngineOptions> options,
+    TimeProvider time,
+    ILogger<JobRunner> logger) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, host.Slots).Select(slot => WorkAsync(slot, stoppingToken)));
+
+    async Task WorkAsync(int slot, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            StyleTransferJob job;
+            try { job = await queue.DequeueAsync(stoppingToken); }
+            catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException) { return; }
+
+            try { await RunAsync(job, slot, stoppingToken); }
+            catch (Exception ex)
+            {
+                // RunAsync records failures itself; this is the last guard so that nothing escapes ExecuteAsync.
+                logger.LogError(ex, "Job {JobId} broke the worker loop", job.Id);
+                jobs.End(job, JobState.Failed, "The server could not run this job.");
+            }
+            jobs.Prune();
+        }
+    }
+
+    async Task RunAsync(StyleTransferJob job, int slot, CancellationToken stoppingToken)
+    {
+        if (!jobs.Record(job, new JobUpdate.Started(Attempt: 1))) return; // cancelled while a worker was picking it up
+        logger.LogInformation("Job {JobId} started on torch thread {Slot} ({Backbone}, {Iterations} iterations)", job.Id, slot, job.Backbone, job.Options.Iterations);
+
+        using var timeout = new CancellationTokenSource(options.Value.JobTimeout, time);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, job.CancellationToken, timeout.Token);
+        var recorder = results.CreateRecorder();
+        var frames = new JobFramePump(job, encoder, jobs, time, logger, recorder.Add);
+        try
+        {
+            var result = await host.RunAsync(slot, job.Backbone, (backbone, thread) => StyleTransfer.Run(
+                backbone, job.Content, job.Styles, job.Options,
+                progress =>
+                {
+                    OnProgress(job, progress, frames);
+                    thread.RunWorkBetweenIterations();
+                },
+                frames.WantsFrame,
+                stop.Token));
+            await frames.FlushAsync();
+            job.SetResult(result);
+            // The best image is the last word for watchers, unless they already have that very iteration.
+            if (result.BestIteration > (job.LatestFrame?.Iteration ?? -1))
+                jobs.Record(job, encoder.Encode(result.BestImage, result.BestIteration));
+            var stored = await StoreAsync(job, ResultOutcome.Completed, result.BestImage, result.BestIteration, result.IterationsRun, result.Elapsed, recorder);
+            jobs.End(job, JobState.Completed, stored is null ? NotStored : null, stored?.Path);
+            logger.LogInformation("Job {JobId} completed: best J {Loss} at iteration {Iteration} in {Elapsed}", job.Id, result.BestLoss.Total, result.BestIteration, result.Elapsed);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            await frames.FlushAsync();
+            // A stopped run that painted something keeps its best frame so far, like a finished one.
+            var outcome = job.CancellationToken.IsCancellationRequested ? ResultOutcome.Cancelled
+                : stoppingToken.IsCancellationRequested ? ResultOutcome.Interrupted : (ResultOutcome?)null;
+            var stored = outcome is { } o && frames.LastSubmitted is { } last
+                ? await StoreAsync(job, o, last.Frame, last.Iteration, job.LossCount, time.GetUtcNow() - (job.StartedAt ?? job.CreatedAt), recorder)
+                : null;
+            if (job.CancellationToken.IsCancellationRequested)
+                jobs.End(job, JobState.Cancelled, job.CancelReason ?? "Cancelled.", stored?.Path);
+            else if (stoppingToken.IsCancellationRequested)
+                jobs.End(job, JobState.Interrupted, "The server shut down while this job was running.", stored?.Path);
+            else
+                jobs.End(job, JobState.Failed, $"The job ran longer than this server's limit of {options.Value.JobTimeout}.");
+            logger.LogInformation("Job {JobId} stopped: {State} ({Reason})", job.Id, job.State, job.Message);
+        }
+        catch (Exception ex) when (IsOutOfMemory(ex))
+        {
+            // The run's dispose scopes have released its tensors by now; name a size that should fit (memory grows
+            // with the square of the side, so half the side needs about a quarter).
+            await frames.FlushAsync();
+            int fits = Math.Max(16, job.Options.MaxSide / 2);
+            logger.LogWarning(ex, "Job {JobId} ran out of memory at {Side} px", job.Id, job.Options.MaxSide);
+            jobs.End(job, JobState.Failed, $"The server ran out of memory for this job at {job.Options.MaxSide} px; try {fits} px or smaller.");
+        }
+        catch (Exception ex)
+        {
+            await frames.FlushAsync();
+            logger.LogWarning(ex, "Job {JobId} failed", job.Id);
+            jobs.End(job, JobState.Failed, $"The transfer failed: {ex.Message}");
+        }
+    }
+
+    const string NotStored = "The result could not be stored, so it has no share link; download it now (the server keeps it for a while).";
+
+    /// <summary>.NET's own, or libtorch's (surfaced by TorchSharp as an ExternalException saying "out of memory").</summary>
+    internal static bool IsOutOfMemory(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+            if (ex is OutOfMemoryException
+                || (ex is System.Runtime.InteropServices.ExternalException && ex.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase)))
+                return true;
+        return false;
+    }
+
+    /// <summary>Stores the result for its share link; a storage fault is logged and never fails the job.</summary>
+    async Task<ShareLink?> StoreAsync(StyleTransferJob job, ResultOutcome outcome, RgbFrame image, int bestIteration, int iterationsRun,
+        TimeSpan elapsed, ProgressionRecorder recorder)
+    {
+        try
+        {
+            var link = await results.SaveAsync(new NewResult(job.OwnerId, outcome, job.Backbone, job.Options, image, bestIteration,
+                iterationsRun, elapsed, job.Content, job.Styles[0], job.LossHistory(), recorder.Frames));
+            job.SetStoredResult(link.ResultId, link.Path);
+            return link;
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Job {JobId} could not be stored; its result stays reachable in memory only", job.Id);
+            return null;
+        }
+    }
+
+    // On the torch thread, once per iteration: record, announce, hand the frame off. Never blocks.
+    void OnProgress(StyleTransferJob job, TransferProgress p, JobFramePump frames)
+    {
+        double seconds = p.Elapsed.TotalSeconds;
+        double perSecond = p.Iteration > 0 && seconds > 0 ? p.Iteration / seconds : 0;
+        double eta = perSecond > 0 ? (p.TotalIterations - p.Iteration) / perSecond : 0;
+        var record = new LossRecord(p.Iteration, p.Loss.Total, p.Loss.Content, p.Loss.Style, p.Loss.TotalVariation,
+            p.Loss.StyleLayers, seconds, perSecond, eta);
+        jobs.Record(job, new JobUpdate.Progress(record));
+        if (p.Frame is { } frame) frames.Submit(p.Iteration, frame);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        foreach (var waiting in queue.Close())
+            jobs.End(waiting, JobState.Interrupted, "The server shut down before this job started.");
+        await base.StopAsync(cancellationToken); // cancels running jobs (they end as Interrupted) and waits for them
+    }
+}
