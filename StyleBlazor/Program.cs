@@ -1,3 +1,4 @@
+using StyleBlazor.Api;
 using StyleBlazor.Components;
 using StyleBlazor.Extensions;
 
@@ -24,6 +25,7 @@ if (!app.Environment.IsDevelopment())
     app.UseHsts();
 }
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+app.UseJobApiStatusCodes();
 app.UseHttpsRedirection();
 app.UseBrowserSessions();
 app.UseAuthorization(); // the HTTP API's keys, when Api:RequireKey is on

@@ -1,5 +1,6 @@
 using Microsoft.Playwright;
 using SixLabors.ImageSharp;
+using static StyleBlazor.Tests.EndToEnd.StudioDriver;
 
 namespace StyleBlazor.Tests.EndToEnd;
 
@@ -10,59 +11,12 @@ namespace StyleBlazor.Tests.EndToEnd;
 [Collection(EndToEndCollection.Name)]
 public class StudioEndToEndTests(AppServer app, Browser browser)
 {
-    static readonly string Samples = Path.Combine(AppServer.RepositoryRoot, "wwwroot-assets", "samples");
-    static readonly string Screenshots = Path.Combine(AppServer.RepositoryRoot, "docs", "screenshots");
-
-    static ILocator Input(IPage page, string testId) =>
-        page.Locator($"input[data-testid={testId}], [data-testid={testId}] input").First;
-
-    async Task<IPage> OpenStudioAsync(IBrowserContext context)
-    {
-        var page = await context.NewPageAsync();
-        await page.GotoAsync(app.BaseUrl + "/");
-        // Clicks before the circuit is live are lost: wait for the ready marker set after the first interactive render.
-        await page.Locator("[data-testid=studio][data-ready=true]").WaitForAsync(new() { Timeout = 60_000 });
-        return page;
-    }
-
-    static async Task UploadAsync(IPage page, string content, string style)
-    {
-        await page.Locator("input[type=file][data-testid=content-upload]").Last.SetInputFilesAsync(Path.Combine(Samples, content));
-        await page.Locator("[data-testid=content-upload-size]").WaitForAsync();
-        await page.Locator("input[type=file][data-testid=style-upload]").Last.SetInputFilesAsync(Path.Combine(Samples, style));
-        await page.Locator("[data-testid=style-upload-size]").WaitForAsync();
-    }
-
-    static async Task SetParametersAsync(IPage page, int iterations, int size)
-    {
-        await Input(page, "param-iterations").FillAsync(iterations.ToString());
-        await Input(page, "param-iterations").PressAsync("Tab");
-        await Input(page, "param-maxside").FillAsync(size.ToString());
-        await Input(page, "param-maxside").PressAsync("Tab");
-    }
-
-    static Task WaitForPhaseAsync(IPage page, string phase, int timeoutMs = 120_000) =>
-        page.Locator($"[data-testid=studio][data-phase={phase}]").WaitForAsync(new() { Timeout = timeoutMs });
-
-    static async Task<int> AttributeAsync(ILocator locator, string name) =>
-        int.TryParse(await locator.GetAttributeAsync(name), out var n) ? n : 0;
-
-    static async Task WaitUntilAsync(Func<Task<bool>> condition, int timeoutMs, string what)
-    {
-        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("Timed out waiting for " + what);
-            await Task.Delay(100);
-        }
-    }
-
     [Fact]
     public async Task AUserStylisesDownloadsSharesAndCancels()
     {
         Directory.CreateDirectory(Screenshots);
         await using var context = await browser.NewUserAsync();
-        var page = await OpenStudioAsync(context);
+        var page = await OpenStudioAsync(app, context);
         await UploadAsync(page, "photo-chelsea-cat.png", "art-van-gogh-starry-night.jpg");
         Assert.Equal("451 × 300 px", (await page.Locator("[data-testid=content-upload-size]").InnerTextAsync()).Trim());
         await SetParametersAsync(page, iterations: 80, size: 192);
@@ -128,7 +82,7 @@ public class StudioEndToEndTests(AppServer app, Browser browser)
     {
         Directory.CreateDirectory(Screenshots);
         await using var teacher = await browser.NewUserAsync();
-        var page = await OpenStudioAsync(teacher);
+        var page = await OpenStudioAsync(app, teacher);
         await UploadAsync(page, "photo-colosseum.webp", "art-hokusai-great-wave.png");
         await SetParametersAsync(page, iterations: 150, size: 192);
         await page.GetByTestId("start").ClickAsync();

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using StyleBlazor.Identity;
-using StyleBlazor.Extensions;
+using Microsoft.AspNetCore.SignalR.Client;
+using StyleBlazor.Hubs;
 using StyleBlazor.Jobs;
 using StyleBlazor.Tests.Support;
 using static StyleBlazor.Tests.Support.StyleBlazorApplication;
@@ -90,6 +91,72 @@ public class ProgressHubTests
         Assert.Equal(["History", "Frame", "Completed"], late.Messages.Select(m => m.Kind));
         Assert.Equal(13, late.Messages[0].Count);
         Assert.False(await late.WatchAsync("no-such-job"));
+    }
+
+    [Fact]
+    public async Task FiveThousandWatchesOfAFinishedJobLeaveNoWatchBehindAndEachGetsTheWholeRun()
+    {
+        await using var app = new StyleBlazorApplication();
+        var owner = new ProgressRecorder(await app.ConnectAsync(BrowserSession.NewId()));
+        var reply = await owner.SubmitAsync(TinyJob());
+        await Eventually(() => app.Jobs.Find(reply.JobId!)!.IsFinished, "the job to finish");
+        var relay = app.Services.GetRequiredService<ProgressRelay>();
+        var greedy = new ProgressRecorder(await app.ConnectAsync(BrowserSession.NewId()));
+        int before = relay.WatcherCount;
+
+        for (int i = 0; i < 5000; i++) Assert.True(await greedy.WatchAsync(reply.JobId!));
+        await Eventually(() => greedy.OfKind("Completed").Count == 5000, "every watch's end", seconds: 120);
+
+        Assert.Equal(0, before);
+        await Eventually(() => relay.WatcherCount == 0, "the watches to end with their job");
+        Assert.Equal(5000, greedy.OfKind("History").Count);
+    }
+
+    [Fact]
+    public async Task WatchingARunningJobTwiceOnOneConnectionIsOneWatchAndWatchesArePerConnectionCapped()
+    {
+        await using var app = new StyleBlazorApplication();
+        var owner = new ProgressRecorder(await app.ConnectAsync(BrowserSession.NewId()));
+        var running = await owner.SubmitAsync(TinyJob(TestBackboneCatalog.Slow, iterations: 500));
+        var relay = app.Services.GetRequiredService<ProgressRelay>();
+
+        Assert.True(await owner.WatchAsync(running.JobId!));
+        Assert.True(await owner.WatchAsync(running.JobId!));
+        await Eventually(() => owner.OfKind("Progress").Count >= 3, "a few iterations");
+
+        Assert.Equal(1, relay.WatcherCount);
+        Assert.Single(owner.OfKind("History"));
+        var iterations = owner.OfKind("Progress").Select(p => p.Iteration).ToList();
+        Assert.Equal(iterations.Distinct(), iterations);
+
+        // Sixteen waiting jobs (by other sessions) fill this connection's watches; the seventeenth is refused.
+        var waiting = new List<string>();
+        for (int i = 0; i < ProgressRelay.MaxWatchesPerConnection; i++)
+        {
+            var other = new ProgressRecorder(await app.ConnectAsync(BrowserSession.NewId()));
+            waiting.Add((await other.SubmitAsync(TinyJob(TestBackboneCatalog.Slow, iterations: 500))).JobId!);
+        }
+        foreach (var id in waiting.Take(ProgressRelay.MaxWatchesPerConnection - 1)) Assert.True(await owner.WatchAsync(id));
+        var refused = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => owner.WatchAsync(waiting[^1]));
+        Assert.Contains("already watches 16 jobs; unwatch one first", refused.Message);
+        await owner.Connection.InvokeAsync(nameof(ProgressHub.Unwatch), waiting[0]);
+        await Eventually(() => relay.WatcherCount == ProgressRelay.MaxWatchesPerConnection - 1, "the unwatched job to end its watch");
+        Assert.True(await owner.WatchAsync(waiting[^1]));
+    }
+
+    [Fact]
+    public async Task FiftyStylesInOneHubMessageAreRefusedBeforeAnyIsDecoded()
+    {
+        await using var app = new StyleBlazorApplication();
+        var owner = new ProgressRecorder(await app.ConnectAsync(BrowserSession.NewId()));
+        var request = TinyJob();
+        request.Styles = [.. Enumerable.Repeat(StyleBlazor.Tests.Engine.Imaging.CraftedPng.ClaimingSize(6300, 6300), 50)];
+
+        var reply = await owner.SubmitAsync(request);
+
+        Assert.False(reply.Accepted);
+        Assert.Equal(nameof(SubmissionRefusal.TooManyStyles), reply.Refusal);
+        Assert.Equal("A job blends at most 4 style images (got 50).", reply.Message);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -27,6 +28,16 @@ public static class JobApi
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
+
+    /// <summary>
+    /// The API's answers reach its callers as they are (a 404 stays a 404, a 401 keeps its problem details), never
+    /// replaced by the not-found page the app's pages get. Call after <c>UseStatusCodePages…</c>.
+    /// </summary>
+    public static IApplicationBuilder UseJobApiStatusCodes(this IApplicationBuilder app) => app.Use((context, next) =>
+    {
+        if (context.Request.Path.StartsWithSegments(Path) && context.Features.Get<IStatusCodePagesFeature>() is { } pages) pages.Enabled = false;
+        return next(context);
+    });
 
     public static RouteGroupBuilder MapJobApi(this IEndpointRouteBuilder endpoints)
     {
@@ -72,7 +83,8 @@ public static class JobApi
         context.Features.Set<IFormFeature>(new FormFeature(request, new FormOptions
         {
             MultipartBodyLengthLimit = limit,
-            ValueCountLimit = 2 + engine.Value.MaxStyles + 8, // files, options and a little slack; anything else is refused
+            // Entries are cheap to count; the count of styles is checked below with a message that names it.
+            ValueCountLimit = 256,
             ValueLengthLimit = 64 * 1024,
         }));
 
@@ -92,13 +104,8 @@ public static class JobApi
         if (styles.Count > engine.Value.MaxStyles)
             return Invalid("style", $"A job blends at most {engine.Value.MaxStyles} style images (got {styles.Count}).");
 
-        TransferSettings settings;
-        try { settings = ParseOptions(form["options"].ToString()); }
-        catch (JsonException ex)
-        {
-            var field = ex.Path is { Length: > 2 } path ? "options." + path[2..] : "options";
-            return Invalid(field, OptionsProblem(ex));
-        }
+        var (settings, badField, problem) = ParseOptions(form["options"].ToString());
+        if (settings is null) return Invalid(badField!, problem!);
 
         var result = await intake.SubmitAsync(owner.Requester, await ReadAsync(contents[0], cancellationToken),
             await Task.WhenAll(styles.Select(s => ReadAsync(s, cancellationToken))), settings, cancellationToken);
@@ -128,13 +135,36 @@ public static class JobApi
         _ => $"options.{field}",
     };
 
-    /// <summary>The <c>options</c> JSON: the CLI's long flags in camelCase; an unknown name or a wrong type is an error naming the field.</summary>
-    internal static TransferSettings ParseOptions(string json) =>
-        string.IsNullOrWhiteSpace(json) ? new TransferSettings() : JsonSerializer.Deserialize<TransferSettings>(json, OptionsJson) ?? new TransferSettings();
+    /// <summary>
+    /// The <c>options</c> JSON: an object whose names are the CLI's long flags in camelCase (<see cref="TransferSettings"/>).
+    /// An unknown name or a value of the wrong type is refused naming the field (<c>options.iterations</c>).
+    /// </summary>
+    internal static (TransferSettings? Settings, string? Field, string? Problem) ParseOptions(string json)
+    {
+        if (string.IsNullOrWhiteSpace(json)) return (new TransferSettings(), null, null);
+        JsonDocument document;
+        try { document = JsonDocument.Parse(json); }
+        catch (JsonException) { return (null, "options", "The options are not valid JSON."); }
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) return (null, "options", """The options must be a JSON object, e.g. {"iterations": 200}.""");
+            foreach (var property in root.EnumerateObject())
+                if (!KnownOptions.Contains(property.Name, StringComparer.OrdinalIgnoreCase))
+                {
+                    var name = property.Name.Length > 64 ? property.Name[..64] + "…" : property.Name;
+                    return (null, $"options.{name}", $"Unknown option '{name}'; the options are {string.Join(", ", KnownOptions)}.");
+                }
+            try { return (root.Deserialize<TransferSettings>(OptionsJson) ?? new TransferSettings(), null, null); }
+            catch (JsonException ex)
+            {
+                var name = ex.Path?.TrimStart('$', '.') is { Length: > 0 } path ? path : "options";
+                return (null, name == "options" ? name : $"options.{name}", $"The value of {name} has the wrong type (see the README's API options).");
+            }
+        }
+    }
 
-    static string OptionsProblem(JsonException ex) => ex.Message.Contains("could not be mapped", StringComparison.Ordinal)
-        ? $"Unknown option; known: {string.Join(", ", typeof(TransferSettings).GetProperties().Select(p => TransferSettingsRecipe.JsonName(p.Name)))}."
-        : ex.Path is { Length: > 2 } ? $"Wrong type of value for {ex.Path[2..]}." : "The options are not valid JSON.";
+    static readonly string[] KnownOptions = [.. typeof(TransferSettings).GetProperties().Select(p => TransferSettingsRecipe.JsonName(p.Name))];
 
     static ValidationProblem Invalid(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: message);
@@ -172,20 +202,23 @@ public static class JobApi
         while (await updates.MoveNextAsync());
     }
 
-    /// <summary>A snapshot goes out as the updates it sums up, so a client handles one set of event types.</summary>
+    /// <summary>
+    /// A snapshot goes out as the updates it sums up, so a client handles one set of event types; each event's data is
+    /// JSON without a type field (the event's name is its type), a frame as the URL to fetch it from.
+    /// </summary>
     static IEnumerable<SseItem<object>> Items(string id, HttpContext context, JobUpdate update)
     {
         switch (update)
         {
             case JobUpdate.Snapshot s:
-                if (s.State == JobState.Queued) yield return Item("queued", new JobUpdate.Queued(s.Position));
-                else if (s.State == JobState.Running) yield return Item("started", new JobUpdate.Started(s.Attempt));
+                if (s.State == JobState.Queued) yield return Item("queued", new { position = s.Position });
+                else if (s.State == JobState.Running) yield return Item("started", new { attempt = s.Attempt });
                 foreach (var loss in s.History) yield return Item("progress", loss);
                 if (s.LatestFrame is { } latest) yield return Item("frame", FrameLink.Of(id, latest, context));
                 if (s.IsFinished) yield return Item("ended", EndedEvent.Of(new JobUpdate.Ended(s.State, s.Message, s.ShareLink), context));
                 break;
-            case JobUpdate.Queued q: yield return Item("queued", q); break;
-            case JobUpdate.Started st: yield return Item("started", st); break;
+            case JobUpdate.Queued q: yield return Item("queued", new { position = q.Position }); break;
+            case JobUpdate.Started st: yield return Item("started", new { attempt = st.Attempt }); break;
             case JobUpdate.Progress p: yield return Item("progress", p.Loss); break;
             case JobUpdate.Frame f: yield return Item("frame", FrameLink.Of(id, f, context)); break;
             case JobUpdate.Ended e: yield return Item("ended", EndedEvent.Of(e, context)); break;

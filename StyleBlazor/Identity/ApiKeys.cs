@@ -68,8 +68,8 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
-        return Task.CompletedTask;
+        return Microsoft.AspNetCore.Http.Results.Problem("This server's API needs 'Authorization: Bearer <key>' with a key its operator gave you.",
+            statusCode: StatusCodes.Status401Unauthorized, title: "An API key is needed").ExecuteAsync(Context);
     }
 }

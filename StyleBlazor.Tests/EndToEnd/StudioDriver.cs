@@ -1,0 +1,54 @@
+using Microsoft.Playwright;
+
+namespace StyleBlazor.Tests.EndToEnd;
+
+/// <summary>What a user does in the Studio, step by step, for the browser tests.</summary>
+public static class StudioDriver
+{
+    public static readonly string Samples = Path.Combine(AppServer.RepositoryRoot, "wwwroot-assets", "samples");
+    public static readonly string Screenshots = Path.Combine(AppServer.RepositoryRoot, "docs", "screenshots");
+
+    public static ILocator Input(IPage page, string testId) =>
+        page.Locator($"input[data-testid={testId}], [data-testid={testId}] input").First;
+
+    public static async Task<IPage> OpenStudioAsync(AppServer app, IBrowserContext context)
+    {
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(app.BaseUrl + "/");
+        // Clicks before the circuit is live are lost: wait for the ready marker set after the first interactive render.
+        await page.Locator("[data-testid=studio][data-ready=true]").WaitForAsync(new() { Timeout = 60_000 });
+        return page;
+    }
+
+    public static async Task UploadAsync(IPage page, string content, string style)
+    {
+        await page.Locator("input[type=file][data-testid=content-upload]").Last.SetInputFilesAsync(Path.Combine(Samples, content));
+        await page.Locator("[data-testid=content-upload-size]").WaitForAsync();
+        await page.Locator("input[type=file][data-testid=style-upload]").Last.SetInputFilesAsync(Path.Combine(Samples, style));
+        await page.Locator("[data-testid=style-upload-size]").WaitForAsync();
+    }
+
+    public static async Task SetParametersAsync(IPage page, int iterations, int size)
+    {
+        await Input(page, "param-iterations").FillAsync(iterations.ToString());
+        await Input(page, "param-iterations").PressAsync("Tab");
+        await Input(page, "param-maxside").FillAsync(size.ToString());
+        await Input(page, "param-maxside").PressAsync("Tab");
+    }
+
+    public static Task WaitForPhaseAsync(IPage page, string phase, int timeoutMs = 120_000) =>
+        page.Locator($"[data-testid=studio][data-phase={phase}]").WaitForAsync(new() { Timeout = timeoutMs });
+
+    public static async Task<int> AttributeAsync(ILocator locator, string name) =>
+        int.TryParse(await locator.GetAttributeAsync(name), out var n) ? n : 0;
+
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, int timeoutMs, string what)
+    {
+        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("Timed out waiting for " + what);
+            await Task.Delay(100);
+        }
+    }
+}
