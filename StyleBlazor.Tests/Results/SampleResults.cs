@@ -31,7 +31,7 @@ public static class SampleResults
             .Select(i => new LossRecord(i, 1000.0 / (i + 1), 10.0 / (i + 1), 5.0 / (i + 1), 0,
                 new Dictionary<string, double> { ["block1_conv1"] = 1.0 / (i + 1) }, i * 0.1, 10, (iterations - i) * 0.1))
             .ToList();
-        return new NewResult(owner, ResultOutcome.Completed, "vgg19", new StyleTransferOptions { Iterations = iterations, Seed = 7 },
+        return new NewResult(null, owner, ResultOutcome.Completed, "vgg19", new StyleTransferOptions { Iterations = iterations, Seed = 7 },
             final, BestIteration: iterations, IterationsRun: iterations, Elapsed: TimeSpan.FromSeconds(3),
             Content: upload?.Clone() ?? final.ToImage(), Style: upload?.Clone() ?? Frame(20, 30, seed: 5).ToImage(),
             LossHistory: losses, Frames: recorder.Frames);

@@ -25,8 +25,18 @@ public static class ResultsServiceExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpContextAccessor();
         services.AddSingleton<ResultFiles>();
-        services.AddDbContextFactory<ResultsDb>((sp, db) =>
-            db.UseSqlite($"Data Source={sp.GetRequiredService<ResultFiles>().DatabasePath}"));
+        // PostgreSQL when a connection string names one (several nodes), else SQLite in the data directory (one box).
+        if (builder.Configuration.GetConnectionString(ResultsOptions.ConnectionStringName) is { Length: > 0 } postgres)
+        {
+            services.AddDbContextFactory<PostgresResultsDb>(db => db.UseNpgsql(postgres));
+            services.AddSingleton<IDbContextFactory<ResultsDb>, ResultsDbFactory<PostgresResultsDb>>();
+        }
+        else
+        {
+            services.AddDbContextFactory<SqliteResultsDb>((sp, db) =>
+                db.UseSqlite($"Data Source={sp.GetRequiredService<ResultFiles>().DatabasePath}"));
+            services.AddSingleton<IDbContextFactory<ResultsDb>, ResultsDbFactory<SqliteResultsDb>>();
+        }
         services.AddSingleton<ResultStore>();
         services.AddSingleton<IJobResultSink>(sp => sp.GetRequiredService<ResultStore>());
         services.AddHostedService<ResultsSchema>();

@@ -13,8 +13,10 @@ public enum ResultOutcome { Completed, Cancelled, Interrupted }
 /// <see cref="Content"/> and <see cref="Style"/> (the first style image) are the decoded uploads, still owned by the
 /// caller: call the sink before the job releases them; only re-encoded copies are kept. <see cref="Frames"/> come from
 /// a <see cref="ProgressionRecorder"/> (<see cref="IJobResultSink.CreateRecorder"/>); the final image closes the replay.
+/// A job stores one result at most: storing again for the same <see cref="JobId"/> gives the stored one a new link.
 /// </summary>
 public sealed record NewResult(
+    string? JobId,
     string OwnerId,
     ResultOutcome Outcome,
     string Backbone,
@@ -40,7 +42,10 @@ public interface IJobResultSink
     /// <summary>A recorder for one job's improved frames, bounded by the progression settings.</summary>
     ProgressionRecorder CreateRecorder();
 
-    /// <summary>Stores the result and returns its share link (the only time the token is known in clear).</summary>
+    /// <summary>
+    /// Stores the result and returns its share link (the only time the token is known in clear). While the database or
+    /// the data directory fails, tries again with back-off for <see cref="ResultsOptions.StoreRetryTime"/>; then throws.
+    /// </summary>
     Task<ShareLink> SaveAsync(NewResult result, CancellationToken cancellationToken = default);
 
     /// <summary>Whether the owner revoked or deleted the stored result since (its job's pages and picture go with it).</summary>

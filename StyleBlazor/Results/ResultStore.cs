@@ -39,6 +39,25 @@ public sealed class ResultStore(
     public async Task<ShareLink> SaveAsync(NewResult result, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(result.OwnerId);
+        var giveUp = time.GetTimestamp() + (long)(_options.StoreRetryTime.TotalSeconds * time.TimestampFrequency);
+        var wait = TimeSpan.FromSeconds(1);
+        while (true)
+        {
+            try { return await SaveOnceAsync(result, cancellationToken); }
+            catch (Exception ex) when (ex is not OperationCanceledException && time.GetTimestamp() + (long)(wait.TotalSeconds * time.TimestampFrequency) < giveUp)
+            {
+                logger.LogWarning(ex, "Storing a result failed; trying again in {Wait}", wait);
+                await Task.Delay(wait, time, cancellationToken);
+                wait = TimeSpan.FromSeconds(Math.Min(wait.TotalSeconds * 2, 15));
+            }
+        }
+    }
+
+    private async Task<ShareLink> SaveOnceAsync(NewResult result, CancellationToken cancellationToken)
+    {
+        // A job taken over from a worker that died after storing stores nothing twice: the link it never handed out is
+        // replaced by one this run can hand out.
+        if (await RelinkJobsResultAsync(result.JobId, cancellationToken) is { } stored) return stored;
         var id = Guid.NewGuid();
         var token = ShareToken.Create();
         var staging = files.StagingFolderOf(id);
@@ -54,6 +73,7 @@ public sealed class ResultStore(
             db.Results.Add(new StoredResult
             {
                 Id = id,
+                JobId = result.JobId,
                 OwnerHash = OwnerHash(result.OwnerId),
                 TokenHash = ShareToken.Hash(token),
                 Outcome = result.Outcome,
@@ -76,12 +96,28 @@ public sealed class ResultStore(
             logger.LogInformation("Stored result {ResultId} ({Bytes} bytes, {Frames} frames)", id, bytes, frameIterations.Count);
             return new ShareLink(id, token);
         }
-        catch
+        catch (Exception e)
         {
             TryDeleteFolder(staging);
             TryDeleteFolder(folder);
+            // Another worker stored this job's result between our look and our insert (the job id is unique).
+            if (e is DbUpdateException && await RelinkJobsResultAsync(result.JobId, CancellationToken.None) is { } theirs) return theirs;
             throw;
         }
+    }
+
+    /// <summary>The job's stored result with a fresh link, or null when the job has stored none (or has no id).</summary>
+    private async Task<ShareLink?> RelinkJobsResultAsync(string? jobId, CancellationToken cancellationToken)
+    {
+        if (jobId is null) return null;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var id = await db.Results.Where(r => r.JobId == jobId).Select(r => (Guid?)r.Id).FirstOrDefaultAsync(cancellationToken);
+        if (id is not { } resultId) return null;
+        var token = ShareToken.Create();
+        var hash = ShareToken.Hash(token);
+        await db.Results.Where(r => r.Id == resultId).ExecuteUpdateAsync(s => s.SetProperty(r => r.TokenHash, hash), cancellationToken);
+        logger.LogInformation("Job {JobId} had stored result {ResultId} already; it gets a new link", jobId, resultId);
+        return new ShareLink(resultId, token);
     }
 
     /// <summary>

@@ -9,7 +9,16 @@ public sealed class ResultsOptions
 {
     public const string Section = "Results";
 
-    /// <summary>Holds results.db and one folder per result; relative paths are under the content root. Never under wwwroot.</summary>
+    /// <summary>
+    /// <c>ConnectionStrings:Results</c>: a PostgreSQL connection string for several nodes sharing one result store; empty =
+    /// SQLite in <see cref="DataDirectory"/>.
+    /// </summary>
+    public const string ConnectionStringName = "Results";
+
+    /// <summary>
+    /// Holds results.db (with SQLite) and one folder per result; relative paths are under the content root. Never under
+    /// wwwroot. With several nodes, a folder that every node mounts.
+    /// </summary>
     [Required]
     public string DataDirectory { get; set; } = "data";
 
@@ -65,4 +74,11 @@ public sealed class ResultsOptions
     /// <summary>...refilled by this many tokens a second.</summary>
     [Range(1, 100_000)]
     public int DownloadRequestsPerSecond { get; set; } = 10;
+
+    /// <summary>
+    /// How long a finished job keeps trying to store its result while the database is unreachable (with back-off), before
+    /// it says plainly that storing failed.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan StoreRetryTime { get; set; } = TimeSpan.FromMinutes(2);
 }

@@ -16,6 +16,13 @@ public sealed class StoredResult
 
     public Guid Id { get; set; }
 
+    /// <summary>
+    /// The job that made it. Unique: a job stores at most one result, even when two workers ran it (one thought dead,
+    /// its job taken over), so storing is idempotent.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.MaxLength(64)]
+    public string? JobId { get; set; }
+
     /// <summary>SHA-256 of the owner's browser-session id, so the table does not hold live session ids.</summary>
     public required byte[] OwnerHash { get; set; }
 
