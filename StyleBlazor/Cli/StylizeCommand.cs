@@ -17,7 +17,7 @@ public static class StylizeCommand
     public const string Usage =
         "usage: stylize --content FILE --style FILE [--style FILE ...] --out FILE.png [--backbone resnet18|vgg19] " +
         "[--weights FILE] [--random-weights] [--size N] [--iterations N] [--seed N] [--alpha X] [--beta X] " +
-        "[--lr X] [--init content|noise|style] [--normalization code|paper] [--device auto|cpu|cuda] [--threads N] [--precision float32|bfloat16] [--progress-json]";
+        "[--lr X] [--init content|noise|style] [--normalization code|paper] [--device auto|cpu|cuda] [--threads N] [--precision auto|float32|bfloat16] [--progress-json]";
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
@@ -48,8 +48,12 @@ public static class StylizeCommand
         var outPath = cli.Required("out");
         if (!string.Equals(Path.GetExtension(outPath), ".png", StringComparison.OrdinalIgnoreCase))
             throw new CliException($"--out must be a .png file (got '{outPath}')");
-        TorchSharp.torch.ScalarType? precision;
-        try { precision = BackboneCatalogOptions.ParsePrecision(cli.Value("precision"), "--precision"); }
+        var catalogOptions = new BackboneCatalogOptions
+        {
+            WeightsFile = cli.Value("weights"),
+            AllowRandomVgg19 = cli.Flag("random-weights"),
+        };
+        try { catalogOptions = catalogOptions.WithPrecision(cli.Value("precision"), "--precision"); }
         catch (ArgumentException e) { throw new CliException(e.Message); }
 
         using var content = await CliImages.LoadAsync(contentPath, cancellationToken);
@@ -62,12 +66,7 @@ public static class StylizeCommand
             NativeHeap.ReuseFreedMemory();
             var device = TorchRuntime.SelectDevice(cli.Value("device") ?? "auto");
             TorchRuntime.Configure(device, cli.Int("threads") ?? 0);
-            var catalog = new BackboneCatalog(new BackboneCatalogOptions
-            {
-                WeightsFile = cli.Value("weights"),
-                AllowRandomVgg19 = cli.Flag("random-weights"),
-                ReducedPrecision = precision,
-            });
+            var catalog = new BackboneCatalog(catalogOptions);
             var backboneName = cli.Value("backbone") ?? (cli.Value("weights") is not null || cli.Flag("random-weights") ? "vgg19" : catalog.Available[0].Name);
             var info = catalog.Available.FirstOrDefault(b => b.Name == backboneName)
                        ?? throw new CliException($"backbone '{backboneName}' is not available; available: {string.Join(", ", catalog.Available.Select(b => b.Name))}"
