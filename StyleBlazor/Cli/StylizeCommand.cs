@@ -104,6 +104,9 @@ public static class StylizeCommand
         ["J_S_layers"] = p.Loss.StyleLayers,
         ["elapsed"] = Math.Round(p.Elapsed.TotalSeconds, 3),
         ["improved"] = p.Improved,
+        ["stage"] = p.Stage?.Index ?? 0,
+        ["size"] = p.Stage is { } s ? $"{s.Width}x{s.Height}" : "",
+        ["remaining"] = p.Remaining is { } r ? Math.Round(r.TotalSeconds, 3) : null!,
     });
 }
 

@@ -1,0 +1,119 @@
+using System.Runtime.CompilerServices;
+
+namespace StyleBlazor.Engine.Transfer;
+
+/// <summary>
+/// The time left of a run whose stages differ in size, from the pace measured so far. Iterations per second mislead
+/// there: a coarse-to-fine run's first steps are many times cheaper than its last. A step at a stage of P pixels is
+/// modelled as costing r·(P + P₀): proportional to the pixels (a step at half the side costs about a quarter) plus a
+/// fixed part, the calls and small maps a step makes whatever its size, worth P₀ pixels. r comes from the stage
+/// running now; once two stages have run, P₀ is fitted to them as well. A stage's set-up (its targets, new kernels) is
+/// scaled from the last one's the same way.
+/// <para>
+/// Before the second stage, P₀ can only be a prior: the first stage's pace says nothing about how the cost grows with
+/// the size. So every run leaves the P₀ it measured with its backbone (<see cref="Learn"/>), and the next run on that
+/// backbone starts from it (<see cref="For"/>): in the web app, where a backbone serves job after job, only the first
+/// job after a start relies on <see cref="FixedPixels"/>.
+/// </para>
+/// </summary>
+public sealed class RemainingTimeEstimate
+{
+    /// <summary>
+    /// The prior fixed part of a step in pixels, for a backbone that has not finished a run yet: on the 2-core CPU a
+    /// ResNet18 step at 128×96 cost about what this model gives with 20 000 (docs/performance.md, "Time to a good picture").
+    /// </summary>
+    public const double FixedPixels = 20_000;
+
+    static readonly ConditionalWeakTable<object, StrongBox<double>> Learned = new();
+
+    readonly IReadOnlyList<TransferStage> _stages;
+    readonly double _fixedPixels;
+    readonly double[] _started, _firstReport, _lastReport;
+    readonly int[] _reports;
+
+    public RemainingTimeEstimate(IReadOnlyList<TransferStage> stages, double fixedPixels = FixedPixels)
+    {
+        _stages = stages;
+        _fixedPixels = fixedPixels;
+        _started = new double[stages.Count];
+        _firstReport = new double[stages.Count];
+        _lastReport = new double[stages.Count];
+        _reports = new int[stages.Count];
+    }
+
+    /// <summary>An estimate for a run on <paramref name="backbone"/>, starting from the P₀ its last run measured, if any.</summary>
+    public static RemainingTimeEstimate For(object backbone, IReadOnlyList<TransferStage> stages) =>
+        new(stages, Learned.TryGetValue(backbone, out var box) ? Volatile.Read(ref box.Value) : FixedPixels);
+
+    /// <summary>Leaves the P₀ this run measured with <paramref name="backbone"/>, for its next run (nothing when fewer than two sizes were timed).</summary>
+    public void Learn(object backbone)
+    {
+        if (MeasuredFixedPixels() is not { } measured) return;
+        var box = Learned.GetValue(backbone, _ => new StrongBox<double>(FixedPixels));
+        Volatile.Write(ref box.Value, measured);
+    }
+
+    /// <summary>
+    /// P₀ from every stage of this run that timed a step: t = a + b·P fitted by least squares over the stages, P₀ = a / b.
+    /// Null with fewer than two sizes.
+    /// </summary>
+    public double? MeasuredFixedPixels()
+    {
+        var timed = Enumerable.Range(0, _stages.Count).Where(i => _reports[i] >= 2)
+            .Select(i => (P: (double)_stages[i].Pixels, T: StepSeconds(i))).ToArray();
+        if (timed.Select(x => x.P).Distinct().Count() < 2) return null;
+        double meanP = timed.Average(x => x.P), meanT = timed.Average(x => x.T);
+        double b = timed.Sum(x => (x.P - meanP) * (x.T - meanT)) / timed.Sum(x => (x.P - meanP) * (x.P - meanP));
+        if (b <= 0) return null;
+        double a = meanT - b * meanP;
+        return Math.Clamp(a / b, 0, 4 * timed.Max(x => x.P));
+    }
+
+    /// <summary>Stage <paramref name="stage"/> begins its set-up at <paramref name="at"/>.</summary>
+    public void StageStarted(int stage, TimeSpan at) => _started[stage] = at.TotalSeconds;
+
+    /// <summary>
+    /// An iteration of <paramref name="stage"/> was evaluated at <paramref name="at"/> (its step not yet taken). Returns
+    /// the time left until the final image, or null until a step of this run has been timed.
+    /// </summary>
+    public TimeSpan? Reported(int stage, int iteration, TimeSpan at)
+    {
+        double now = at.TotalSeconds;
+        if (_reports[stage]++ == 0) _firstReport[stage] = now;
+        _lastReport[stage] = now;
+        // The pace comes from this stage once one of its steps is timed, else from the last stage that had one.
+        int reference = stage;
+        while (reference >= 0 && _reports[reference] < 2) reference--;
+        if (reference < 0) return null;
+
+        var measured = _stages[reference];
+        double step = StepSeconds(reference);
+        double fixedPixels = FittedFixedPixels(reference);
+        double rate = step / (measured.Pixels + fixedPixels);
+        // Set-up: from the stage's start to its first report, less the one evaluation that is a step's forward half.
+        double setUpRate = Math.Max(0, _firstReport[reference] - _started[reference] - step / 2) / (measured.Pixels + fixedPixels);
+
+        // This stage's steps left (the step of this iteration included), then every later stage whole, then the final
+        // evaluation (about half a step).
+        var current = _stages[stage];
+        int done = iteration - current.FirstIteration;
+        double left = (current.Steps - done) * rate * (current.Pixels + fixedPixels);
+        foreach (var later in _stages.Skip(stage + 1))
+            left += (later.Steps * rate + setUpRate) * (later.Pixels + fixedPixels);
+        left += rate * (_stages[^1].Pixels + fixedPixels) / 2;
+        return TimeSpan.FromSeconds(Math.Max(0, left));
+    }
+
+    double StepSeconds(int stage) => (_lastReport[stage] - _firstReport[stage]) / (_reports[stage] - 1);
+
+    /// <summary>P₀ fitted to <paramref name="stage"/> and the one before it when both were timed at different sizes, else the prior.</summary>
+    double FittedFixedPixels(int stage)
+    {
+        if (stage == 0 || _reports[stage - 1] < 2) return _fixedPixels;
+        double t1 = StepSeconds(stage - 1), t2 = StepSeconds(stage);
+        double p1 = _stages[stage - 1].Pixels, p2 = _stages[stage].Pixels;
+        // t = r·(P + P₀) at both sizes: P₀ = (t₂·P₁ − t₁·P₂) / (t₁ − t₂), kept within reason.
+        if (p1 >= p2 || t1 <= 0 || t2 <= t1) return _fixedPixels;
+        return Math.Clamp((t2 * p1 - t1 * p2) / (t1 - t2), 0, 4 * p2);
+    }
+}
