@@ -4,6 +4,8 @@ using StyleBlazor.Jobs;
 //   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5000 --watchers 50 --jobs 2 [--iterations 100] [--side 256] [--backbone NAME]
 // Issue 7's scenario, N users submitting and watching M consecutive jobs in all (see UsersScenario):
 //   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5000 --users 50 --jobs 200 --iterations 20 --side 64 --backbone resnet18
+// Issue 19's time to a good picture: one job with the default recipe on two picture files, watched by its owner (see EndToEndScenario):
+//   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5000 --time-to-result 1 --content a.png --style b.jpg
 // Issue 8's end-to-end numbers (submit -> first frame; engine pace with 10 watchers versus none), R repeats (see EndToEndScenario):
 //   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5000 --endtoend 3 [--first-frames 6] [--iterations 60] [--side 512] [--backbone resnet18]
 using System.Diagnostics;
@@ -28,6 +30,7 @@ if (!settings.Url.IsLoopback)
 
 if (settings.Users > 0) return await UsersScenario.RunAsync(settings, ConnectAsync, (w, h, seed) => Png(w, h, seed));
 if (settings.EndToEndRepeats > 0) return await EndToEndScenario.RunAsync(settings, ConnectAsync, (w, h, seed) => Png(w, h, seed));
+if (settings.TimeToResult) return await EndToEndScenario.TimeToResultAsync(settings, ConnectAsync);
 
 using var http = new HttpClient { BaseAddress = settings.Url };
 var before = await http.GetFromJsonAsync<Diagnostics>("/api/diagnostics") ?? throw new InvalidOperationException("No diagnostics.");
@@ -136,6 +139,11 @@ sealed record Arguments(Uri Url, int Watchers, int Jobs, int? Iterations, int Si
     /// <summary>Jobs whose submit-to-first-frame time EndToEndScenario measures.</summary>
     public int FirstFrameJobs { get; init; }
 
+    /// <summary>One job of the default recipe on <see cref="ContentFile"/> and <see cref="StyleFile"/> (EndToEndScenario.TimeToResultAsync).</summary>
+    public bool TimeToResult { get; init; }
+    public string? ContentFile { get; init; }
+    public string? StyleFile { get; init; }
+
     public static Arguments? Parse(string[] args)
     {
         var map = new Dictionary<string, string>();
@@ -151,6 +159,9 @@ sealed record Arguments(Uri Url, int Watchers, int Jobs, int? Iterations, int Si
         {
             EndToEndRepeats = map.ContainsKey("endtoend") ? Int("endtoend", 3) : 0,
             FirstFrameJobs = Int("first-frames", 6),
+            TimeToResult = map.ContainsKey("time-to-result"),
+            ContentFile = map.GetValueOrDefault("content"),
+            StyleFile = map.GetValueOrDefault("style"),
         };
     }
 }
