@@ -43,7 +43,8 @@ public class SubmissionLimitTests
             using var style = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(24, 24);
             // Unknown backbone: refused after the limits, so the images stay ours to dispose.
             var requester = new Requester(session, address);
-            return submission.Admit(requester, styleCount: 1) ?? submission.Submit(new JobRequest(requester, content, [style], Backbone: "none"));
+            return submission.Admit(requester, styleCount: 1)
+                   ?? submission.SubmitAsync(new JobRequest(requester, content, [style], Backbone: "none")).GetAwaiter().GetResult();
         }
 
         Assert.Equal(SubmissionRefusal.UnknownBackbone, Submit("a", "203.0.113.7").Refusal);

@@ -17,8 +17,7 @@ public class JobQueueTests
 
     StyleTransferJob Job(string owner, string? address = null)
     {
-        var job = new StyleTransferJob(new Requester(owner, address), new Image<Rgb24>(4, 4), [new Image<Rgb24>(4, 4)],
-            TestBackboneCatalog.Defaults, TestBackboneCatalog.Fast, DateTimeOffset.UnixEpoch);
+        var job = TestJobs.Waiting(owner, address);
         _events.Subscribe(job.Id, (_, update) => { if (update is JobUpdate.Queued q) _announced.Add((job.Id, q.Position)); });
         return job;
     }

@@ -35,6 +35,8 @@ public static class Extensions
         services.AddSingleton<JobEvents>();
         services.AddSingleton<JobRegistry>();
         services.AddSingleton<JobQueue>();
+        services.AddSingleton<IJobBoard, LocalJobBoard>();
+        services.AddSingleton<IJobSource, LocalJobSource>();
         services.AddSingleton<SubmissionRateLimiter>();
         services.AddSingleton<JobSubmission>();
         services.AddSingleton<JobIntake>();
@@ -146,7 +148,7 @@ public static class Extensions
         endpoints.MapJobApi();
         endpoints.MapOpenApi();
 
-        endpoints.MapGet("/api/diagnostics", (FrameStatistics frames, JobRegistry jobs, JobQueue queue, ProgressRelay relay, BackboneHost engine) =>
+        endpoints.MapGet("/api/diagnostics", async (FrameStatistics frames, JobRegistry jobs, IJobBoard board, ProgressRelay relay, BackboneHost engine) =>
         {
             using var process = System.Diagnostics.Process.GetCurrentProcess();
             return HttpResults.Ok(new DiagnosticsReport(
@@ -159,7 +161,7 @@ public static class Extensions
                 MatrixLibrary: MatrixLibrary.CodePath.ToString(),
                 Device: engine.Device.ToString(),
                 Jobs: jobs.Count,
-                Queued: queue.Count,
+                Queued: await board.WaitingAsync(),
                 Watchers: relay.WatcherCount,
                 FramesEncoded: frames.Encoded,
                 FramesSupersededBeforeEncoding: frames.SupersededBeforeEncoding,

@@ -43,14 +43,14 @@ public sealed class ProgressHub(JobSubmission submission, JobIntake intake, Prog
     public void Unwatch(string jobId) => relay.Unwatch(Context.ConnectionId, jobId);
 
     /// <summary>Cancels the caller's own job; false when the job is unknown, finished, or someone else's.</summary>
-    public bool Cancel(string jobId) => submission.Cancel(jobId, Caller?.OwnerId);
+    public async Task<bool> Cancel(string jobId) => await submission.CancelAsync(jobId, Caller?.OwnerId) == CancelOutcome.Cancelled;
 
     /// <summary>Queues a job owned by the caller; a refusal is a reply, not an error.</summary>
     public async Task<SubmitReply> Submit(SubmitRequest request)
     {
         var result = await intake.SubmitAsync(Caller, request.Content, request.Styles, request.Options, Context.ConnectionAborted);
         return result.Accepted
-            ? new SubmitReply { Accepted = true, JobId = result.Job!.Id, Position = result.Job.Position }
+            ? new SubmitReply { Accepted = true, JobId = result.JobId, Position = result.Position }
             : new SubmitReply { Accepted = false, Refusal = result.Refusal.ToString(), Message = result.Message };
     }
 }

@@ -60,7 +60,7 @@ public sealed class JobIntake(JobSubmission submission, ImageIntake intake, IOpt
                     return SubmissionResult.Refuse(SubmissionRefusal.InvalidRequest, $"{what}: {rejected.Message}", field);
                 }
             }
-            var result = submission.Submit(new JobRequest(requester, images[0], images[1..], transfer, backbone.Name));
+            var result = await submission.SubmitAsync(new JobRequest(requester, images[0], images[1..], transfer, backbone.Name), cancellationToken);
             if (!result.Accepted) images.ForEach(i => i.Dispose());
             return result;
         }

@@ -2,7 +2,6 @@ using System.Threading.Channels;
 
 namespace StyleBlazor.Jobs;
 
-public enum EnqueueOutcome { Accepted, QueueFull, OwnerLimit, AddressLimit, Closed }
 
 /// <summary>
 /// The jobs waiting for the engine. The ordered waiting list gives each job its position (every change recorded on the

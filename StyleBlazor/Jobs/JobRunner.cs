@@ -12,7 +12,7 @@ namespace StyleBlazor.Jobs;
 /// and waiting jobs end as Interrupted.
 /// </summary>
 public sealed class JobRunner(
-    JobQueue queue,
+    IJobSource source,
     JobRegistry jobs,
     BackboneHost host,
     FrameEncoder encoder,
@@ -28,25 +28,30 @@ public sealed class JobRunner(
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            StyleTransferJob job;
-            try { job = await queue.DequeueAsync(stoppingToken); }
+            JobLease lease;
+            try { lease = await source.NextAsync(slot, stoppingToken); }
             catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException) { return; }
 
-            try { await RunAsync(job, slot, stoppingToken); }
-            catch (Exception ex)
+            await using (lease)
             {
-                // RunAsync records failures itself; this is the last guard so that nothing escapes ExecuteAsync.
-                logger.LogError(ex, "Job {JobId} broke the worker loop", job.Id);
-                jobs.End(job, JobState.Failed, "The server could not run this job.");
+                try { await RunAsync(lease, slot, stoppingToken); }
+                catch (Exception ex)
+                {
+                    // RunAsync records failures itself; this is the last guard so that nothing escapes ExecuteAsync.
+                    logger.LogError(ex, "Job {JobId} broke the worker loop", lease.Job.Id);
+                    jobs.End(lease.Job, JobState.Failed, "The server could not run this job.");
+                }
             }
             jobs.Prune();
         }
     }
 
-    async Task RunAsync(StyleTransferJob job, int slot, CancellationToken stoppingToken)
+    async Task RunAsync(JobLease lease, int slot, CancellationToken stoppingToken)
     {
-        if (!jobs.Record(job, new JobUpdate.Started(Attempt: 1))) return; // cancelled while a worker was picking it up
-        logger.LogInformation("Job {JobId} started on torch thread {Slot} ({Backbone}, {Iterations} iterations)", job.Id, slot, job.Backbone, job.Options.Iterations);
+        var job = lease.Job;
+        if (!jobs.Record(job, new JobUpdate.Started(lease.Attempt))) return; // cancelled while a worker was picking it up
+        logger.LogInformation("Job {JobId} started on torch thread {Slot} ({Backbone}, {Iterations} iterations, attempt {Attempt})",
+            job.Id, slot, job.Backbone, job.Options.Iterations, lease.Attempt);
 
         using var timeout = new CancellationTokenSource(options.Value.JobTimeout, time);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, job.CancellationToken, timeout.Token);
@@ -71,6 +76,12 @@ public sealed class JobRunner(
             var stored = await StoreAsync(job, ResultOutcome.Completed, result.BestImage, result.BestIteration, result.IterationsRun, result.Elapsed, recorder);
             jobs.End(job, JobState.Completed, stored is null ? NotStored : null, stored?.Path);
             logger.LogInformation("Job {JobId} completed: best J {Loss} at iteration {Iteration} in {Elapsed}", job.Id, result.BestLoss.Total, result.BestIteration, result.Elapsed);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested && !job.CancellationToken.IsCancellationRequested && lease.ResumesElsewhere)
+        {
+            // This node stops; another runs the job again from the start (its watchers see it restart).
+            await frames.FlushAsync();
+            logger.LogInformation("Job {JobId} handed back to the queue: this node is stopping", job.Id);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -150,8 +161,7 @@ public sealed class JobRunner(
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        foreach (var waiting in queue.Close())
-            jobs.End(waiting, JobState.Interrupted, "The server shut down before this job started.");
-        await base.StopAsync(cancellationToken); // cancels running jobs (they end as Interrupted) and waits for them
+        source.Close();
+        await base.StopAsync(cancellationToken); // cancels running jobs (they end as Interrupted, or go back to the shared queue)
     }
 }

@@ -179,7 +179,7 @@ public partial class Studio
         SubmitResult result;
         try
         {
-            result = Jobs.Submit(new StudioSubmission(requester, content.ClonePixels(), [style.ClonePixels()], _form.ToOptions(), _form.Backbone));
+            result = await Jobs.SubmitAsync(new StudioSubmission(requester, content.ClonePixels(), [style.ClonePixels()], _form.ToOptions(), _form.Backbone));
         }
         catch (Exception ex)
         {
@@ -200,10 +200,10 @@ public partial class Studio
         State.CurrentJob = Timeline;
     }
 
-    void Cancel()
+    async Task CancelAsync()
     {
         if (Timeline is null) return;
-        _cancelRequested = Owner.Id is { } owner && Jobs.Cancel(Timeline.JobId, owner);
+        _cancelRequested = Owner.Id is { } owner && await Jobs.CancelAsync(Timeline.JobId, owner);
         if (!_cancelRequested) Snackbar.Add(L["CancelRefused"], Severity.Info);
     }
 
