@@ -8,13 +8,19 @@ if (args is ["stylize", .. var stylizeArgs])
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.Services.AddRazorComponents()
-    .AddInteractiveServerComponents();
-builder.AddStudioUi();
+// One box by default; with Node:Role, a web node (UI, hub, API) or a worker (the engine) of several (docs/scale-out.md).
+var node = builder.AddNode();
+if (node.ServesUi)
+{
+    builder.Services.AddRazorComponents()
+        .AddInteractiveServerComponents();
+    builder.AddStudioUi();
+    builder.AddProgressHub();
+    builder.AddJobApi();
+}
 builder.AddResults();
 builder.AddStyleEngine();
-builder.AddProgressHub();
-builder.AddJobApi();
+builder.AddNodeHealth();
 
 var app = builder.Build();
 
@@ -24,18 +30,22 @@ if (!app.Environment.IsDevelopment())
     app.UseExceptionHandler("/Error", createScopeForErrors: true);
     app.UseHsts();
 }
-app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
-app.UseJobApiStatusCodes();
-app.UseHttpsRedirection();
-app.UseBrowserSessions();
-app.UseAuthorization(); // the HTTP API's keys, when Api:RequireKey is on
-app.UseAntiforgery();
-app.MapResults();
+if (node.ServesUi)
+{
+    app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+    app.UseJobApiStatusCodes();
+    app.UseHttpsRedirection();
+    app.UseBrowserSessions();
+    app.UseAuthorization(); // the HTTP API's keys, when Api:RequireKey is on
+    app.UseAntiforgery();
+    app.MapResults();
 
-app.MapStaticAssets();
-app.MapStyleEngineEndpoints();
-app.MapRazorComponents<App>()
-    .AddInteractiveServerRenderMode();
+    app.MapStaticAssets();
+    app.MapStyleEngineEndpoints();
+    app.MapRazorComponents<App>()
+        .AddInteractiveServerRenderMode();
+}
+app.MapNodeHealth();
 
 app.Run();
 return 0;

@@ -29,15 +29,24 @@ public class AppServer : IAsyncLifetime
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("styleblazor-e2e-").FullName;
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
+    /// <summary>The built app, of the tests' own configuration (bin/&lt;Configuration&gt;/net10.0).</summary>
+    public static string AppDll
+    {
+        get
+        {
+            var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
+            var dll = Path.Combine(RepositoryRoot, "StyleBlazor", "bin", configuration, "net10.0", "StyleBlazor.dll");
+            return File.Exists(dll) ? dll : throw new FileNotFoundException("Build the solution first; the app is not at " + dll);
+        }
+    }
+
     public string Log { get { lock (_log) return _log.ToString(); } }
 
     public async Task InitializeAsync()
     {
         int port = FreePort();
         BaseUrl = $"http://127.0.0.1:{port}";
-        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/<Configuration>/net10.0
-        var appDll = Path.Combine(RepositoryRoot, "StyleBlazor", "bin", configuration, "net10.0", "StyleBlazor.dll");
-        if (!File.Exists(appDll)) throw new FileNotFoundException("Build the solution first; the app is not at " + appDll);
+        var appDll = AppDll;
 
         var start = new ProcessStartInfo("dotnet")
         {

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using MudBlazor.Services;
 using StyleBlazor.Results;
 
 // In the hosting namespace, as eShop does for its extensions, so Program.cs needs no using for them.
@@ -42,8 +41,6 @@ public static class ResultsServiceExtensions
         services.AddHostedService<ResultsSchema>();
         services.AddHostedService<ResultCleanupService>();
 
-        // The result pages use MudBlazor; registering it is idempotent, so the UI's own call does not clash.
-        services.AddMudServices();
 
         services.AddRateLimiter(limiter =>
         {
