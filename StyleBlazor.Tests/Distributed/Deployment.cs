@@ -76,7 +76,8 @@ public sealed class Deployment : IAsyncLifetime
     /// <summary>How many results the shared database holds for a job.</summary>
     public async Task<long> StoredResultsOfAsync(string jobId)
     {
-        await using var connection = new NpgsqlConnection(Postgres.ConnectionString);
+        // Not pooled: a pooled connection would not survive the tests' restarts of the server.
+        await using var connection = new NpgsqlConnection(Postgres.ConnectionString + ";Pooling=false");
         await connection.OpenAsync();
         await using var count = new NpgsqlCommand("""SELECT COUNT(*) FROM "Results" WHERE "JobId" = @job""", connection);
         count.Parameters.AddWithValue("job", jobId);

@@ -16,13 +16,6 @@ public class JobFeedTests
 {
     static Image<Rgb24> Picture(int seed) => Image.Load<Rgb24>(Png(40, 30, seed));
 
-    sealed class NothingStored : StyleBlazor.Results.IJobResultSink
-    {
-        public StyleBlazor.Results.ProgressionRecorder CreateRecorder() => throw new NotSupportedException();
-        public Task<StyleBlazor.Results.ShareLink> SaveAsync(StyleBlazor.Results.NewResult result, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task<bool> IsWithdrawnAsync(Guid resultId, CancellationToken cancellationToken = default) => Task.FromResult(false);
-    }
-
     /// <summary>A feed over one queued job that nothing runs: the test records its updates by hand.</summary>
     static (JobFeed Feed, JobRegistry Jobs, StyleTransferJob Job, FrameStatistics Statistics) OneJob()
     {

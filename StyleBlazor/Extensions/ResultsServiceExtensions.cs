@@ -27,7 +27,9 @@ public static class ResultsServiceExtensions
         // PostgreSQL when a connection string names one (several nodes), else SQLite in the data directory (one box).
         if (builder.Configuration.GetConnectionString(ResultsOptions.ConnectionStringName) is { Length: > 0 } postgres)
         {
-            services.AddDbContextFactory<PostgresResultsDb>(db => db.UseNpgsql(postgres));
+            // A restarted server leaves broken connections in the pool: a failed command is tried again on a new one.
+            services.AddDbContextFactory<PostgresResultsDb>(db => db.UseNpgsql(postgres,
+                npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 3, maxRetryDelay: TimeSpan.FromSeconds(1), errorCodesToAdd: null)));
             services.AddSingleton<IDbContextFactory<ResultsDb>, ResultsDbFactory<PostgresResultsDb>>();
         }
         else

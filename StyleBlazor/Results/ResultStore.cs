@@ -1,3 +1,4 @@
+using System.Data.Common;
 using StyleBlazor.Jobs;
 using System.Security.Cryptography;
 using System.Text;
@@ -135,8 +136,17 @@ public sealed class ResultStore(
 
     public async Task<bool> IsWithdrawnAsync(Guid resultId, CancellationToken cancellationToken = default)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return !await db.Results.AnyAsync(r => r.Id == resultId && r.RevokedAt == null, cancellationToken);
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            return !await db.Results.AnyAsync(r => r.Id == resultId && r.RevokedAt == null, cancellationToken);
+        }
+        catch (Exception e) when (e is DbException or InvalidOperationException or TimeoutException)
+        {
+            // The database is away: a job's pages keep working until it is back and can say otherwise.
+            logger.LogWarning("Could not check whether result {ResultId} was withdrawn: {Message}", resultId, e.Message);
+            return false;
+        }
     }
 
     public async Task<IReadOnlyList<StoredResult>> ListForOwnerAsync(string ownerId, CancellationToken cancellationToken = default)

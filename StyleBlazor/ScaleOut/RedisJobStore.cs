@@ -281,9 +281,14 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, IOptions<NodeOpt
     public async Task<JobUpdate.Frame?> FrameAsync(string jobId, int iteration)
     {
         var bytes = (byte[]?)await Db.HashGetAsync(Frames(jobId), iteration);
-        if (bytes is null) return null;
+        return bytes is null ? null : FrameOf(iteration, bytes);
+    }
+
+    /// <summary>A kept frame; its size read from its header (a few bytes), as the frame update carried it.</summary>
+    static JobUpdate.Frame FrameOf(int iteration, byte[] bytes)
+    {
         var info = Image.Identify(bytes);
-        return new JobUpdate.Frame(iteration, info.Width, info.Height, ContentTypeOf(bytes), bytes);
+        return new JobUpdate.Frame(iteration, info?.Width ?? 0, info?.Height ?? 0, ContentTypeOf(bytes), bytes);
     }
 
     /// <summary>Everything known about a job, and the number of the last update it includes; null when the job is unknown.</summary>
@@ -300,8 +305,7 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, IOptions<NodeOpt
         JobUpdate.Frame? latest = null;
         if (!parts[3].IsNull && (byte[]?)parts[3] is { } frameBytes && int.TryParse(job.GetValueOrDefault("frame"), out var iteration))
         {
-            var info = Image.Identify(frameBytes);
-            latest = new JobUpdate.Frame(iteration, info.Width, info.Height, ContentTypeOf(frameBytes), frameBytes);
+            latest = FrameOf(iteration, frameBytes);
         }
         var options = JsonSerializer.Deserialize<StyleTransferOptions>(job["options"], Json)!;
         var snapshot = new JobUpdate.Snapshot(jobId, job["backbone"], options, Enum.Parse<JobState>(job["state"]),
