@@ -4,6 +4,8 @@ using StyleBlazor.Jobs;
 //   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5000 --watchers 50 --jobs 2 [--iterations 100] [--side 256] [--backbone NAME]
 // Issue 7's scenario, N users submitting and watching M consecutive jobs in all (see UsersScenario):
 //   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5000 --users 50 --jobs 200 --iterations 20 --side 64 --backbone resnet18
+// Issue 15's numbers across nodes: N jobs submitted on one web node and watched on another (see ScaleOutScenario):
+//   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5001 --watch-url http://127.0.0.1:5002 --scale-out 12 [--first-frames 10] [--iterations 30] [--side 128]
 // Issue 8's end-to-end numbers (submit -> first frame; engine pace with 10 watchers versus none), R repeats (see EndToEndScenario):
 //   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5000 --endtoend 3 [--first-frames 6] [--iterations 60] [--side 512] [--backbone resnet18]
 using System.Diagnostics;
@@ -17,7 +19,7 @@ using SixLabors.ImageSharp.PixelFormats;
 var settings = Arguments.Parse(args);
 if (settings is null)
 {
-    Console.Error.WriteLine("usage: LoadTest --url http://127.0.0.1:PORT (--watchers N | --users N | --endtoend R) --jobs M [--iterations K] [--side PX] [--backbone NAME] [--timeout SECONDS]");
+    Console.Error.WriteLine("usage: LoadTest --url http://127.0.0.1:PORT (--watchers N | --users N | --endtoend R | --scale-out N --watch-url URL) --jobs M [--iterations K] [--side PX] [--backbone NAME] [--timeout SECONDS]");
     return 2;
 }
 if (!settings.Url.IsLoopback)
@@ -28,6 +30,7 @@ if (!settings.Url.IsLoopback)
 
 if (settings.Users > 0) return await UsersScenario.RunAsync(settings, ConnectAsync, (w, h, seed) => Png(w, h, seed));
 if (settings.EndToEndRepeats > 0) return await EndToEndScenario.RunAsync(settings, ConnectAsync, (w, h, seed) => Png(w, h, seed));
+if (settings.ScaleOutJobs > 0) return await ScaleOutScenario.RunAsync(settings, ConnectAsync, (w, h, seed) => Png(w, h, seed));
 
 using var http = new HttpClient { BaseAddress = settings.Url };
 var before = await http.GetFromJsonAsync<Diagnostics>("/api/diagnostics") ?? throw new InvalidOperationException("No diagnostics.");
@@ -136,6 +139,12 @@ sealed record Arguments(Uri Url, int Watchers, int Jobs, int? Iterations, int Si
     /// <summary>Jobs whose submit-to-first-frame time EndToEndScenario measures.</summary>
     public int FirstFrameJobs { get; init; }
 
+    /// <summary>Jobs queued at once by ScaleOutScenario (0 = not that scenario), watched through <see cref="WatchUrl"/>.</summary>
+    public int ScaleOutJobs { get; init; }
+
+    /// <summary>Another web node of the same deployment, where ScaleOutScenario watches.</summary>
+    public Uri? WatchUrl { get; init; }
+
     public static Arguments? Parse(string[] args)
     {
         var map = new Dictionary<string, string>();
@@ -151,6 +160,8 @@ sealed record Arguments(Uri Url, int Watchers, int Jobs, int? Iterations, int Si
         {
             EndToEndRepeats = map.ContainsKey("endtoend") ? Int("endtoend", 3) : 0,
             FirstFrameJobs = Int("first-frames", 6),
+            ScaleOutJobs = map.ContainsKey("scale-out") ? Int("scale-out", 12) : 0,
+            WatchUrl = map.TryGetValue("watch-url", out var watch) && Uri.TryCreate(watch, UriKind.Absolute, out var watchUri) && watchUri.IsLoopback ? watchUri : null,
         };
     }
 }
