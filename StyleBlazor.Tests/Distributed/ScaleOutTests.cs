@@ -34,8 +34,9 @@ public sealed class ScaleOutTests(Deployment deployment, EndToEnd.Browser browse
         return Task.CompletedTask;
     }
 
-    static HttpClient Caller(string baseUrl) =>
-        new(new HttpClientHandler { CookieContainer = new CookieContainer(), UseCookies = true }) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(30) };
+    /// <summary>A client of one node; <paramref name="cookies"/> shared between clients makes them one browser on several nodes.</summary>
+    static HttpClient Caller(string baseUrl, CookieContainer? cookies = null) =>
+        new(new HttpClientHandler { CookieContainer = cookies ?? new CookieContainer(), UseCookies = true }) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(30) };
 
     /// <summary>A job by form: a sample photo and painting, small enough to run in seconds on one torch thread.</summary>
     static async Task<string> SubmitAsync(HttpClient http, int iterations = 30, int size = 96)
@@ -79,7 +80,8 @@ public sealed class ScaleOutTests(Deployment deployment, EndToEnd.Browser browse
     [Fact]
     public async Task AJobSubmittedOnOneWebNodeIsWatchedOnTheOtherWithEveryUpdateInOrderAndItsFrames()
     {
-        using var onWeb1 = Caller(deployment.Web1.BaseUrl);
+        var browser = new CookieContainer();
+        using var onWeb1 = Caller(deployment.Web1.BaseUrl, browser);
         var jobId = await SubmitAsync(onWeb1, iterations: 40);
         var watcher = await WatcherAsync(deployment.Web2);
         await using var _ = watcher.Connection;
@@ -98,10 +100,14 @@ public sealed class ScaleOutTests(Deployment deployment, EndToEnd.Browser browse
         Assert.Equal(frames.Select(f => f.Iteration).Order().Distinct(), frames.Select(f => f.Iteration));
         Assert.All(frames, f => Assert.Equal([0xFF, 0xD8], f.Bytes![..2]));
         // The result, stored by a worker, is served by the other web node from the shared database and folder.
-        using var onWeb2 = Caller(deployment.Web2.BaseUrl);
+        using var onWeb2 = Caller(deployment.Web2.BaseUrl, browser);
         Assert.Equal(HttpStatusCode.OK, (await onWeb2.GetAsync(end.Text)).StatusCode);
         Assert.Equal("image/png", (await onWeb2.GetAsync($"/api/jobs/{jobId}/result.png")).Content.Headers.ContentType?.MediaType);
         Assert.Equal(1, await deployment.StoredResultsOfAsync(jobId));
+        // The same browser's My results, on the other node, lists it: one owner, one database.
+        Assert.Contains("data-testid=\"my-result\"", await onWeb2.GetStringAsync("/my-results"));
+        // Every node uses one Data Protection key ring, kept in Redis.
+        Assert.Equal(1, await deployment.RedisDb.ListLengthAsync($"{deployment.Prefix}:data-protection-keys"));
     }
 
     [Fact]
