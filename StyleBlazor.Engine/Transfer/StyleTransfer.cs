@@ -195,13 +195,20 @@ public static class StyleTransfer
     {
         using var scope = NewDisposeScope();
         var contentInput = Preprocessed(backbone, content, size, channelsLast);
-        // The article's code loads the style image at the content's working size; with StyleKeepsAspect it keeps its
-        // own aspect ratio at the same longest side.
-        int longest = Math.Max(size.Width, size.Height);
-        var styleInputs = styles.Select((s, i) => (Preprocessed(backbone, s, options.StyleKeepsAspect
-            ? ImageTensors.WorkingSize(s.Width, s.Height, longest, backbone.SizeMultiple) : size, channelsLast), blend[i])).ToArray();
+        var styleInputs = styles.Select((s, i) => (Preprocessed(backbone, s, StyleSize(s.Width, s.Height, size, options, backbone.SizeMultiple),
+            channelsLast), blend[i])).ToArray();
         return new TransferObjective(backbone, contentInput, styleInputs, options);
     }
+
+    /// <summary>
+    /// The size a style image of <paramref name="width"/> × <paramref name="height"/> is measured at beside content at
+    /// <paramref name="contentSize"/>: the content's working size, as the article's code loads it, or with
+    /// <see cref="StyleTransferOptions.StyleKeepsAspect"/> its own aspect ratio at the same longest side.
+    /// </summary>
+    public static Size StyleSize(int width, int height, Size contentSize, StyleTransferOptions options, int sizeMultiple) =>
+        options.StyleKeepsAspect
+            ? ImageTensors.WorkingSize(width, height, Math.Max(contentSize.Width, contentSize.Height), sizeMultiple)
+            : contentSize;
 
     static Tensor Preprocessed(IBackbone backbone, Image<Rgb24> image, Size size, bool channelsLast = false)
     {
