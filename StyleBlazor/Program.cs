@@ -17,6 +17,7 @@ if (node.ServesUi)
     builder.AddStudioUi();
     builder.AddProgressHub();
     builder.AddJobApi();
+    builder.AddLayerExplorer();
 }
 builder.AddResults();
 builder.AddStyleEngine();

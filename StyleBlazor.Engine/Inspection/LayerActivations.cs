@@ -22,5 +22,6 @@ public sealed record LayerActivations(LayerInfo Layer, int Width, int Height, in
 
 /// <summary>One layer of a picture measured against the style image's Gram matrix.</summary>
 /// <param name="Loss">J_S^(l) of (3) between the picture's Gram matrix and the style's, in the recipe's normalisation.</param>
-/// <param name="GramDifference">G(picture) − G(style), nC × nC row by row, channels in index order.</param>
-public sealed record LayerStyleLoss(string Layer, int Channels, double Loss, float[] GramDifference);
+/// <param name="Gram">G(picture), nC × nC row by row, channels in index order.</param>
+/// <param name="GramDifference">G(picture) − G(style), likewise.</param>
+public sealed record LayerStyleLoss(string Layer, int Channels, double Loss, float[] Gram, float[] GramDifference);

@@ -74,8 +74,8 @@ public static class LayerInspector
                 throw new ArgumentException($"The style's Gram matrix of {s.Layer.Name} has {s.Channels} channels, the layer {map.shape[1]}.", nameof(style));
             var target = tensor(s.Gram, [s.Channels, s.Channels], device: map.device);
             double loss = StyleLoss.Compute(target, map, normalization).ToDouble(); // (3)
-            var difference = GramMatrix.Compute(map, normalization).sub_(target);
-            return new LayerStyleLoss(s.Layer.Name, s.Channels, loss, ToArray(difference));
+            var gram = GramMatrix.Compute(map, normalization);
+            return new LayerStyleLoss(s.Layer.Name, s.Channels, loss, ToArray(gram), ToArray(gram - target));
         }).ToArray();
     }
 

@@ -56,11 +56,11 @@ public class LayerInspectorTests
 
         var size = LayerInspector.InspectionSize(picture.Width, picture.Height, backbone.SizeMultiple);
         var plain = LayerInspector.Inspect(backbone, picture, size, ["plain"], normalization).Single();
-        var pooled = PooledMatrix.Of(plain.Gram, plain.Channels);
-        var heatmap = Heatmap.Render(pooled.Cells, pooled.Side, pooled.Side, ColorScale.Viridis);
+        var pooled = PooledGrid.OfGram(plain.Gram, plain.Channels);
+        var heatmap = Heatmap.Render(pooled.Cells, pooled.Width, pooled.Height, ColorScale.Viridis);
 
         Assert.Equal((3, 2, 3), (plain.Width, plain.Height, plain.Channels)); // a small picture is not blown up
-        Assert.Equal((3, 1), (pooled.Side, pooled.Block));
+        Assert.Equal((3, 3, 1), (pooled.Width, pooled.Height, pooled.Block));
         double min = expected.Cast<double>().Min(), max = expected.Cast<double>().Max();
         Assert.Equal(min, heatmap.Min, Math.Abs(min) * 1e-5);
         Assert.Equal(max, heatmap.Max, Math.Abs(max) * 1e-5);
@@ -154,8 +154,9 @@ public class LayerInspectorTests
         for (int a = 0; a < 3; a++)
             for (int b = 0; b < 3; b++)
             {
-                double d = pictureGram[a, b] - styleGram[a, b];
-                Assert.Equal(d, compared.GramDifference[a * 3 + b], Math.Abs(pictureGram[a, b]) * 1e-5 + 1e-2);
+                double tolerance = Math.Abs(pictureGram[a, b]) * 1e-5 + 1e-2;
+                Assert.Equal(pictureGram[a, b], compared.Gram[a * 3 + b], tolerance);
+                Assert.Equal(pictureGram[a, b] - styleGram[a, b], compared.GramDifference[a * 3 + b], tolerance);
             }
     }
 
@@ -167,9 +168,9 @@ public class LayerInspectorTests
         for (int i = 0; i < 5; i++)
             for (int j = 0; j < 5; j++) matrix[i * 5 + j] = 10 * i + j;
 
-        var pooled = PooledMatrix.Of(matrix, 5, maxSide: 2);
+        var pooled = PooledGrid.Of(matrix, 5, 5, maxSide: 2);
 
-        Assert.Equal((2, 3), (pooled.Side, pooled.Block));
+        Assert.Equal((2, 2, 3), (pooled.Width, pooled.Height, pooled.Block));
         Assert.Equal(new float[] { 11, 13.5f, 36, 38.5f }, pooled.Cells);
     }
 
