@@ -9,10 +9,18 @@ namespace StyleBlazor.Explore;
 public sealed record HeatmapImage(string DataUrl, int Width, int Height, double Min, double Max, int Block, bool Diverging)
 {
     public static HeatmapImage From(Heatmap heatmap, int block) =>
-        new("data:image/png;base64," + Convert.ToBase64String(heatmap.Png), heatmap.Width, heatmap.Height, heatmap.Min, heatmap.Max, block,
+        new(DataUrlOf(heatmap.Png), heatmap.Width, heatmap.Height, heatmap.Min, heatmap.Max, block,
             heatmap.Scale.Diverging);
 
     public long Bytes => DataUrl.Length * sizeof(char);
+
+    static readonly string Sequential = DataUrlOf(ColorScale.Viridis.LegendPng());
+    static readonly string Signed = DataUrlOf(ColorScale.BlueWhiteOrange.LegendPng());
+
+    /// <summary>The colour scale as a strip for a legend: viridis, or blue – white – orange for signed values.</summary>
+    public static string LegendDataUrl(bool diverging) => diverging ? Signed : Sequential;
+
+    static string DataUrlOf(byte[] png) => "data:image/png;base64," + Convert.ToBase64String(png);
 }
 
 /// <summary>One of a layer's strongest feature maps, as a viridis heatmap from its own lowest to its highest value.</summary>
