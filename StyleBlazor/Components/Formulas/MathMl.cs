@@ -48,35 +48,16 @@ public static class MathMl
     public static string Table(IEnumerable<string[]> rows) =>
         $"<mtable displaystyle=\"true\">{string.Concat(rows.Select(r => $"<mtr>{string.Concat(r.Select(c => $"<mtd>{c}</mtd>"))}</mtr>"))}</mtable>";
 
-    /// <summary>A run's number, highlighted and named for tests (<c>data-symbol</c>), as <see cref="SplitNumber"/> writes it.</summary>
+    /// <summary>A run's number, highlighted and named for tests (<c>data-symbol</c>), as <see cref="FormulaNumbers.Split"/> writes it.</summary>
     public static string Number(double value, string? symbol = null)
     {
         string name = symbol is null ? "" : $" data-symbol=\"{Encode(symbol)}\"";
-        return SplitNumber(value, CultureInfo.CurrentCulture) switch
+        return FormulaNumbers.Split(value, CultureInfo.CurrentCulture) switch
         {
             (null, _) => $"<mi mathvariant=\"normal\"{name}>—</mi>",
             (var m, 0) => $"<mn{name}>{Encode(m)}</mn>",
             (var m, var e) => $"<mrow{name}>{Mn(m)}{Mo("×")}{Sup(Mn("10"), e < 0 ? Row(Mo("−"), Mn((-e).ToString(CultureInfo.CurrentCulture))) : Mn(e.ToString(CultureInfo.CurrentCulture)))}</mrow>",
         };
-    }
-
-    /// <summary>
-    /// A number in <paramref name="culture"/> with four significant digits: written out from 0.001 to 100 000, else as a
-    /// mantissa and a power of ten; a negative one with the minus sign (−) rather than a hyphen. A null mantissa for NaN
-    /// or infinity (a diverged run).
-    /// </summary>
-    public static (string? Mantissa, int Exponent) SplitNumber(double value, CultureInfo culture)
-    {
-        if (double.IsNaN(value) || double.IsInfinity(value)) return (null, 0);
-        double magnitude = Math.Abs(value);
-        if (magnitude == 0) return ("0", 0);
-        int exponent = (int)Math.Floor(Math.Log10(magnitude));
-        string sign = value < 0 ? "−" : "";
-        if (exponent is >= -3 and < 5)
-            return (sign + Math.Round(magnitude, Math.Max(0, 3 - exponent)).ToString("0.######", culture), 0);
-        double mantissa = Math.Round(magnitude / Math.Pow(10, exponent), 3);
-        if (mantissa >= 10) (mantissa, exponent) = (mantissa / 10, exponent + 1);
-        return (sign + mantissa.ToString("0.###", culture), exponent);
     }
 
     static string Encode(string text) => WebUtility.HtmlEncode(text);
