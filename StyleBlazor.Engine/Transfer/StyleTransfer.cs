@@ -3,6 +3,7 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using StyleBlazor.Engine.Backbones;
 using StyleBlazor.Engine.Optimisation;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 using Size = SixLabors.ImageSharp.Size;
 
@@ -68,7 +69,7 @@ public static class StyleTransfer
         bool keepLast = options.JitterPixels > 0;
         bool channelsLast = TorchRuntime.ChannelsLast;
 
-        Tensor? image = null;
+        Parameter? image = null;
         TransferResult? result = null;
         int iteration = 0;
         try
@@ -78,18 +79,24 @@ public static class StyleTransfer
                 var (size, steps) = stages[s];
                 bool lastStage = s == stages.Count - 1;
                 using var objective = CreateObjective(backbone, content, styles, blend, size, options, channelsLast);
-                image = InitialImage(backbone, content, styles[0], image, size, options, clipMin, clipMax, channelsLast);
-                using var adam = new Tf1Adam(image, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.EpsilonHat);
+                bool lbfgsStage = options.Optimizer == TransferOptimizer.Lbfgs;
+                // libtorch's L-BFGS flattens the gradient with view(-1), which a channels-last image refuses.
+                image = InitialImage(backbone, content, styles[0], image, size, options, clipMin, clipMax, channelsLast && !lbfgsStage);
+                using var adam = lbfgsStage ? null : new Tf1Adam(image, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.EpsilonHat);
+                using var lbfgs = lbfgsStage ? new ImageLbfgs(image) : null;
                 // Each stage tracks its own best: losses at different sizes are not comparable.
                 using var best = new BestImageTracker(image);
                 int bestIteration = iteration;
                 float[] bestParts = [];
 
-                // Loss records [J, parts…, improved] waiting on the device, each with its iteration and clock time.
+                // Loss records [J, parts…, improved] waiting on the device, each with its iteration and clock time, and
+                // the picture of the newest (what a frame shows if it is wanted).
                 using var pending = new PendingRecords();
+                Tensor? newestPicture = null;
 
-                void Report(Tensor total, Tensor parts, Tensor improvedFlag)
+                void Report(Tensor total, Tensor parts, Tensor improvedFlag, Tensor picture)
                 {
+                    newestPicture = picture;
                     if (onProgress is null)
                     {
                         // Nobody looks at this iteration: keep the best iteration's values on the device as well and read
@@ -119,7 +126,7 @@ public static class StyleTransfer
                         var values = all.AsSpan(i * width, width).ToArray();
                         bool improved = values[^1] > 0;
                         if (improved) (bestIteration, bestParts) = (at, values[..^1]);
-                        RgbFrame? frame = improved && frameWanted && at == iteration ? ReadFrame(backbone, image!, finalSize) : null;
+                        RgbFrame? frame = improved && frameWanted && at == iteration ? ReadFrame(backbone, newestPicture!, finalSize) : null;
                         onProgress!(new TransferProgress(at, options.Iterations, ToLossValues(values, options), elapsed, improved, frame));
                     }
                     pending.Clear();
@@ -132,10 +139,27 @@ public static class StyleTransfer
                     using var scope = NewDisposeScope();
                     int dy = options.JitterPixels > 0 ? jitter.Next(options.JitterPixels + 1) : 0;
                     int dx = options.JitterPixels > 0 ? jitter.Next(options.JitterPixels + 1) : 0;
-                    var (total, parts) = objective.Evaluate(image, dy, dx);
-                    var gradient = autograd.grad([total], [image])[0];
-                    Report(total, parts, best.Observe(total, image));
-                    adam.Step(image, gradient);
+                    if (adam is not null)
+                    {
+                        var (total, parts) = objective.Evaluate(image, dy, dx);
+                        var gradient = autograd.grad([total], [image])[0];
+                        Report(total, parts, best.Observe(total, image), image);
+                        adam.Step(image, gradient);
+                    }
+                    else
+                    {
+                        // L-BFGS evaluates J once and then moves the image, so what it saw is reported after its step; an
+                        // improved iteration's picture is then the best image.
+                        (Tensor Total, Tensor Parts, Tensor Improved)? seen = null;
+                        lbfgs!.Step(() =>
+                        {
+                            var (total, parts) = objective.Evaluate(image, dy, dx);
+                            seen = (total, parts, best.Observe(total, image));
+                            return total;
+                        });
+                        var (total, parts, improved) = seen!.Value; // Step evaluates exactly once
+                        Report(total, parts, improved, best.BestImage);
+                    }
                     using (no_grad()) image.clamp_(clipMin, clipMax); // fig. 27
                 }
 
@@ -147,7 +171,7 @@ public static class StyleTransfer
                     using var noGrad = no_grad();
                     var (total, parts) = objective.Evaluate(image);
                     var improved = best.Observe(total, image);
-                    Report(total, parts, keepLast ? ones(1, ScalarType.Bool, device: total.device).squeeze() : improved);
+                    Report(total, parts, keepLast ? ones(1, ScalarType.Bool, device: total.device).squeeze() : improved, image);
                     Flush(frameWanted: false);
                     if (onProgress is null && best.RememberedRecord() is { } record && !float.IsNaN(record[0]))
                         (bestIteration, bestParts) = ((int)record[^1], record[..^1]);
@@ -219,7 +243,7 @@ public static class StyleTransfer
     }
 
     /// <summary>The first stage starts from content, noise or style (fig. 25); later stages from the upsampled previous image.</summary>
-    static Tensor InitialImage(IBackbone backbone, Image<Rgb24> content, Image<Rgb24> style, Tensor? previous, Size size,
+    static Parameter InitialImage(IBackbone backbone, Image<Rgb24> content, Image<Rgb24> style, Tensor? previous, Size size,
         StyleTransferOptions options, Tensor clipMin, Tensor clipMax, bool channelsLast)
     {
         using var scope = NewDisposeScope();
@@ -245,7 +269,10 @@ public static class StyleTransfer
             };
         }
         var laidOut = channelsLast ? ImageTensors.ToChannelsLast(start.detach()) : start.detach().contiguous();
-        return laidOut.requires_grad_(true).MoveToOuterDisposeScope();
+        // A Parameter (the same leaf) so that a torch.optim optimiser can own it.
+        var parameter = new Parameter(laidOut);
+        parameter.MoveToOuterDisposeScope();
+        return parameter;
     }
 
     static RgbFrame ReadFrame(IBackbone backbone, Tensor image, Size finalSize)

@@ -9,13 +9,19 @@ public enum InitialImage { Content, Noise, Style }
 /// </summary>
 public enum LossNormalization { Code, Paper }
 
+/// <summary>
+/// What moves the pixels. <see cref="Adam"/>: the article's TF1 Adam (or PyTorch's, <see cref="StyleTransferOptions.EpsilonHat"/>
+/// off). <see cref="Lbfgs"/>: L-BFGS as Gatys et al. and neural-style run it (<see cref="Optimisation.ImageLbfgs"/>).
+/// </summary>
+public enum TransferOptimizer { Adam, Lbfgs }
+
 /// <summary>One style tap and its weight λ_l in (4).</summary>
 public sealed record StyleLayerWeight(string Layer, double Weight);
 
 /// <summary>Everything that controls one style transfer. Defaults are the article's (VGG19, Keras code).</summary>
 public sealed record StyleTransferOptions
 {
-    /// <summary>Adam steps (the article: 100).</summary>
+    /// <summary>Optimiser iterations, each one evaluation of J (the article: 100 Adam steps).</summary>
     public int Iterations { get; init; } = 100;
 
     /// <summary>The working size: the longest side in pixels; the aspect ratio is kept.</summary>
@@ -46,6 +52,7 @@ public sealed record StyleTransferOptions
     /// <summary>Weight of the squared total-variation term added to (5); 0 = the article.</summary>
     public double TotalVariationWeight { get; init; }
 
+    /// <summary>Adam's step size, in the units of the network's input. L-BFGS takes its own step (length 1).</summary>
     public double LearningRate { get; init; } = 2;
     public double Beta1 { get; init; } = 0.99;
     public double Beta2 { get; init; } = 0.999;
@@ -53,6 +60,8 @@ public sealed record StyleTransferOptions
 
     /// <summary>TF1 applies ε to the un-corrected √v ("epsilon hat"); PyTorch adds it to the corrected one.</summary>
     public bool EpsilonHat { get; init; } = true;
+
+    public TransferOptimizer Optimizer { get; init; } = TransferOptimizer.Adam;
 
     public InitialImage InitialImage { get; init; } = InitialImage.Content;
 
@@ -101,6 +110,7 @@ public sealed record StyleTransferOptions
         if (!Finite(Beta1) || Beta1 is < 0 or >= 1) return $"β1 must be in [0, 1) (got {Beta1}).";
         if (!Finite(Beta2) || Beta2 is < 0 or >= 1) return $"β2 must be in [0, 1) (got {Beta2}).";
         if (!Finite(Epsilon) || Epsilon <= 0) return $"ε must be > 0 (got {Epsilon}).";
+        if (!Enum.IsDefined(Optimizer)) return $"Optimizer must be adam or lbfgs (got {Optimizer}).";
         if (JitterPixels is < 0 or > 64) return $"Jitter must be between 0 and 64 px (got {JitterPixels}).";
         if (CoarseIterations < 0 || CoarseIterations >= Iterations) return $"Coarse iterations must be ≥ 0 and fewer than the iterations (got {CoarseIterations}).";
         if (StyleLayers.Count == 0) return "At least one style layer is needed.";

@@ -112,12 +112,27 @@ public class StylizeCommandTests : IDisposable
     [InlineData(2, "--size must be an integer (got 'big')", "--content", "a", "--style", "b", "--out", "o.png", "--size", "big")]
     [InlineData(2, "file not found: missing.jpg", "--content", "missing.jpg", "--style", "b", "--out", "o.png")]
     [InlineData(2, "--out must be a .png file", "--content", "a", "--style", "b", "--out", "o.jpg")]
+    [InlineData(2, "--optimizer must be one of adam, lbfgs (got 'sgd')", "--content", "a", "--style", "b", "--out", "o.png", "--optimizer", "sgd")]
+    [InlineData(2, "--lr is Adam's step size", "--content", "a", "--style", "b", "--out", "o.png", "--optimizer", "lbfgs", "--lr", "2")]
     public async Task BadArgumentsExitNonZeroWithOneLine(int expectedCode, string message, params string[] args)
     {
         var (code, _, stderr) = await Stylize(args);
         Assert.Equal(expectedCode, code);
         Assert.Contains(message, stderr);
         Assert.Single(stderr.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public async Task LbfgsLowersJFromTheCommandLineAndReportsEveryIteration()
+    {
+        var (code, stdout, stderr) = await Stylize("--content", Cat, "--style", StarryNight, "--out", _dir.File("out.png"),
+            "--random-weights", "--size", "48", "--iterations", "10", "--optimizer", "lbfgs", "--progress-json");
+
+        Assert.True(code == 0, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(Enumerable.Range(0, 11), lines.Select(l => l.GetProperty("iteration").GetInt32()));
+        double first = lines[0].GetProperty("J").GetDouble(), last = lines[^1].GetProperty("J").GetDouble();
+        Assert.True(last < first * 0.95, $"J {first} → {last}");
     }
 
     [Fact]

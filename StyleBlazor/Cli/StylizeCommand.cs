@@ -17,7 +17,8 @@ public static class StylizeCommand
     public const string Usage =
         "usage: stylize --content FILE --style FILE [--style FILE ...] --out FILE.png [--backbone resnet18|vgg19] " +
         "[--weights FILE] [--random-weights] [--size N] [--iterations N] [--seed N] [--alpha X] [--beta X] " +
-        "[--lr X] [--init content|noise|style] [--normalization code|paper] [--device auto|cpu|cuda] [--threads N] [--precision float32|bfloat16] [--progress-json]";
+        "[--lr X] [--optimizer adam|lbfgs] [--init content|noise|style] [--normalization code|paper] [--device auto|cpu|cuda] [--threads N] " +
+        "[--precision float32|bfloat16] [--progress-json]";
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
@@ -116,7 +117,7 @@ sealed class CliArguments
 {
     static readonly HashSet<string> Flags = ["progress-json", "random-weights"];
     static readonly HashSet<string> Values = ["content", "style", "out", "backbone", "weights", "size", "iterations", "seed",
-        "alpha", "beta", "lr", "init", "normalization", "device", "threads", "precision"];
+        "alpha", "beta", "lr", "optimizer", "init", "normalization", "device", "threads", "precision"];
     static readonly string[] IntegerValues = ["size", "iterations", "seed", "threads"];
     static readonly string[] NumberValues = ["alpha", "beta", "lr"];
     readonly List<(string Name, string? Value)> _items = [];
@@ -137,9 +138,13 @@ sealed class CliArguments
             }
             else throw new CliException($"unknown option '--{name}'. {StylizeCommand.Usage}");
         }
-        // Malformed numbers are usage errors: report them before any file is read.
+        // Malformed numbers and choices are usage errors: report them before any file is read.
         foreach (var name in IntegerValues) parsed.Int(name);
         foreach (var name in NumberValues) parsed.Double(name);
+        parsed.Choice<InitialImage>("init");
+        parsed.Choice<LossNormalization>("normalization");
+        if (parsed.Choice<TransferOptimizer>("optimizer") == TransferOptimizer.Lbfgs && parsed.Value("lr") is not null)
+            throw new CliException("--lr is Adam's step size; L-BFGS takes its own step (leave --lr out, or use --optimizer adam)");
         return parsed;
     }
 
@@ -166,15 +171,17 @@ sealed class CliArguments
             ContentWeight = Double("alpha") ?? defaults.ContentWeight,
             StyleWeight = Double("beta") ?? defaults.StyleWeight,
             LearningRate = Double("lr") ?? defaults.LearningRate,
-            InitialImage = Value("init") is { } init ? ParseEnum<InitialImage>("init", init) : defaults.InitialImage,
-            Normalization = Value("normalization") is { } n ? ParseEnum<LossNormalization>("normalization", n) : defaults.Normalization,
+            Optimizer = Choice<TransferOptimizer>("optimizer") ?? defaults.Optimizer,
+            InitialImage = Choice<InitialImage>("init") ?? defaults.InitialImage,
+            Normalization = Choice<LossNormalization>("normalization") ?? defaults.Normalization,
         };
         var problem = o.Validate();
         if (problem is not null) throw new CliException(problem);
         return o;
     }
 
-    static T ParseEnum<T>(string name, string value) where T : struct, Enum =>
-        Enum.TryParse<T>(value, ignoreCase: true, out var e) && Enum.IsDefined(e)
-            ? e : throw new CliException($"--{name} must be one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))} (got '{value}')");
+    /// <summary>The value of a choice such as <c>--optimizer lbfgs</c>, by the enum member's name in any case; null when not given.</summary>
+    T? Choice<T>(string name) where T : struct, Enum => Value(name) is not { } value ? null
+        : Enum.TryParse<T>(value, ignoreCase: true, out var e) && Enum.IsDefined(e) && !value.Any(char.IsDigit) ? e
+        : throw new CliException($"--{name} must be one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))} (got '{value}')");
 }
