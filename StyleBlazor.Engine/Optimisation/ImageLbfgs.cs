@@ -1,5 +1,6 @@
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -23,10 +24,13 @@ public sealed class ImageLbfgs : IDisposable
     /// <summary>Correction pairs kept: neural-style leaves torch's <c>optim.lbfgs</c> default of 100.</summary>
     public const int HistorySize = 100;
 
+    readonly Parameter _image;
     readonly LBFGS _optimizer;
+    double? _scale;
 
     public ImageLbfgs(Parameter image, int historySize = HistorySize)
     {
+        _image = image;
         // Tolerances of 0 (neural-style sets tolX = tolFun = -1): stop only on an exactly zero gradient or a direction
         // that is not downhill. Relative losses put |∂J/∂pixel| far below libtorch's default 1e-5, where it would return
         // without moving the image.
@@ -62,7 +66,8 @@ public sealed class ImageLbfgs : IDisposable
                     _optimizer.zero_grad();
                     var total = evaluate();
                     total.backward();
-                    returned = total.detach(); // a handle of its own for libtorch; the caller keeps J
+                    double scale = ScaleGradient();
+                    returned = total.detach().mul(scale); // a handle of its own for libtorch; the caller keeps J
                 }
                 catch (Exception e)
                 {
@@ -82,6 +87,26 @@ public sealed class ImageLbfgs : IDisposable
             if (handedOver != IntPtr.Zero) THSTensor_dispose(handedOver);
         }
         failure?.Throw();
+    }
+
+    /// <summary>
+    /// Multiplies the gradient by 1/max|∂J/∂x| of the first evaluation (the same factor ever after), and returns the factor
+    /// for J. L-BFGS's directions and steps do not depend on the scale of J, but libtorch keeps a correction pair only if
+    /// y·s &gt; 1e-10, in absolute terms: with relative losses (J near 1, |∂J/∂pixel| near 1e-7 in 0–255 units) every pair
+    /// after a stage's tiny first step fell below it, and the run crept along −∇J for some 20 iterations.
+    /// </summary>
+    double ScaleGradient()
+    {
+        using var gradient = _image.grad!;
+        if (_scale is null)
+        {
+            using var magnitudes = gradient.abs();
+            using var largest = magnitudes.max();
+            double max = largest.ToDouble(); // one read for the optimiser's lifetime
+            _scale = max > 0 && double.IsFinite(max) ? 1 / max : 1;
+        }
+        gradient.mul_(_scale.Value);
+        return _scale.Value;
     }
 
     [DllImport("LibTorchSharp")]

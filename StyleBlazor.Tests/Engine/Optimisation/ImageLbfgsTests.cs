@@ -58,6 +58,23 @@ public class ImageLbfgsTests
         Assert.Equal(2, evaluations); // one evaluation of J per iteration
     }
 
+    [Theory]
+    [InlineData(1e-12)] // J near 1 in relative units gives gradients of this order per pixel
+    [InlineData(1e6)]
+    public void TheStepsDoNotDependOnTheScaleOfJ(double factor)
+    {
+        double[] Iterates(double scale)
+        {
+            using var x = new Parameter(tensor(Start, dtype: ScalarType.Float64));
+            using var lbfgs = new ImageLbfgs(x);
+            for (int i = 0; i < 4; i++) lbfgs.Step(() => F(x).mul(scale));
+            return x.data<double>().ToArray();
+        }
+
+        // libtorch keeps a correction pair only if y·s > 1e-10: unscaled, J × 1e-12 would keep none.
+        Assert.Equal(Iterates(1), Iterates(factor), (a, b) => Math.Abs(a - b) < 1e-9);
+    }
+
     [Fact]
     public void TwentyStepsOnTheBowlReachItsMinimum()
     {
