@@ -51,7 +51,7 @@ public static class StyleTransfer
         CancellationToken cancellationToken)
     {
         if (styles.Count == 0) throw new ArgumentException("At least one style image is needed.", nameof(styles));
-        var problem = options.Validate(backbone.Layers.Select(l => l.Name).ToArray());
+        var problem = options.Validate(backbone);
         if (problem is not null) throw new ArgumentException(problem, nameof(options));
         if (options.StyleBlend.Count > 0 && options.StyleBlend.Count != styles.Count)
             throw new ArgumentException($"{styles.Count} style images need {styles.Count} blend weights (got {options.StyleBlend.Count}).", nameof(options));
@@ -68,6 +68,9 @@ public static class StyleTransfer
         // its unshifted J; without jitter the article's "best image so far" applies.
         bool keepLast = options.JitterPixels > 0;
         bool channelsLast = TorchRuntime.ChannelsLast;
+
+        // A luminance-only run is shown with the content's chroma, from the content at the final size.
+        var chromaSource = options.PreserveColors == ColorPreservation.Luminance ? ImageTensors.ToTensor(content, finalSize, backbone.Device) : null;
 
         Parameter? image = null;
         TransferResult? result = null;
@@ -126,7 +129,7 @@ public static class StyleTransfer
                         var values = all.AsSpan(i * width, width).ToArray();
                         bool improved = values[^1] > 0;
                         if (improved) (bestIteration, bestParts) = (at, values[..^1]);
-                        RgbFrame? frame = improved && frameWanted && at == iteration ? ReadFrame(backbone, newestPicture!, finalSize) : null;
+                        RgbFrame? frame = improved && frameWanted && at == iteration ? ReadFrame(backbone, newestPicture!, finalSize, chromaSource) : null;
                         onProgress!(new TransferProgress(at, options.Iterations, ToLossValues(values, options), elapsed, improved, frame));
                     }
                     pending.Clear();
@@ -175,7 +178,7 @@ public static class StyleTransfer
                     Flush(frameWanted: false);
                     if (onProgress is null && best.RememberedRecord() is { } record && !float.IsNaN(record[0]))
                         (bestIteration, bestParts) = ((int)record[^1], record[..^1]);
-                    result = new TransferResult(ReadFrame(backbone, keepLast ? image : best.BestImage, finalSize), bestIteration,
+                    result = new TransferResult(ReadFrame(backbone, keepLast ? image : best.BestImage, finalSize, chromaSource), bestIteration,
                         ToLossValues(bestParts, options), iteration, clock.Elapsed);
                 }
                 else if (!keepLast)
@@ -189,6 +192,7 @@ public static class StyleTransfer
         finally
         {
             image?.Dispose();
+            chromaSource?.Dispose();
             clipMin.Dispose();
             clipMax.Dispose();
         }
@@ -218,28 +222,42 @@ public static class StyleTransfer
         double[] blend, Size size, StyleTransferOptions options, bool channelsLast)
     {
         using var scope = NewDisposeScope();
-        var contentInput = Preprocessed(backbone, content, size, channelsLast);
-        var styleInputs = styles.Select((s, i) => (Preprocessed(backbone, s, StyleSize(s.Width, s.Height, size, options, backbone.SizeMultiple),
-            channelsLast), blend[i])).ToArray();
-        return new TransferObjective(backbone, contentInput, styleInputs, options);
+        var mode = options.PreserveColors;
+        var contentRgb = ImageTensors.ToTensor(content, size, backbone.Device);
+        var contentInput = Preprocessed(backbone, ContentColors.ContentAsSeen(mode, contentRgb), channelsLast);
+        var styleInputs = styles.Select((style, i) =>
+        {
+            var styleRgb = ImageTensors.ToTensor(style, StyleSize(style.Width, style.Height, size, options, backbone.SizeMultiple), backbone.Device);
+            return (Preprocessed(backbone, ContentColors.StyleAsSeen(mode, styleRgb, contentRgb), channelsLast), blend[i]);
+        }).ToArray();
+        Func<Tensor, Tensor>? view = mode == ColorPreservation.Luminance ? x => ContentColors.LuminanceOnly(x, backbone.Preprocessing) : null;
+        return new TransferObjective(backbone, contentInput, styleInputs, options, view);
     }
 
     /// <summary>
     /// The size a style image of <paramref name="width"/> × <paramref name="height"/> is measured at beside content at
     /// <paramref name="contentSize"/>: the content's working size, as the article's code loads it, or with
-    /// <see cref="StyleTransferOptions.StyleKeepsAspect"/> its own aspect ratio at the same longest side.
+    /// <see cref="StyleTransferOptions.StyleKeepsAspect"/> its own aspect ratio at the same longest side;
+    /// <see cref="StyleTransferOptions.StyleScale"/> then scales either (stroke size).
     /// </summary>
-    public static Size StyleSize(int width, int height, Size contentSize, StyleTransferOptions options, int sizeMultiple) =>
-        options.StyleKeepsAspect
-            ? ImageTensors.WorkingSize(width, height, Math.Max(contentSize.Width, contentSize.Height), sizeMultiple)
-            : contentSize;
-
-    static Tensor Preprocessed(IBackbone backbone, Image<Rgb24> image, Size size, bool channelsLast = false)
+    public static Size StyleSize(int width, int height, Size contentSize, StyleTransferOptions options, int sizeMultiple)
     {
-        using var rgb = ImageTensors.ToTensor(image, size, backbone.Device);
+        var shape = options.StyleKeepsAspect ? new Size(width, height) : contentSize;
+        int longest = (int)Math.Round(Math.Max(contentSize.Width, contentSize.Height) * options.StyleScale);
+        return ImageTensors.WorkingSize(shape.Width, shape.Height, longest, sizeMultiple);
+    }
+
+    static Tensor Preprocessed(IBackbone backbone, Tensor rgb, bool channelsLast = false)
+    {
         var input = backbone.Preprocessing.Preprocess(rgb);
         if (!channelsLast) return input;
         using (input) return ImageTensors.ToChannelsLast(input);
+    }
+
+    static Tensor Preprocessed(IBackbone backbone, Image<Rgb24> image, Size size)
+    {
+        using var rgb = ImageTensors.ToTensor(image, size, backbone.Device);
+        return Preprocessed(backbone, rgb);
     }
 
     /// <summary>The first stage starts from content, noise or style (fig. 25); later stages from the upsampled previous image.</summary>
@@ -262,7 +280,9 @@ public static class StyleTransfer
             using var generator = new TorchSharp.torch.Generator((ulong)options.Seed);
             start = options.InitialImage switch
             {
-                Transfer.InitialImage.Style => Preprocessed(backbone, style, size),
+                // The style as the network sees it (its colours matched to the content's, or its luminance).
+                Transfer.InitialImage.Style => Preprocessed(backbone, ContentColors.StyleAsSeen(options.PreserveColors,
+                    ImageTensors.ToTensor(style, size, backbone.Device), ImageTensors.ToTensor(content, size, backbone.Device))),
                 Transfer.InitialImage.Noise => backbone.Preprocessing.Preprocess(
                     rand([1, 3, size.Height, size.Width], generator: generator).to(backbone.Device).mul_(255)),
                 _ => Preprocessed(backbone, content, size),
@@ -275,13 +295,15 @@ public static class StyleTransfer
         return parameter;
     }
 
-    static RgbFrame ReadFrame(IBackbone backbone, Tensor image, Size finalSize)
+    /// <summary>The image as a picture at the final size; with <paramref name="chromaSource"/>, its luminance in those colours.</summary>
+    static RgbFrame ReadFrame(IBackbone backbone, Tensor image, Size finalSize, Tensor? chromaSource)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var rgb = backbone.Preprocessing.Deprocess(image.detach());
         if (rgb.shape[2] != finalSize.Height || rgb.shape[3] != finalSize.Width)
             rgb = nn.functional.interpolate(rgb, [finalSize.Height, finalSize.Width], mode: InterpolationMode.Bicubic, align_corners: false);
+        if (chromaSource is not null) rgb = ContentColors.WithContentChroma(rgb, chromaSource);
         return ImageTensors.ToFrame(rgb);
     }
 

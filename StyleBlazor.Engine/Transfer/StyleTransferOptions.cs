@@ -1,3 +1,5 @@
+using StyleBlazor.Engine.Backbones;
+
 namespace StyleBlazor.Engine.Transfer;
 
 /// <summary>Where the optimised image starts (the article: a copy of the content image, fig. 25).</summary>
@@ -82,8 +84,28 @@ public sealed record StyleTransferOptions
     /// <summary>Coarse-to-fine: iterations run first at half size (0 = off). Part of <see cref="Iterations"/>.</summary>
     public int CoarseIterations { get; init; }
 
-    /// <summary>Mixed-in style images beyond the first, with blend weights; empty = one style image.</summary>
+    /// <summary>
+    /// One weight per style image (the CLI's <c>--style-weights</c>), normalised to sum 1: each style layer's target is the
+    /// weighted mix of the styles' Gram matrices. Empty = every style image weighs the same.
+    /// </summary>
     public IReadOnlyList<double> StyleBlend { get; init; } = [];
+
+    /// <summary>
+    /// Stroke size: each style image is resized to this times the content's working size (its longest side, with
+    /// <see cref="StyleKeepsAspect"/>) before its Gram matrices are taken, so the same texture comes out with larger (above 1)
+    /// or smaller (below 1) brush strokes. 0.25–2.
+    /// </summary>
+    public double StyleScale { get; init; } = 1;
+
+    /// <summary>Whether and how the content's colours are kept (<see cref="ColorPreservation"/>).</summary>
+    public ColorPreservation PreserveColors { get; init; } = ColorPreservation.None;
+
+    /// <summary>
+    /// The pooling between the network's blocks: <see cref="PoolingMode.Max"/> as trained, or <see cref="PoolingMode.Average"/>
+    /// (Gatys et al. found it gives slightly more appealing results). Chosen per forward pass, so jobs sharing one
+    /// backbone may differ. Only VGG19 run by TorchSharp offers average pooling.
+    /// </summary>
+    public PoolingMode Pooling { get; init; } = PoolingMode.Max;
 
     /// <summary>
     /// These options with another iteration count, keeping the coarse-to-fine share in proportion (a recipe's 200 of
@@ -96,6 +118,16 @@ public sealed record StyleTransferOptions
             ? Math.Min(iterations - 1, (int)((long)CoarseIterations * iterations / Iterations))
             : 0,
     };
+
+    /// <summary>
+    /// <see cref="Validate(IReadOnlyCollection{string}?)"/> against <paramref name="backbone"/>'s layers, and whether it can
+    /// pool as <see cref="Pooling"/> asks.
+    /// </summary>
+    public string? Validate(IBackbone backbone) =>
+        Validate(backbone.Layers.Select(l => l.Name).ToArray())
+        ?? (backbone.PoolingModes.Contains(Pooling) ? null
+            : $"Pooling {Pooling} is not available on the {backbone.Name} backbone, which pools by {string.Join(" or ", backbone.PoolingModes)} only: " +
+              "average pooling replaces VGG19's max pools, and needs VGG19 run by TorchSharp (.h5 or .pth weights, or random weights).");
 
     /// <summary>Checks the values a caller could get wrong; returns the first problem, or null.</summary>
     public string? Validate(IReadOnlyCollection<string>? knownLayers = null)
@@ -116,6 +148,9 @@ public sealed record StyleTransferOptions
         if (StyleLayers.Count == 0) return "At least one style layer is needed.";
         foreach (var l in StyleLayers)
             if (!Finite(l.Weight) || l.Weight < 0) return $"Style layer weight λ for {l.Layer} must be a finite number ≥ 0 (got {l.Weight}).";
+        if (!Finite(StyleScale) || StyleScale is < 0.25 or > 2) return $"Style scale must be between 0.25 and 2 (got {StyleScale}).";
+        if (!Enum.IsDefined(PreserveColors)) return $"Colour preservation must be none, luminance or histogram (got {PreserveColors}).";
+        if (!Enum.IsDefined(Pooling)) return $"Pooling must be max or average (got {Pooling}).";
         if (StyleBlend.Any(w => !Finite(w) || w < 0)) return "Style blend weights must be finite numbers ≥ 0.";
         // Checked here too (Run refuses it as well), so validating options up front catches it.
         if (StyleBlend.Count > 0 && StyleBlend.Sum() <= 0) return "Style blend weights must not all be zero.";
