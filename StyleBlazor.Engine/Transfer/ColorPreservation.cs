@@ -107,9 +107,8 @@ public static class ContentColors
 
     /// <summary>
     /// The paper's colour histogram matching: x' = A x + b for every style pixel x, with b = μ_C − A μ_S and
-    /// A = Σ_C^½ Σ_S^−½ (the "image analogies" variant, by the symmetric eigen square roots rather than Cholesky factors:
-    /// it turns the colour distribution least), so that A Σ_S Aᵀ = Σ_C and the style's colour mean and covariance are the
-    /// content's. Computed in float64; values are not clipped to 0–255, which would move the statistics off again.
+    /// A = Σ_C^½ Σ_S^−½ by symmetric eigen square roots (the paper's image-analogies variant; the other is Cholesky
+    /// factors, L_C L_S^−1), so that A Σ_S Aᵀ = Σ_C and the style's colour mean and covariance are the content's. Computed in float64; values are not clipped to 0–255, which would move the statistics off again.
     /// </summary>
     public static Tensor MatchColorStatistics(Tensor styleRgb, Tensor contentRgb)
     {

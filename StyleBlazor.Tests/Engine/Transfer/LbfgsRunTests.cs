@@ -35,7 +35,7 @@ public class LbfgsRunTests
     }
 
     [Fact]
-    public void LbfgsGoesFurtherThanTheArticlesAdamInAsManyEvaluationsOnTheTinyNetwork()
+    public void LbfgsGoesFurtherThanAdamInAsManyEvaluationsOnTheTinyNetwork()
     {
         using var backbone = new TinyConvBackbone();
         using var content = Gradient(40, 30, 1);
