@@ -27,6 +27,7 @@ if (!app.Environment.IsDevelopment())
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
 app.UseJobApiStatusCodes();
 app.UseHttpsRedirection();
+app.UseStudioUi();
 app.UseBrowserSessions();
 app.UseAuthorization(); // the HTTP API's keys, when Api:RequireKey is on
 app.UseAntiforgery();
