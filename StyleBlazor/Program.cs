@@ -15,9 +15,11 @@ builder.AddResults();
 builder.AddStyleEngine();
 builder.AddProgressHub();
 builder.AddJobApi();
+builder.AddTrustedProxies();
 
 var app = builder.Build();
 
+app.UseTrustedProxies();
 app.UseSecurityHeaders();
 if (!app.Environment.IsDevelopment())
 {
@@ -26,7 +28,7 @@ if (!app.Environment.IsDevelopment())
 }
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
 app.UseJobApiStatusCodes();
-app.UseHttpsRedirection();
+app.UseHttpsRedirectionWhereServed();
 app.UseStudioUi();
 app.UseBrowserSessions();
 app.UseAuthorization(); // the HTTP API's keys, when Api:RequireKey is on
