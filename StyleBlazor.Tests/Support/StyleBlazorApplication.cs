@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using SixLabors.ImageSharp;
 using StyleBlazor.Identity;
 using StyleBlazor.Engine.Backbones;
@@ -44,6 +45,9 @@ public sealed class StyleBlazorApplication : WebApplicationFactory<Program>
 
     public TestBackboneCatalog Catalog { get; } = new();
 
+    /// <summary>What the app logged at Warning and above (the level these tests run it at).</summary>
+    public CapturedLogs Logs { get; } = new();
+
     /// <summary>Where this app stores results.</summary>
     public string DataDirectory { get; }
 
@@ -56,6 +60,7 @@ public sealed class StyleBlazorApplication : WebApplicationFactory<Program>
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Results:DataDirectory", DataDirectory);
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         builder.ConfigureTestServices(services =>
         {
             services.RemoveAll<IBackboneCatalog>();

@@ -30,6 +30,7 @@ public static class Extensions
         services.AddOptions<EngineOptions>().BindConfiguration(EngineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<FrameOptions>().BindConfiguration(FrameOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SubmissionLimitOptions>().BindConfiguration(SubmissionLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DiagnosticsOptions>().BindConfiguration(DiagnosticsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddSingleton<JobEvents>();
@@ -141,15 +142,17 @@ public static class Extensions
     /// <summary>CSP, nosniff, referrer policy and frame ban on every response; call first, so nothing escapes them.</summary>
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.UseMiddleware<SecurityHeadersMiddleware>();
 
-    /// <summary>The hub, the HTTP API with its OpenAPI document, and the diagnostics the load command reads.</summary>
+    /// <summary>The hub, the HTTP API with its OpenAPI document, and the diagnostics the load command reads (<see cref="DiagnosticsAccess"/>).</summary>
     public static IEndpointRouteBuilder MapStyleEngineEndpoints(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapHub<ProgressHub>(ProgressHub.Path);
         endpoints.MapJobApi();
         endpoints.MapOpenApi();
 
-        endpoints.MapGet("/api/diagnostics", async (FrameStatistics frames, JobRegistry jobs, IJobBoard board, ProgressRelay relay, BackboneHost engine) =>
+        endpoints.MapGet("/api/diagnostics", async (HttpContext context, IOptions<DiagnosticsOptions> access, FrameStatistics frames,
+            JobRegistry jobs, IJobBoard board, ProgressRelay relay, BackboneHost engine) =>
         {
+            if (!DiagnosticsAccess.IsAllowed(context, access.Value)) return HttpResults.NotFound();
             using var process = System.Diagnostics.Process.GetCurrentProcess();
             return HttpResults.Ok(new DiagnosticsReport(
                 RssBytes: process.WorkingSet64,

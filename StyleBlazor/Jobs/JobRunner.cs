@@ -38,8 +38,9 @@ public sealed class JobRunner(
                 catch (Exception ex)
                 {
                     // RunAsync records failures itself; this is the last guard so that nothing escapes ExecuteAsync.
-                    logger.LogError(ex, "Job {JobId} broke the worker loop", lease.Job.Id);
-                    jobs.End(lease.Job, JobState.Failed, "The server could not run this job.");
+                    var errorId = ErrorId.New();
+                    logger.LogError(ex, "Job {JobId} broke the worker loop (error {ErrorId})", lease.Job.Id, errorId);
+                    jobs.End(lease.Job, JobState.Failed, FailedMessage(errorId));
                 }
             }
             jobs.Prune();
@@ -111,11 +112,16 @@ public sealed class JobRunner(
         }
         catch (Exception ex)
         {
+            // Every watcher of the job reads its end: the details (paths, library internals) go to the log only.
             await frames.FlushAsync();
-            logger.LogWarning(ex, "Job {JobId} failed", job.Id);
-            jobs.End(job, JobState.Failed, $"The transfer failed: {ex.Message}");
+            var errorId = ErrorId.New();
+            logger.LogError(ex, "Job {JobId} failed (error {ErrorId})", job.Id, errorId);
+            jobs.End(job, JobState.Failed, FailedMessage(errorId));
         }
     }
+
+    internal static string FailedMessage(string errorId) =>
+        $"The transfer failed on the server (error {errorId}). Try again; if it fails again, tell the server's operator this error id.";
 
     const string NotStored = "The result could not be stored, so it has no share link; download it now (the server keeps it for a while).";
 
