@@ -31,7 +31,7 @@ public sealed class ImageIntake
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
-        _configuration = CreateConfiguration(options.AllocationLimitMegabytes);
+        _configuration = KnownImageFormats.Create(options.AllocationLimitMegabytes);
     }
 
     /// <summary>Reads at most <see cref="ImageIntakeOptions.MaxBytes"/> + 1 bytes, then decodes them.</summary>
@@ -335,32 +335,4 @@ public sealed class ImageIntake
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
-
-    private static Configuration CreateConfiguration(int allocationLimitMegabytes)
-    {
-        // Only the formats we accept; TIFF, BMP, TGA and PBM decoders are never reachable.
-        var configuration = new Configuration(
-            new JpegConfigurationModule(),
-            new PngConfigurationModule(),
-            new WebpConfigurationModule(),
-            new GifConfigurationModule())
-        {
-            MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions
-            {
-                AllocationLimitMegabytes = allocationLimitMegabytes,
-            }),
-        };
-
-        // IgnoreMetadata keeps ICC, EXIF, XMP and text chunks unparsed; orientation is read separately.
-        var formats = configuration.ImageFormatsManager;
-        formats.SetDecoder(JpegFormat.Instance, new JpegDecoder { IgnoreMetadata = true });
-        formats.SetDecoder(PngFormat.Instance, new PngDecoder { IgnoreMetadata = true });
-        formats.SetDecoder(WebpFormat.Instance, new WebpDecoder { IgnoreMetadata = true });
-        formats.SetDecoder(GifFormat.Instance, new GifDecoder
-        {
-            IgnoreMetadata = true,
-            DecodingMode = FrameDecodingMode.First,
-        });
-        return configuration;
-    }
 }
