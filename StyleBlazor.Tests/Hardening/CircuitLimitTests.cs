@@ -24,7 +24,7 @@ public class CircuitLimitTests : ComponentTestBase
 
         Assert.Null(open.TryOpen("s", "10.0.0.1"));
         Assert.Null(open.TryOpen("s", "10.0.0.1"));
-        Assert.Equal(new CircuitRefusal(PerSession: true, 2), open.TryOpen("s", "10.0.0.1"));
+        Assert.Equal(new ConnectionRefusal(PerSession: true, 2), open.TryOpen("s", "10.0.0.1"));
         open.Close("s", "10.0.0.1");
 
         Assert.Null(open.TryOpen("s", "10.0.0.1"));
@@ -39,7 +39,7 @@ public class CircuitLimitTests : ComponentTestBase
         Assert.Null(open.TryOpen("a", "10.0.0.1"));
         Assert.Null(open.TryOpen("b", "10.0.0.1"));
         Assert.Null(open.TryOpen("c", "10.0.0.1"));
-        Assert.Equal(new CircuitRefusal(PerSession: false, 3), open.TryOpen("d", "10.0.0.1"));
+        Assert.Equal(new ConnectionRefusal(PerSession: false, 3), open.TryOpen("d", "10.0.0.1"));
 
         Assert.Equal(0, open.CountOf("d"));
         Assert.Null(open.TryOpen("d", "10.0.0.2"));
@@ -62,7 +62,7 @@ public class CircuitLimitTests : ComponentTestBase
         await secondHandler.OnCircuitOpenedAsync(null!, default);
 
         Assert.Null(first.Refusal);
-        Assert.Equal(new CircuitRefusal(PerSession: true, 1), second.Refusal);
+        Assert.Equal(new ConnectionRefusal(PerSession: true, 1), second.Refusal);
         await secondHandler.OnCircuitClosedAsync(null!, default); // the refused one was never counted
         Assert.Equal(1, open.CountOf("session-1"));
         await firstHandler.OnCircuitClosedAsync(null!, default);
@@ -73,7 +73,7 @@ public class CircuitLimitTests : ComponentTestBase
     public async Task ARefusedCircuitShowsWhyAndTakesNoUploadsOrJobs()
     {
         await using var ctx = NewContext();
-        ctx.Services.GetRequiredService<CircuitAdmission>().Refusal = new CircuitRefusal(PerSession: true, 5); // as the handler leaves it
+        ctx.Services.GetRequiredService<CircuitAdmission>().Refusal = new ConnectionRefusal(PerSession: true, 5); // as the handler leaves it
 
         var studio = RenderWithProviders<StudioPage>(ctx);
 

@@ -48,6 +48,7 @@ public static class Extensions
         services.AddSingleton<OwnerPresence>();
         services.AddScoped<CircuitHandler, OwnerPresenceCircuitHandler>();
         services.AddSingleton<OpenCircuits>();
+        services.AddSingleton<OpenHubConnections>();
         services.AddScoped<CircuitAdmission>();
         services.AddScoped<CircuitHandler, CircuitLimitHandler>();
         // The studio's view of the pipeline; replaces its stand-in whichever of the two registers first.
@@ -113,14 +114,19 @@ public static class Extensions
         return builder;
     }
 
-    /// <summary>The engine's one way from untrusted upload bytes to an image, with its limits from <c>ImageIntake</c>.</summary>
+    /// <summary>
+    /// The engine's one way from untrusted upload bytes to an image, with its limits from <c>ImageIntake</c>, for the
+    /// Studio, the hub and the HTTP API alike: one decode budget for the process, and pictures kept at no more than
+    /// twice <see cref="EngineOptions.MaxSide"/> (room for a style picture's detail at the largest working size).
+    /// </summary>
     public static IHostApplicationBuilder AddImageIntake(this IHostApplicationBuilder builder)
     {
         // Both the engine and the studio UI ask for it; register once.
         if (builder.Services.Any(d => d.ServiceType == typeof(ImageIntake))) return builder;
         builder.Services.AddOptions<ImageIntakeOptions>().BindConfiguration(ImageIntakeOptions.SectionName)
             .Validate(o => { o.Validate(); return true; }).ValidateOnStart();
-        builder.Services.TryAddSingleton(sp => new ImageIntake(sp.GetRequiredService<IOptions<ImageIntakeOptions>>().Value));
+        builder.Services.TryAddSingleton(sp => new ImageIntake(sp.GetRequiredService<IOptions<ImageIntakeOptions>>().Value,
+            keepSide: 2 * sp.GetRequiredService<IOptions<EngineOptions>>().Value.MaxSide, sp.GetService<TimeProvider>()));
         return builder;
     }
 

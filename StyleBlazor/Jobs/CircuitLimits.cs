@@ -4,31 +4,39 @@ using StyleBlazor.Identity;
 
 namespace StyleBlazor.Jobs;
 
-/// <summary>Why a circuit was not admitted: which limit, and its value.</summary>
-public sealed record CircuitRefusal(bool PerSession, int Limit);
+/// <summary>Why a connection was not admitted: which limit, and its value.</summary>
+public sealed record ConnectionRefusal(bool PerSession, int Limit);
 
 /// <summary>
-/// Counts open Blazor circuits per browser session and per client IP, and admits a new one only under
-/// <see cref="SubmissionLimitOptions.CircuitsPerSession"/> and <see cref="SubmissionLimitOptions.CircuitsPerAddress"/>.
+/// Counts open long-lived connections per browser session and per client address, and admits a new one only under
+/// the limits it is given. A refused connection counts nothing.
 /// </summary>
-public sealed class OpenCircuits(IOptions<SubmissionLimitOptions> options)
+public abstract class OpenConnections(Func<(int PerSession, int PerAddress)> limits)
 {
     readonly Lock _gate = new();
     readonly Dictionary<string, int> _perSession = new(StringComparer.Ordinal);
     readonly Dictionary<string, int> _perAddress = new(StringComparer.Ordinal);
 
-    /// <summary>Counts the circuit in, or says which limit it would cross (and counts nothing).</summary>
-    public CircuitRefusal? TryOpen(string? sessionId, string? clientAddress)
+    /// <summary>Counts the connection in, or says which limit it would cross (and counts nothing).</summary>
+    public ConnectionRefusal? TryOpen(string? sessionId, string? clientAddress)
     {
-        var limits = options.Value;
         lock (_gate)
         {
-            if (sessionId is not null && _perSession.GetValueOrDefault(sessionId) >= limits.CircuitsPerSession)
-                return new(PerSession: true, limits.CircuitsPerSession);
-            if (clientAddress is not null && _perAddress.GetValueOrDefault(clientAddress) >= limits.CircuitsPerAddress)
-                return new(PerSession: false, limits.CircuitsPerAddress);
+            if (WouldRefuse(sessionId, clientAddress) is { } refusal) return refusal;
             if (sessionId is not null) _perSession[sessionId] = _perSession.GetValueOrDefault(sessionId) + 1;
             if (clientAddress is not null) _perAddress[clientAddress] = _perAddress.GetValueOrDefault(clientAddress) + 1;
+            return null;
+        }
+    }
+
+    /// <summary>The limit one more connection would cross now, or null; counts nothing.</summary>
+    public ConnectionRefusal? WouldRefuse(string? sessionId, string? clientAddress)
+    {
+        var (perSession, perAddress) = limits();
+        lock (_gate)
+        {
+            if (sessionId is not null && _perSession.GetValueOrDefault(sessionId) >= perSession) return new(PerSession: true, perSession);
+            if (clientAddress is not null && _perAddress.GetValueOrDefault(clientAddress) >= perAddress) return new(PerSession: false, perAddress);
             return null;
         }
     }
@@ -44,6 +52,8 @@ public sealed class OpenCircuits(IOptions<SubmissionLimitOptions> options)
 
     public int CountOf(string sessionId) { lock (_gate) return _perSession.GetValueOrDefault(sessionId); }
 
+    public int CountOfAddress(string clientAddress) { lock (_gate) return _perAddress.GetValueOrDefault(clientAddress); }
+
     static void Decrement(Dictionary<string, int> counts, string? key)
     {
         if (key is null || !counts.TryGetValue(key, out var n)) return;
@@ -51,10 +61,22 @@ public sealed class OpenCircuits(IOptions<SubmissionLimitOptions> options)
     }
 }
 
+/// <summary>Blazor circuits, under <see cref="SubmissionLimitOptions.CircuitsPerSession"/> and <see cref="SubmissionLimitOptions.CircuitsPerAddress"/>.</summary>
+public sealed class OpenCircuits(IOptions<SubmissionLimitOptions> options)
+    : OpenConnections(() => (options.Value.CircuitsPerSession, options.Value.CircuitsPerAddress));
+
+/// <summary>
+/// Progress hub connections (scripts, projectors, the load tool; the app's own pages read the feed directly), under
+/// <see cref="SubmissionLimitOptions.HubConnectionsPerAddress"/>. Each holds watches and buffers, so one address
+/// cannot open them without end.
+/// </summary>
+public sealed class OpenHubConnections(IOptions<SubmissionLimitOptions> options)
+    : OpenConnections(() => (int.MaxValue, options.Value.HubConnectionsPerAddress));
+
 /// <summary>This circuit's admission: null refusal = admitted. The studio opens read-only, with a message, when refused.</summary>
 public sealed class CircuitAdmission
 {
-    public CircuitRefusal? Refusal { get; internal set; }
+    public ConnectionRefusal? Refusal { get; internal set; }
 }
 
 /// <summary>
