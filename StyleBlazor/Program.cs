@@ -31,6 +31,7 @@ app.UseJobApiStatusCodes();
 app.UseHttpsRedirectionWhereServed();
 app.UseStudioUi();
 app.UseBrowserSessions();
+app.UseCircuitLimitPage();
 app.UseAuthorization(); // the HTTP API's keys, when Api:RequireKey is on
 app.UseAntiforgery();
 app.MapResults();

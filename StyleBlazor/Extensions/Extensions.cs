@@ -145,6 +145,9 @@ public static class Extensions
 
     public static IApplicationBuilder UseBrowserSessions(this IApplicationBuilder app) => app.UseMiddleware<BrowserSessionMiddleware>();
 
+    /// <summary>A page load over the tab limit gets a page that says so and starts no circuit (<see cref="CircuitLimitPage"/>); after the sessions.</summary>
+    public static IApplicationBuilder UseCircuitLimitPage(this IApplicationBuilder app) => app.UseMiddleware<CircuitLimitPage>();
+
     /// <summary>CSP, nosniff, referrer policy and frame ban on every response; call first, so nothing escapes them.</summary>
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.UseMiddleware<SecurityHeadersMiddleware>();
 

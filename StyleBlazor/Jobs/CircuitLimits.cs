@@ -1,6 +1,10 @@
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.Extensions.Options;
+using System.Globalization;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Localization;
 using StyleBlazor.Identity;
+using StyleBlazor.Resources;
 
 namespace StyleBlazor.Jobs;
 
@@ -73,15 +77,16 @@ public sealed class OpenCircuits(IOptions<SubmissionLimitOptions> options)
 public sealed class OpenHubConnections(IOptions<SubmissionLimitOptions> options)
     : OpenConnections(() => (int.MaxValue, options.Value.HubConnectionsPerAddress));
 
-/// <summary>This circuit's admission: null refusal = admitted. The studio opens read-only, with a message, when refused.</summary>
+/// <summary>This circuit's admission: null refusal = admitted. A refused circuit renders only why (<c>CircuitGate</c>), no page.</summary>
 public sealed class CircuitAdmission
 {
     public ConnectionRefusal? Refusal { get; internal set; }
 }
 
 /// <summary>
-/// Admits each circuit as it opens (before its components first render) and counts it out when it closes. A refused
-/// circuit stays connected, so the page can say why, but the studio does not take uploads or jobs on it.
+/// Admits each circuit as it opens (before its components first render) and counts it out when it closes. A page load
+/// over the limit is answered by <see cref="CircuitLimitPage"/> and starts no circuit; one that opens over the limit
+/// anyway (two tabs at the same moment, or a script) is refused here, and renders only the reason, no page.
 /// </summary>
 public sealed class CircuitLimitHandler(OpenCircuits open, CircuitAdmission admission, CurrentOwner owner,
     ILogger<CircuitLimitHandler> logger) : CircuitHandler
@@ -93,7 +98,7 @@ public sealed class CircuitLimitHandler(OpenCircuits open, CircuitAdmission admi
         var (session, address) = (owner.Requester?.OwnerId, owner.Requester?.ClientAddress);
         admission.Refusal = open.TryOpen(session, address);
         if (admission.Refusal is null) _counted = (session, address);
-        else logger.LogInformation("Circuit opened read-only: over the {Which} limit of {Limit}",
+        else logger.LogInformation("Circuit refused: over the {Which} limit of {Limit}",
             admission.Refusal.PerSession ? "per-session" : "per-address", admission.Refusal.Limit);
         return Task.CompletedTask;
     }
@@ -106,5 +111,44 @@ public sealed class CircuitLimitHandler(OpenCircuits open, CircuitAdmission admi
             open.Close(session, address);
         }
         return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// A page request from a browser session or address that already holds as many circuits as it may gets a plain page
+/// that says so (429), without the Blazor script, so no circuit starts and no page component runs for it.
+/// </summary>
+public sealed class CircuitLimitPage(RequestDelegate next)
+{
+    public async Task InvokeAsync(HttpContext context, OpenCircuits open, IStringLocalizer<UiText> text)
+    {
+        if (!HttpMethods.IsGet(context.Request.Method)
+            || context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Components.Endpoints.ComponentTypeMetadata>() is null
+            || OwnerClaims.RequesterOf(context.User) is not { } requester
+            || open.WouldRefuse(requester.OwnerId, requester.ClientAddress) is not { } refusal)
+        {
+            await next(context);
+            return;
+        }
+        var enc = System.Text.Encodings.Web.HtmlEncoder.Create(System.Text.Unicode.UnicodeRanges.All); // Cyrillic as it is
+        string Html(string key, params object[] values) => enc.Encode(text[key, values]);
+        var page = $$"""
+            <!DOCTYPE html>
+            <html lang="{{enc.Encode(CultureInfo.CurrentUICulture.TwoLetterISOLanguageName)}}">
+            <head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1.0" />
+            <title>{{Html("CircuitRefusedTitle")}} · StyleBlazor</title><link rel="stylesheet" href="/app.css" /></head>
+            <body class="circuit-refused-page">
+            <main class="circuit-refused" data-testid="circuit-refused">
+            <h1>{{Html("CircuitRefusedTitle")}}</h1>
+            <p>{{Html(refusal.PerSession ? "CircuitRefusedSession" : "CircuitRefusedAddress", refusal.Limit)}}</p>
+            <p><a href="{{enc.Encode(context.Request.Path + context.Request.QueryString)}}">{{Html("ReloadPage")}}</a></p>
+            </main>
+            </body>
+            </html>
+            """;
+        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        context.Response.ContentType = "text/html; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-store";
+        await context.Response.WriteAsync(page);
     }
 }
