@@ -10,6 +10,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddRazorComponents()
     .AddInteractiveServerComponents();
+builder.UseStaticAssetsOfTheBuild();
 builder.AddStudioUi();
 builder.AddResults();
 builder.AddStyleEngine();

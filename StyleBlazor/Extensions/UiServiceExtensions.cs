@@ -44,6 +44,19 @@ public static class UiServiceExtensions
     }
 
     /// <summary>
+    /// Run straight from a build output (<c>dotnet StyleBlazor/bin/Release/net10.0/StyleBlazor.dll</c>) rather than a
+    /// publish, the static web assets (blazor.web.js, MudBlazor's CSS and JS) live in the NuGet cache and obj/, listed in
+    /// the build's runtime manifest, which only Development reads by default: every one of them answered 500. A publish
+    /// has no such manifest and serves them from its own wwwroot.
+    /// </summary>
+    public static WebApplicationBuilder UseStaticAssetsOfTheBuild(this WebApplicationBuilder builder)
+    {
+        var manifest = Path.Combine(AppContext.BaseDirectory, $"{builder.Environment.ApplicationName}.staticwebassets.runtime.json");
+        if (!builder.Environment.IsDevelopment() && File.Exists(manifest)) builder.WebHost.UseStaticWebAssets();
+        return builder;
+    }
+
+    /// <summary>
     /// The UI's language (from its cookie), the sample gallery at <c>/assets</c> and <c>/culture?set=ru&amp;redirect=/…</c>
     /// to switch language. Call after <c>UseSecurityHeaders</c>, so these answers carry the headers too.
     /// </summary>
