@@ -1,11 +1,7 @@
 using System.Net;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.DependencyInjection;
 using StyleBlazor.Identity;
 using StyleBlazor.Tests.Results;
-using StyleBlazor.Tests.Support;
 
 namespace StyleBlazor.Tests.Hardening;
 
@@ -18,9 +14,7 @@ public sealed class DiagnosticsAccessTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     WebApplicationFactory<Program> App(string remoteAddress, params (string Key, string Value)[] settings) =>
-        new ResultsApplication(_temp.DataDirectory, settings: settings.ToDictionary(s => s.Key, s => (string?)s.Value))
-            .WithWebHostBuilder(web => web.ConfigureTestServices(services =>
-                services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter>(new ConnectionFrom(remoteAddress))));
+        new ResultsApplication(_temp.DataDirectory, settings: settings.ToDictionary(s => s.Key, s => (string?)s.Value)).ConnectingFrom(remoteAddress);
 
     static async Task<HttpStatusCode> GetAsync(WebApplicationFactory<Program> app, string? bearer = null, string? forwardedFor = null)
     {

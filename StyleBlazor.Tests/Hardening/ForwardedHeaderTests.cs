@@ -1,13 +1,7 @@
 using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.DependencyInjection;
 using StyleBlazor.Identity;
 using StyleBlazor.Tests.Results;
-using StyleBlazor.Tests.Support;
 
 namespace StyleBlazor.Tests.Hardening;
 
@@ -26,8 +20,7 @@ public sealed class ForwardedHeaderTests : IDisposable
     {
         var all = new Dictionary<string, string?> { ["Results:PageRequestsPerMinute"] = "1" };
         foreach (var (key, value) in settings) all[key] = value;
-        return new ResultsApplication(_temp.DataDirectory, settings: all).WithWebHostBuilder(web => web.ConfigureTestServices(services =>
-            services.AddSingleton<IStartupFilter>(new ConnectionFrom(remoteAddress))));
+        return new ResultsApplication(_temp.DataDirectory, settings: all).ConnectingFrom(remoteAddress);
     }
 
     static HttpRequestMessage FromClient(string path, string clientAddress, string scheme = "https")
