@@ -14,6 +14,7 @@ if (node.ServesUi)
 {
     builder.Services.AddRazorComponents()
         .AddInteractiveServerComponents();
+    builder.UseStaticAssetsOfTheBuild();
     builder.AddStudioUi();
     builder.AddProgressHub();
     builder.AddJobApi();
@@ -22,9 +23,11 @@ if (node.ServesUi)
 builder.AddResults();
 builder.AddStyleEngine();
 builder.AddNodeHealth();
+builder.AddTrustedProxies();
 
 var app = builder.Build();
 
+app.UseTrustedProxies();
 app.UseSecurityHeaders();
 if (!app.Environment.IsDevelopment())
 {
@@ -35,8 +38,10 @@ if (node.ServesUi)
 {
     app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
     app.UseJobApiStatusCodes();
-    app.UseHttpsRedirection();
+    app.UseHttpsRedirectionWhereServed();
+    app.UseStudioUi();
     app.UseBrowserSessions();
+    app.UseCircuitLimitPage();
     app.UseAuthorization(); // the HTTP API's keys, when Api:RequireKey is on
     app.UseAntiforgery();
     app.MapResults();

@@ -39,8 +39,12 @@ public sealed class Deployment : IAsyncLifetime
         Postgres = new PostgresServer(Path.Combine(Folder, "postgres"));
     }
 
+    /// <summary>Opens /api/diagnostics through the balancer, which forwards from loopback (so only a key gets in).</summary>
+    public const string DiagnosticsKey = "distributed-tests-diagnostics";
+
     IReadOnlyList<string> Settings =>
     [
+        "--Diagnostics:KeySha256", StyleBlazor.Identity.ApiKeys.Sha256Hex(DiagnosticsKey),
         "--ConnectionStrings:Redis", Redis.ConnectionString,
         "--ConnectionStrings:Results", Postgres.ConnectionString,
         "--Node:RedisPrefix", Prefix,

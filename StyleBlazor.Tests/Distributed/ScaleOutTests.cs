@@ -279,7 +279,8 @@ public sealed class ScaleOutTests(Deployment deployment, EndToEnd.Browser browse
     /// <summary>Which web node the browser's balancer cookie leads to.</summary>
     static async Task<string> NodeOfAsync(IBrowserContext context)
     {
-        var diagnostics = await context.APIRequest.GetAsync(context.Pages[0].Url.Split("/watch")[0] + "/api/diagnostics");
+        var diagnostics = await context.APIRequest.GetAsync(context.Pages[0].Url.Split("/watch")[0] + "/api/diagnostics",
+            new() { Headers = new Dictionary<string, string> { ["Authorization"] = "Bearer " + Deployment.DiagnosticsKey } });
         return (await diagnostics.JsonAsync())!.Value.GetProperty("node").GetString()!;
     }
 }

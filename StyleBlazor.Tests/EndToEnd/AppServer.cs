@@ -18,12 +18,18 @@ public class AppServer : IAsyncLifetime
 
     public AppServer() : this(new Dictionary<string, string>(), []) { }
 
-    /// <summary>A variant: extra environment variables (e.g. LD_PRELOAD) and configuration arguments.</summary>
+    /// <summary>
+    /// A variant: extra environment variables (e.g. LD_PRELOAD, or ASPNETCORE_ENVIRONMENT=Production for the app run as
+    /// an operator runs the build: from the repository's root, without a content root of the tests' choosing) and
+    /// configuration arguments.
+    /// </summary>
     protected AppServer(IReadOnlyDictionary<string, string> environment, string[] arguments)
     {
         _environment = environment;
         _arguments = arguments;
     }
+
+    bool RunsAsBuilt => _environment.GetValueOrDefault("ASPNETCORE_ENVIRONMENT") is { } environment && environment != "Development";
 
     public string BaseUrl { get; private set; } = "";
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("styleblazor-e2e-").FullName;
@@ -50,22 +56,21 @@ public class AppServer : IAsyncLifetime
 
         var start = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = Path.GetDirectoryName(appDll)!,
+            WorkingDirectory = RunsAsBuilt ? RepositoryRoot : Path.GetDirectoryName(appDll)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
         string[] arguments =
         [
-            appDll, "--urls", BaseUrl, "--contentRoot", Path.Combine(RepositoryRoot, "StyleBlazor"),
+            appDll, "--urls", BaseUrl, .. RunsAsBuilt ? Array.Empty<string>() : ["--contentRoot", Path.Combine(RepositoryRoot, "StyleBlazor")],
             "--Results:DataDirectory", DataDirectory,
             "--Engine:CpuThreads", "2",
             .. _arguments,
         ];
         foreach (var arg in arguments) start.ArgumentList.Add(arg);
-        foreach (var (name, value) in _environment) start.Environment[name] = value;
-        // Static web assets (blazor.web.js, MudBlazor's files) are wired from the build output in Development.
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        foreach (var (name, value) in _environment) start.Environment[name] = value;
         start.Environment["DOTNET_gcServer"] = "0";
 
         _process = Process.Start(start)!;

@@ -120,7 +120,7 @@ public static class JobApi
         {
             SubmissionRefusal.RateLimited or SubmissionRefusal.OwnerLimit =>
                 TypedResults.Problem(result.Message, statusCode: StatusCodes.Status429TooManyRequests, title: "Too many jobs"),
-            SubmissionRefusal.QueueFull or SubmissionRefusal.QueueUnavailable or SubmissionRefusal.ShuttingDown =>
+            SubmissionRefusal.QueueFull or SubmissionRefusal.QueueUnavailable or SubmissionRefusal.ShuttingDown or SubmissionRefusal.Busy =>
                 TypedResults.Problem(result.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "The queue is unavailable"),
             _ => Invalid(FormField(result.Field), result.Message!),
         };

@@ -36,6 +36,7 @@ public static class Extensions
         services.AddOptions<EngineOptions>().BindConfiguration(EngineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<FrameOptions>().BindConfiguration(FrameOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SubmissionLimitOptions>().BindConfiguration(SubmissionLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DiagnosticsOptions>().BindConfiguration(DiagnosticsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         builder.AddBackboneCatalog();
         builder.AddImageIntake();
@@ -63,6 +64,7 @@ public static class Extensions
             services.AddSingleton<OwnerPresence>();
             services.AddScoped<CircuitHandler, OwnerPresenceCircuitHandler>();
             services.AddSingleton<OpenCircuits>();
+            services.AddSingleton<OpenHubConnections>();
             services.AddScoped<CircuitAdmission>();
             services.AddScoped<CircuitHandler, CircuitLimitHandler>();
             // The studio's view of the pipeline; replaces its stand-in whichever of the two registers first.
@@ -129,14 +131,19 @@ public static class Extensions
         return builder;
     }
 
-    /// <summary>The engine's one way from untrusted upload bytes to an image, with its limits from <c>ImageIntake</c>.</summary>
+    /// <summary>
+    /// The engine's one way from untrusted upload bytes to an image, with its limits from <c>ImageIntake</c>, for the
+    /// Studio, the hub and the HTTP API alike: one decode budget for the process, and pictures kept at no more than
+    /// twice <see cref="EngineOptions.MaxSide"/> (room for a style picture's detail at the largest working size).
+    /// </summary>
     public static IHostApplicationBuilder AddImageIntake(this IHostApplicationBuilder builder)
     {
         // Both the engine and the studio UI ask for it; register once.
         if (builder.Services.Any(d => d.ServiceType == typeof(ImageIntake))) return builder;
         builder.Services.AddOptions<ImageIntakeOptions>().BindConfiguration(ImageIntakeOptions.SectionName)
             .Validate(o => { o.Validate(); return true; }).ValidateOnStart();
-        builder.Services.TryAddSingleton(sp => new ImageIntake(sp.GetRequiredService<IOptions<ImageIntakeOptions>>().Value));
+        builder.Services.TryAddSingleton(sp => new ImageIntake(sp.GetRequiredService<IOptions<ImageIntakeOptions>>().Value,
+            keepSide: 2 * sp.GetRequiredService<IOptions<EngineOptions>>().Value.MaxSide, sp.GetService<TimeProvider>()));
         return builder;
     }
 
@@ -173,19 +180,23 @@ public static class Extensions
 
     public static IApplicationBuilder UseBrowserSessions(this IApplicationBuilder app) => app.UseMiddleware<BrowserSessionMiddleware>();
 
+    /// <summary>A page load over the tab limit gets a page that says so and starts no circuit (<see cref="CircuitLimitPage"/>); after the sessions.</summary>
+    public static IApplicationBuilder UseCircuitLimitPage(this IApplicationBuilder app) => app.UseMiddleware<CircuitLimitPage>();
+
     /// <summary>CSP, nosniff, referrer policy and frame ban on every response; call first, so nothing escapes them.</summary>
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.UseMiddleware<SecurityHeadersMiddleware>();
 
-    /// <summary>The hub, the HTTP API with its OpenAPI document, and the diagnostics the load command reads.</summary>
+    /// <summary>The hub, the HTTP API with its OpenAPI document, and the diagnostics the load command reads (<see cref="DiagnosticsAccess"/>).</summary>
     public static IEndpointRouteBuilder MapStyleEngineEndpoints(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapHub<ProgressHub>(ProgressHub.Path);
         endpoints.MapJobApi();
         endpoints.MapOpenApi();
 
-        endpoints.MapGet("/api/diagnostics", async (FrameStatistics frames, JobRegistry jobs, IJobBoard board, ProgressRelay relay,
-            IOptions<NodeOptions> node, IServiceProvider services) =>
+        endpoints.MapGet("/api/diagnostics", async (HttpContext context, IOptions<DiagnosticsOptions> access, FrameStatistics frames,
+            JobRegistry jobs, IJobBoard board, ProgressRelay relay, IOptions<NodeOptions> node, IServiceProvider services) =>
         {
+            if (!DiagnosticsAccess.IsAllowed(context, access.Value)) return HttpResults.NotFound();
             using var process = System.Diagnostics.Process.GetCurrentProcess();
             var engine = services.GetService<BackboneHost>(); // none on a web node
             return HttpResults.Ok(new DiagnosticsReport(

@@ -84,6 +84,6 @@ public static class ResultsServiceExtensions
         return app;
     }
 
-    // Behind a reverse proxy this needs UseForwardedHeaders, or every client shares the proxy's partition.
+    // Behind a reverse proxy, the client's own address only when the proxy is listed in ForwardedHeaders (TrustedProxies).
     private static string ClientAddress(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 }

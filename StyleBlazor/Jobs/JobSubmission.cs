@@ -18,7 +18,8 @@ public sealed record JobRequest(
     StyleTransferOptions? Options = null,
     string? Backbone = null);
 
-public enum SubmissionRefusal { None, InvalidRequest, TooManyStyles, UnknownBackbone, InvalidOptions, QueueFull, QueueUnavailable, OwnerLimit, ShuttingDown, RateLimited }
+/// <summary>Why a submission was refused. Busy: the server was decoding as many pictures as it allows at once; try again soon.</summary>
+public enum SubmissionRefusal { None, InvalidRequest, TooManyStyles, UnknownBackbone, InvalidOptions, QueueFull, QueueUnavailable, OwnerLimit, ShuttingDown, RateLimited, Busy }
 
 /// <summary>
 /// The answer to a submission: the queued job's id and place in line, or why it was refused (a message a user can read),
