@@ -91,6 +91,33 @@ public sealed class RedisJobStoreTests(RedisFixture redis) : IClassFixture<Redis
     }
 
     [Fact]
+    public async Task TheSharedLineTakesTurnsAcrossAddressesAndANewcomerJoinsTheRoundInProgress()
+    {
+        var store = Store();
+        await store.EnsureGroupAsync();
+        var busy = Enumerable.Range(0, 3).Select(i => Ticket($"busy-{i}", "10.0.0.1")).ToArray();
+        var second = Ticket("second", "10.0.0.2");
+        var third = Ticket("third", null); // no address known: its owner is the client
+        foreach (var t in busy.Append(second).Append(third)) await store.EnqueueAsync(t, capacity: 10, perOwner: 5, perAddress: 5);
+        async Task<string[]> Line() => (await store.Db.SortedSetRangeByRankAsync(store.Queued)).Select(v => (string)v!).ToArray();
+
+        Assert.Equal([busy[0].Id, second.Id, third.Id, busy[1].Id, busy[2].Id], await Line());
+        var positions = await Task.WhenAll((await Line()).Select(async id => (int)await store.Db.HashGetAsync(store.Job(id), "position")));
+        Assert.Equal([1, 2, 3, 4, 5], positions);
+
+        // The first entry runs the first in line, whichever job wrote it; then a newcomer waits behind one job of each other
+        // client of the round in progress, not behind all of the busy address's.
+        var entries = await store.Db.StreamReadGroupAsync(store.Stream, RedisJobStore.Group, "worker-0", StreamPosition.NewMessages, count: 1);
+        Assert.Equal(busy[0].Id, (await store.StartAsync(entries[0].Id, "worker-0"))!.Value.JobId);
+        var newcomer = Ticket("newcomer", "10.0.0.3");
+        var joined = await store.EnqueueAsync(newcomer, capacity: 10, perOwner: 5, perAddress: 5);
+
+        Assert.Equal(3, joined.Position);
+        Assert.Equal([second.Id, third.Id, newcomer.Id, busy[1].Id, busy[2].Id], await Line());
+        Assert.Equal(5, (int)await store.Db.HashGetAsync(store.Job(busy[2].Id), "position"));
+    }
+
+    [Fact]
     public async Task AWorkerGetsTheTicketBackWithItsPicturesAndEachUpdateIsNumberedKeptAndPublished()
     {
         var store = Store();
@@ -98,7 +125,7 @@ public sealed class RedisJobStoreTests(RedisFixture redis) : IClassFixture<Redis
         await store.EnqueueAsync(ticket, 10, 10, 10);
         var seen = await RecordAsync(store, ticket.Id);
 
-        Assert.Equal((1, (string?)null), await store.StartAsync(ticket.Id, "worker-a-0"));
+        Assert.Equal((ticket.Id, 1, (string?)null), await store.StartAsync("entry-a", "worker-a-0"));
         var back = (await store.TicketAsync(ticket.Id))!;
         await store.PublishAsync(ticket.Id, new JobUpdate.Started(1), null);
         var loss = new LossRecord(0, 2.5, 0, 1, 1, new Dictionary<string, double> { ["conv1"] = 1 }, 0.1, 0, 0);
@@ -120,7 +147,8 @@ public sealed class RedisJobStoreTests(RedisFixture redis) : IClassFixture<Redis
         Assert.Equal(4, sequence);
         await StyleBlazorApplication.Eventually(() => { lock (seen) return seen.Count == 4; }, "four updates published");
         Assert.Equal(["Started", "Progress", "Frame", "Ended"], seen.Select(u => u.GetType().Name));
-        Assert.Null(await store.StartAsync(ticket.Id, "worker-b-0")); // ended: nothing to run again
+        Assert.Null(await store.StartAsync("entry-a", "worker-b-0")); // ended: nothing to run again
+        Assert.Null(await store.StartAsync("entry-b", "worker-b-0")); // and no one else waits
         Assert.Null(await store.TicketAsync(ticket.Id)); // its pictures are gone with it
     }
 
@@ -134,9 +162,9 @@ public sealed class RedisJobStoreTests(RedisFixture redis) : IClassFixture<Redis
         await store.EnqueueAsync(ticket, 10, 10, 10);
         var seen = await RecordAsync(store, ticket.Id);
         // Two workers took it and died: the entry is pending with nobody renewing it, and two attempts were made.
-        await store.Db.StreamReadGroupAsync(store.Stream, RedisJobStore.Group, "dead-worker-0", StreamPosition.NewMessages, count: 1);
-        await store.StartAsync(ticket.Id, "dead-worker-0");
-        await store.StartAsync(ticket.Id, "dead-worker-1");
+        var entry = (await store.Db.StreamReadGroupAsync(store.Stream, RedisJobStore.Group, "dead-worker-0", StreamPosition.NewMessages, count: 1))[0];
+        await store.StartAsync(entry.Id, "dead-worker-0");
+        Assert.Equal((ticket.Id, 2, (string?)null), await store.StartAsync(entry.Id, "dead-worker-1")); // took the entry over: the same job
 
         var events = new JobEvents(NullLogger<JobEvents>.Instance);
         var jobs = new JobRegistry(events, Options.Create(engine), TimeProvider.System);

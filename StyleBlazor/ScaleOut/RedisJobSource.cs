@@ -86,10 +86,9 @@ public sealed class RedisJobSource(
 
     async Task<JobLease?> LeaseAsync(StreamEntry entry, string consumer, CancellationToken cancellationToken)
     {
-        var jobId = (string)entry["job"]!;
-        if (await store.StartAsync(jobId, consumer) is not var (attempt, cancelReason))
+        if (await store.StartAsync(entry.Id, consumer) is not var (jobId, attempt, cancelReason))
         {
-            await AcknowledgeAsync(entry.Id); // cancelled while it waited, finished, or forgotten
+            await AcknowledgeAsync(entry.Id); // no one waiting (a job cancelled while it waited), its job ended, or forgotten
             return null;
         }
         var maxAttempts = engine.Value.MaxAttempts;
@@ -117,7 +116,7 @@ public sealed class RedisJobSource(
         return new RedisJobLease(store, jobs, job, attempt, entry.Id, consumer, updates, engine.Value, logger);
     }
 
-    Task AcknowledgeAsync(RedisValue entryId) => store.Db.StreamAcknowledgeAsync(store.Stream, RedisJobStore.Group, entryId);
+    Task AcknowledgeAsync(RedisValue entryId) => store.AcknowledgeAsync(entryId);
 
     async Task SubscribeAsync()
     {
@@ -252,7 +251,7 @@ sealed class RedisJobLease : JobLease
         }
         await _renewing;
         // Acknowledged last: a worker that dies before this leaves the entry for another to take over.
-        try { await _store.Db.StreamAcknowledgeAsync(_store.Stream, RedisJobStore.Group, _entryId); }
+        try { await _store.AcknowledgeAsync(_entryId); }
         catch (Exception e) when (e is RedisException or TimeoutException) { _logger.LogWarning("The entry of job {JobId} stays pending: {Message}", Job.Id, e.Message); }
         _jobs.Remove(Job);
         _stop.Dispose();

@@ -16,7 +16,9 @@ namespace StyleBlazor.ScaleOut;
 /// <list type="bullet">
 /// <item><c>p:jobs</c>, a stream with the consumer group <c>workers</c>: one entry per run to do (at-least-once delivery;
 /// a worker renews its claim while it runs the job, and another takes over an entry idle longer than the lease).</item>
-/// <item><c>p:queued</c>, a sorted set of the waiting jobs in order (positions), with per-owner and per-address counts.</item>
+/// <item><c>p:queued</c>, a sorted set of the waiting jobs in <see cref="FairTurns"/>' order (positions), with per-owner and
+/// per-address counts; <c>p:turn</c> and <c>p:turns</c> hold the round in progress and each client's last turn. An entry of
+/// <c>p:jobs</c> runs the first of this line, whichever job queued it (<c>p:taken:{entry}</c> says which).</item>
 /// <item><c>p:job:{id}</c>, a hash of the job (owner, options, state, position, attempt, message, share link); beside it
 /// <c>:inputs</c> (its pictures as PNG), <c>:log</c> (each iteration's losses, capped), <c>:frames</c> (the newest few
 /// frames), <c>:seq</c> (the number of its last update), <c>:png</c> (the picture when storing failed), and the channel
@@ -50,7 +52,6 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, IOptions<NodeOpt
     public RedisKey Queued => $"{Prefix}:queued";
     RedisKey OwnerCounts => $"{Prefix}:queued-owners";
     RedisKey AddressCounts => $"{Prefix}:queued-addresses";
-    RedisKey Counter => $"{Prefix}:enqueued";
     public RedisKey Job(string id) => $"{Prefix}:job:{id}";
     RedisKey Inputs(string id) => $"{Prefix}:job:{id}:inputs";
     RedisKey Log(string id) => $"{Prefix}:job:{id}:log";
@@ -87,38 +88,65 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, IOptions<NodeOpt
         """;
 
     // ARGV: id, owner, address, capacity, per owner, per address, backbone, options, created, then the pictures' PNGs.
-    const string EnqueueScript = """
+    // The line's order is FairTurns' (round-robin across clients), kept as the score: the job's turn, then its arrival.
+    const string EnqueueScript = Renumber + """
         local prefix, id, owner, address = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
         local queued = prefix .. ':queued'
         if redis.call('ZCARD', queued) >= tonumber(ARGV[5]) then return -1 end
         if tonumber(redis.call('HGET', prefix .. ':queued-owners', owner) or '0') >= tonumber(ARGV[6]) then return -2 end
         if address ~= '' and tonumber(redis.call('HGET', prefix .. ':queued-addresses', address) or '0') >= tonumber(ARGV[7]) then return -3 end
+        local client = address
+        if client == '' then client = 'owner:' .. owner end
+        local current = tonumber(redis.call('GET', prefix .. ':turn') or '0')
+        local turn = math.max(current, tonumber(redis.call('HGET', prefix .. ':turns', client) or '0') + 1)
+        redis.call('HSET', prefix .. ':turns', client, turn)
         local job = prefix .. ':job:' .. id
         redis.call('HSET', job, 'owner', owner, 'address', address, 'backbone', ARGV[8], 'options', ARGV[9], 'created', ARGV[10],
-          'state', 'Queued', 'attempt', 0)
+          'state', 'Queued', 'attempt', 0, 'turn', turn)
         for i = 11, #ARGV do redis.call('HSET', job .. ':inputs', i - 11, ARGV[i]) end
-        redis.call('ZADD', queued, redis.call('INCR', prefix .. ':enqueued'), id)
+        local arrival = redis.call('INCR', prefix .. ':enqueued') % 1000000
+        redis.call('ZADD', queued, turn * 1000000 + arrival, id)
         redis.call('HINCRBY', prefix .. ':queued-owners', owner, 1)
         if address ~= '' then redis.call('HINCRBY', prefix .. ':queued-addresses', address, 1) end
-        local position = redis.call('ZCARD', queued)
+        local position = redis.call('ZRANK', queued, id) + 1
         redis.call('HSET', job, 'position', position)
+        renumber(prefix) -- the ones it went ahead of
         redis.call('XADD', prefix .. ':jobs', '*', 'job', id)
         return position
         """;
 
-    // ARGV: prefix, id, consumer. Returns {'run', attempt, cancel reason or ''}, or {'ended'} / {'gone'}.
+    // ARGV: prefix, stream entry id, consumer. An entry is a turn to run, not a given job: it runs the first of the line, and
+    // remembers which (p:taken:{entry}) so a worker that takes the entry over after a crash runs that job again.
+    // Returns {'run', attempt, cancel reason or '', job id}, or {'ended'} / {'gone'}.
     const string StartScript = Renumber + """
-        local prefix, id = ARGV[1], ARGV[2]
+        local prefix, entry = ARGV[1], ARGV[2]
+        local taken = prefix .. ':taken:' .. entry
+        local id = redis.call('GET', taken)
+        if not id then
+          local first = redis.call('ZRANGE', prefix .. ':queued', 0, 0)
+          if #first == 0 then return {'gone'} end
+          id = first[1]
+          redis.call('SET', taken, id, 'EX', 604800)
+        end
         local job = prefix .. ':job:' .. id
         local state = redis.call('HGET', job, 'state')
         if not state then return {'gone'} end
         if state ~= 'Queued' and state ~= 'Running' then return {'ended'} end
         if state == 'Queued' then
           leave_queue(prefix, id, redis.call('HGET', job, 'owner'), redis.call('HGET', job, 'address'))
+          -- Its round is now in progress (FairTurns.Started); clients whose last turn is before it get no credit.
+          local turn = tonumber(redis.call('HGET', job, 'turn') or '0')
+          if turn > tonumber(redis.call('GET', prefix .. ':turn') or '0') then
+            redis.call('SET', prefix .. ':turn', turn)
+            local turns = redis.call('HGETALL', prefix .. ':turns')
+            for i = 1, #turns, 2 do
+              if tonumber(turns[i + 1]) < turn then redis.call('HDEL', prefix .. ':turns', turns[i]) end
+            end
+          end
         end
         local attempt = redis.call('HINCRBY', job, 'attempt', 1)
         redis.call('HSET', job, 'state', 'Running', 'position', 0, 'worker', ARGV[3])
-        return {'run', attempt, redis.call('HGET', job, 'cancel') or ''}
+        return {'run', attempt, redis.call('HGET', job, 'cancel') or '', id}
         """;
 
     // ARGV: prefix, id, owner ('' = whoever asks), reason, the Ended update's JSON, retention seconds.
@@ -228,11 +256,21 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, IOptions<NodeOpt
         };
     }
 
-    /// <summary>A worker took the job's entry: the attempt it runs and any cancel asked for before, or null when there is nothing to run.</summary>
-    public async Task<(int Attempt, string? CancelReason)?> StartAsync(string jobId, string consumer)
+    /// <summary>
+    /// A worker took a stream entry: the job it runs (the first in line, or the one a crashed worker ran for that entry),
+    /// its attempt and any cancel asked for before, or null when there is nothing to run.
+    /// </summary>
+    public async Task<(string JobId, int Attempt, string? CancelReason)?> StartAsync(RedisValue entryId, string consumer)
     {
-        var answer = (RedisResult[])(await Db.ScriptEvaluateAsync(StartScript, values: [Prefix, jobId, consumer]))!;
-        return (string?)answer[0] == "run" ? ((int)answer[1], (string?)answer[2] is { Length: > 0 } reason ? reason : null) : null;
+        var answer = (RedisResult[])(await Db.ScriptEvaluateAsync(StartScript, values: [Prefix, entryId, consumer]))!;
+        return (string?)answer[0] == "run" ? ((string)answer[3]!, (int)answer[1], (string?)answer[2] is { Length: > 0 } reason ? reason : null) : null;
+    }
+
+    /// <summary>An entry is done with: acknowledged, and which job it ran forgotten.</summary>
+    public async Task AcknowledgeAsync(RedisValue entryId)
+    {
+        await Db.StreamAcknowledgeAsync(Stream, Group, entryId);
+        await Db.KeyDeleteAsync($"{Prefix}:taken:{entryId}");
     }
 
     public async Task<CancelOutcome> CancelAsync(string jobId, string? ownerId, string reason)
