@@ -42,8 +42,8 @@ COPY --from=build /app ./
 COPY --from=native /native/libmkl_intel_code_paths.so /usr/local/lib/
 ENV LD_PRELOAD="/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 /usr/local/lib/libmkl_intel_code_paths.so" \
     ASPNETCORE_URLS=http://+:8080 \
-    StyleBlazor__Results__DataDirectory=/app/data \
-    StyleBlazor__Backbones__ModelsDirectory=/app/models
+    Results__DataDirectory=/app/data \
+    Backbones__ModelsDirectory=/app/models
 VOLUME ["/app/data", "/app/models"]
 EXPOSE 8080
 USER $APP_UID

@@ -9,6 +9,9 @@ namespace StyleBlazor.Engine.Backbones;
 /// <param name="Description">Short human description, e.g. the ONNX node it comes from.</param>
 public sealed record LayerInfo(string Name, int Channels, int Stride, string Description = "");
 
+/// <summary>How a network pools between blocks: as trained (max), or by the mean of each window (Gatys et al.'s choice).</summary>
+public enum PoolingMode { Max, Average }
+
 /// <summary>
 /// A frozen feature extractor: takes a preprocessed image batch [1,3,H,W] and returns the feature maps of the
 /// requested taps. Implementations stop the forward pass after the deepest requested tap.
@@ -50,6 +53,19 @@ public interface IBackbone : IDisposable
             if (outputs.TryGetValue(layer.Name, out var map)) onTap(layer.Name, map);
         return outputs;
     }
+
+    /// <summary>The pooling this backbone can run with; <see cref="PoolingMode.Max"/> (as the weights were trained) for most.</summary>
+    IReadOnlyList<PoolingMode> PoolingModes => [PoolingMode.Max];
+
+    /// <summary>
+    /// <see cref="Forward(Tensor, IReadOnlyCollection{string}, Action{string, Tensor})"/> with the network's pools run as
+    /// <paramref name="pooling"/> for this pass only: one loaded backbone serves concurrent jobs, so nothing about it changes.
+    /// A mode not in <see cref="PoolingModes"/> is refused.
+    /// </summary>
+    IReadOnlyDictionary<string, Tensor> Forward(Tensor input, IReadOnlyCollection<string> taps, Action<string, Tensor> onTap, PoolingMode pooling) =>
+        pooling == PoolingMode.Max
+            ? Forward(input, taps, onTap)
+            : throw new NotSupportedException($"The {Name} backbone pools by max only (got {pooling}).");
 
     /// <summary>
     /// Computes in <paramref name="type"/> (e.g. bfloat16) from then on, for <see cref="ReducedPrecisionBackbone"/>: the

@@ -30,9 +30,15 @@ public sealed class ReducedPrecisionBackbone : IBackbone
     public int SizeMultiple => _inner.SizeMultiple;
     public Device Device => _inner.Device;
 
-    public IReadOnlyDictionary<string, Tensor> Forward(Tensor input, IReadOnlyCollection<string> taps) => Forward(input, taps, static (_, _) => { });
+    public IReadOnlyList<PoolingMode> PoolingModes => _inner.PoolingModes;
 
-    public IReadOnlyDictionary<string, Tensor> Forward(Tensor input, IReadOnlyCollection<string> taps, Action<string, Tensor> onTap)
+    public IReadOnlyDictionary<string, Tensor> Forward(Tensor input, IReadOnlyCollection<string> taps) =>
+        Forward(input, taps, static (_, _) => { }, PoolingMode.Max);
+
+    public IReadOnlyDictionary<string, Tensor> Forward(Tensor input, IReadOnlyCollection<string> taps, Action<string, Tensor> onTap) =>
+        Forward(input, taps, onTap, PoolingMode.Max);
+
+    public IReadOnlyDictionary<string, Tensor> Forward(Tensor input, IReadOnlyCollection<string> taps, Action<string, Tensor> onTap, PoolingMode pooling)
     {
         // The float32 copies are made inside the inner pass's (possibly nested) dispose scopes, so they are detached
         // from them there and handed to the caller's scope afterwards as views, which autograd sees through.
@@ -40,7 +46,7 @@ public sealed class ReducedPrecisionBackbone : IBackbone
         Tensor Copy(string layer, Tensor map) => copies[layer] = map.to(ScalarType.Float32).DetachFromDisposeScope();
         try
         {
-            var narrowTaps = _inner.Forward(input, taps, (layer, map) => onTap(layer, Copy(layer, map)));
+            var narrowTaps = _inner.Forward(input, taps, (layer, map) => onTap(layer, Copy(layer, map)), pooling);
             foreach (var (layer, map) in narrowTaps)
             {
                 if (!copies.ContainsKey(layer)) onTap(layer, Copy(layer, map)); // a backbone that did not call back

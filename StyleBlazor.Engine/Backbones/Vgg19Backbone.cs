@@ -22,7 +22,7 @@ public sealed class Vgg19Backbone : Module<Tensor, IReadOnlyCollection<string>, 
     /// <summary>Convolutions per block: 2, 2, 4, 4, 4 (VGG configuration "E").</summary>
     static readonly int[] ConvolutionsPerBlock = [2, 2, 4, 4, 4];
 
-    // Sub-modules in call order; a 2x2 max pool sits between blocks (see forward).
+    // Sub-modules in call order; a 2x2 pool (max, or average when a pass asks) sits between blocks (see Run).
     readonly Conv2d block1_conv1, block1_conv2;
     readonly Conv2d block2_conv1, block2_conv2;
     readonly Conv2d block3_conv1, block3_conv2, block3_conv3, block3_conv4;
@@ -155,11 +155,17 @@ public sealed class Vgg19Backbone : Module<Tensor, IReadOnlyCollection<string>, 
     public IReadOnlyDictionary<string, Tensor> Forward(Tensor input, IReadOnlyCollection<string> taps) => call(input, taps);
 
     public IReadOnlyDictionary<string, Tensor> Forward(Tensor input, IReadOnlyCollection<string> taps, Action<string, Tensor> onTap) =>
-        Run(input, taps, onTap);
+        Run(input, taps, onTap, PoolingMode.Max);
 
-    public override IReadOnlyDictionary<string, Tensor> forward(Tensor input, IReadOnlyCollection<string> taps) => Run(input, taps, onTap: null);
+    /// <summary>Max pooling as trained, or average pooling (Gatys et al.), chosen per pass.</summary>
+    public IReadOnlyList<PoolingMode> PoolingModes => [PoolingMode.Max, PoolingMode.Average];
 
-    IReadOnlyDictionary<string, Tensor> Run(Tensor input, IReadOnlyCollection<string> taps, Action<string, Tensor>? onTap)
+    public IReadOnlyDictionary<string, Tensor> Forward(Tensor input, IReadOnlyCollection<string> taps, Action<string, Tensor> onTap, PoolingMode pooling) =>
+        Run(input, taps, onTap, pooling);
+
+    public override IReadOnlyDictionary<string, Tensor> forward(Tensor input, IReadOnlyCollection<string> taps) => Run(input, taps, onTap: null, PoolingMode.Max);
+
+    IReadOnlyDictionary<string, Tensor> Run(Tensor input, IReadOnlyCollection<string> taps, Action<string, Tensor>? onTap, PoolingMode pooling)
     {
         ArgumentNullException.ThrowIfNull(taps);
         var wanted = taps.Select(IndexOfTap).ToHashSet();
@@ -173,7 +179,9 @@ public sealed class Vgg19Backbone : Module<Tensor, IReadOnlyCollection<string>, 
         for (int i = 0; i <= deepest; i++)
         {
             if (i > 0 && blockOfConvolution[i] != blockOfConvolution[i - 1])
-                x = functional.max_pool2d(x, kernel_size: 2, stride: 2);
+                x = pooling == PoolingMode.Average
+                    ? functional.avg_pool2d(x, kernel_size: 2, stride: 2)
+                    : functional.max_pool2d(x, kernel_size: 2, stride: 2);
             // In place: autograd keeps a conv's input and a ReLU's output, never the pre-ReLU map, so the ReLU may
             // overwrite it (no second map-sized tensor written and freed per layer: ~290 MiB at 512²).
             var convolved = useWinograd && IsWinogradLayer(i) ? Winograd(i).Forward(x) : convolutions[i].call(x);

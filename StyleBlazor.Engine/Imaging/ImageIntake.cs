@@ -1,9 +1,6 @@
 using System.Runtime.InteropServices;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
-using SixLabors.ImageSharp.Formats.Gif;
-using SixLabors.ImageSharp.Formats.Jpeg;
-using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Formats.Webp;
 using SixLabors.ImageSharp.Memory;
 using SixLabors.ImageSharp.Metadata;
@@ -15,8 +12,9 @@ namespace StyleBlazor.Engine.Imaging;
 
 /// <summary>
 /// The one place untrusted uploaded bytes become an image: refuses by size, format and header
-/// before decoding, then decodes off the caller's thread under a time limit into a fresh, upright,
-/// opaque RGB image with no metadata. Nothing is written to disk. Thread-safe; register once.
+/// before decoding, waits for room in the process's <see cref="DecodeBudget"/>, then decodes off the
+/// caller's thread under a time limit into a fresh, upright, opaque RGB image with no metadata, no
+/// larger than <see cref="KeepSide"/>. Nothing is written to disk. Thread-safe; register once.
 /// </summary>
 public sealed class ImageIntake
 {
@@ -26,13 +24,28 @@ public sealed class ImageIntake
     private readonly ImageIntakeOptions _options;
     private readonly Configuration _configuration;
 
-    public ImageIntake(ImageIntakeOptions options)
+    /// <param name="keepSide">
+    /// The longest side a decoded picture is kept at; larger ones are scaled down as they are decoded, so whoever
+    /// holds the picture (a queued job, a Studio tab) holds no more than this. The app passes twice the engine's
+    /// largest working size.
+    /// </param>
+    /// <param name="time">The clock of the decode budget's wait.</param>
+    public ImageIntake(ImageIntakeOptions options, int keepSide = int.MaxValue, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        ArgumentOutOfRangeException.ThrowIfLessThan(keepSide, options.MinSide);
         _options = options;
-        _configuration = CreateConfiguration(options.AllocationLimitMegabytes);
+        KeepSide = keepSide;
+        Budget = new DecodeBudget(options.MaxDecodingMegapixels, options.DecodeQueueTimeout, time);
+        _configuration = KnownImageFormats.Create(options.AllocationLimitMegabytes);
     }
+
+    /// <summary>The longest side of a picture this returns.</summary>
+    public int KeepSide { get; }
+
+    /// <summary>The megapixels this process decodes at once.</summary>
+    public DecodeBudget Budget { get; }
 
     /// <summary>Reads at most <see cref="ImageIntakeOptions.MaxBytes"/> + 1 bytes, then decodes them.</summary>
     /// <exception cref="ImageRejectedException">The upload was refused; nothing was kept.</exception>
@@ -50,12 +63,18 @@ public sealed class ImageIntake
     {
         CheckByteCount(upload.Length);
         cancellationToken.ThrowIfCancellationRequested();
+        // The header says what decoding will cost; the budget's room is held until the decode itself ends, even one
+        // abandoned for its time limit.
+        var (width, height) = Measure(upload);
+        var room = await Budget.AcquireAsync(width * (double)height / 1e6, cancellationToken).ConfigureAwait(false);
 
         var limit = _options.DecodeTimeout;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(limit);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var decoding = Task.Run(() => Decode(upload, timeout.Token), timeout.Token);
+        _ = decoding.ContinueWith(static (_, held) => ((IDisposable)held!).Dispose(), room,
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         try
         {
             // WaitAsync also covers a decoder that never looks at its token.
@@ -136,6 +155,13 @@ public sealed class ImageIntake
             using var decoded = container.Animation is { } animation
                 ? DecodeFirstFrame(decoder, animation, container.Orientation, cancellationToken)
                 : DecodeStill(decoder, upload, format.Name, (width, height) => CheckDimensions(width, height, container.Orientation), cancellationToken);
+            if (Math.Max(decoded.Width, decoded.Height) > KeepSide)
+            {
+                // Before the RGB copy, so the full size is held once. The resize weighs colours by alpha, so blending
+                // over white afterwards gives what blending first would. A square box: orientation cannot matter.
+                cancellationToken.ThrowIfCancellationRequested();
+                decoded.Mutate(image => image.Resize(new ResizeOptions { Size = new Size(KeepSide, KeepSide), Mode = ResizeMode.Max }));
+            }
             return ToUprightOpaqueRgb(decoded, container.Orientation);
         }
         catch (Exception exception) when (FindAllocationLimit(exception) is { } overLimit)
@@ -335,32 +361,4 @@ public sealed class ImageIntake
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
-
-    private static Configuration CreateConfiguration(int allocationLimitMegabytes)
-    {
-        // Only the formats we accept; TIFF, BMP, TGA and PBM decoders are never reachable.
-        var configuration = new Configuration(
-            new JpegConfigurationModule(),
-            new PngConfigurationModule(),
-            new WebpConfigurationModule(),
-            new GifConfigurationModule())
-        {
-            MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions
-            {
-                AllocationLimitMegabytes = allocationLimitMegabytes,
-            }),
-        };
-
-        // IgnoreMetadata keeps ICC, EXIF, XMP and text chunks unparsed; orientation is read separately.
-        var formats = configuration.ImageFormatsManager;
-        formats.SetDecoder(JpegFormat.Instance, new JpegDecoder { IgnoreMetadata = true });
-        formats.SetDecoder(PngFormat.Instance, new PngDecoder { IgnoreMetadata = true });
-        formats.SetDecoder(WebpFormat.Instance, new WebpDecoder { IgnoreMetadata = true });
-        formats.SetDecoder(GifFormat.Instance, new GifDecoder
-        {
-            IgnoreMetadata = true,
-            DecodingMode = FrameDecodingMode.First,
-        });
-        return configuration;
-    }
 }

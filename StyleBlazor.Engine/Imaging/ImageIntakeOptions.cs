@@ -28,6 +28,15 @@ public sealed class ImageIntakeOptions
     public TimeSpan DecodeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// Megapixels decoded at once by the whole process (<see cref="DecodeBudget"/>); a decode holds about 8 bytes a
+    /// pixel while it runs. At least <see cref="MaxMegapixels"/>, so any picture that is accepted can be decoded.
+    /// </summary>
+    public double MaxDecodingMegapixels { get; set; } = 80;
+
+    /// <summary>How long a decode waits for room in <see cref="MaxDecodingMegapixels"/> before it is refused as "server busy".</summary>
+    public TimeSpan DecodeQueueTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// Largest single buffer ImageSharp may allocate. A 40-megapixel RGBA frame is 160 MB; this
     /// leaves room for decoder working buffers and stops anything the header checks missed.
     /// </summary>
@@ -43,6 +52,8 @@ public sealed class ImageIntakeOptions
         Require(MaxMegapixelsPerRequest >= MaxMegapixels, nameof(MaxMegapixelsPerRequest), "must be at least MaxMegapixels");
         Require(MaxAspectRatio >= 1, nameof(MaxAspectRatio), "must be at least 1");
         Require(DecodeTimeout > TimeSpan.Zero, nameof(DecodeTimeout), "must be positive");
+        Require(MaxDecodingMegapixels >= MaxMegapixels, nameof(MaxDecodingMegapixels), "must be at least MaxMegapixels");
+        Require(DecodeQueueTimeout >= TimeSpan.Zero, nameof(DecodeQueueTimeout), "must not be negative");
         Require(AllocationLimitMegabytes > 0, nameof(AllocationLimitMegabytes), "must be positive");
     }
 

@@ -114,5 +114,12 @@ public sealed class ImageRejectedException : Exception
             Limit = limit.TotalSeconds,
         };
 
+    internal static ImageRejectedException ServerBusy(TimeSpan waited) =>
+        new(ImageRejection.ServerBusy, Invariant(
+            $"The server is reading many pictures at once and had no room for this one within {waited.TotalSeconds:0.#} s; try again in a moment."))
+        {
+            Limit = waited.TotalSeconds,
+        };
+
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

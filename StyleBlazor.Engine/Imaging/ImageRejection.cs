@@ -36,4 +36,10 @@ public enum ImageRejection
 
     /// <summary>Decoding took longer than allowed. <c>Limit</c> in seconds.</summary>
     DecodeTimeout,
+
+    /// <summary>
+    /// The server was decoding as many pixels as it allows at once (<see cref="DecodeBudget"/>) and no room came within
+    /// the wait; the picture itself may be fine. <c>Limit</c>: the wait in seconds.
+    /// </summary>
+    ServerBusy,
 }

@@ -3,6 +3,7 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using StyleBlazor.Engine.Backbones;
 using StyleBlazor.Engine.Optimisation;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 using Size = SixLabors.ImageSharp.Size;
 
@@ -50,7 +51,7 @@ public static class StyleTransfer
         CancellationToken cancellationToken)
     {
         if (styles.Count == 0) throw new ArgumentException("At least one style image is needed.", nameof(styles));
-        var problem = options.Validate(backbone.Layers.Select(l => l.Name).ToArray());
+        var problem = options.Validate(backbone);
         if (problem is not null) throw new ArgumentException(problem, nameof(options));
         if (options.StyleBlend.Count > 0 && options.StyleBlend.Count != styles.Count)
             throw new ArgumentException($"{styles.Count} style images need {styles.Count} blend weights (got {options.StyleBlend.Count}).", nameof(options));
@@ -69,7 +70,10 @@ public static class StyleTransfer
         bool keepLast = options.JitterPixels > 0;
         bool channelsLast = TorchRuntime.ChannelsLast;
 
-        Tensor? image = null;
+        // A luminance-only run is shown with the content's chroma, from the content at the final size.
+        var chromaSource = options.PreserveColors == ColorPreservation.Luminance ? ImageTensors.ToTensor(content, finalSize, backbone.Device) : null;
+
+        Parameter? image = null;
         TransferResult? result = null;
         int iteration = 0;
         try
@@ -81,18 +85,24 @@ public static class StyleTransfer
                 bool lastStage = s == stages.Count - 1;
                 remaining.StageStarted(s, clock.Elapsed);
                 using var objective = CreateObjective(backbone, content, styles, blend, size, options, channelsLast);
-                image = InitialImage(backbone, content, styles[0], image, size, options, clipMin, clipMax, channelsLast);
-                using var adam = new Tf1Adam(image, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.EpsilonHat);
+                bool lbfgsStage = options.Optimizer == TransferOptimizer.Lbfgs;
+                // libtorch's L-BFGS flattens the gradient with view(-1), which a channels-last image refuses.
+                image = InitialImage(backbone, content, styles[0], image, size, options, clipMin, clipMax, channelsLast && !lbfgsStage);
+                using var adam = lbfgsStage ? null : new Tf1Adam(image, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.EpsilonHat);
+                using var lbfgs = lbfgsStage ? new ImageLbfgs(image) : null;
                 // Each stage tracks its own best: losses at different sizes are not comparable.
                 using var best = new BestImageTracker(image);
                 int bestIteration = iteration;
                 float[] bestParts = [];
 
-                // Loss records [J, parts…, improved] waiting on the device, each with its iteration and clock time.
+                // Loss records [J, parts…, improved] waiting on the device, each with its iteration and clock time, and
+                // the picture of the newest (what a frame shows if it is wanted).
                 using var pending = new PendingRecords();
+                Tensor? newestPicture = null;
 
-                void Report(Tensor total, Tensor parts, Tensor improvedFlag)
+                void Report(Tensor total, Tensor parts, Tensor improvedFlag, Tensor picture)
                 {
+                    newestPicture = picture;
                     if (onProgress is null)
                     {
                         // Nobody looks at this iteration: keep the best iteration's values on the device as well and read
@@ -124,7 +134,7 @@ public static class StyleTransfer
                         var values = all.AsSpan(i * width, width).ToArray();
                         bool improved = values[^1] > 0;
                         if (improved) (bestIteration, bestParts) = (at, values[..^1]);
-                        RgbFrame? frame = improved && frameWanted && at == iteration ? ReadFrame(backbone, image!, finalSize) : null;
+                        RgbFrame? frame = improved && frameWanted && at == iteration ? ReadFrame(backbone, newestPicture!, finalSize, chromaSource) : null;
                         onProgress!(new TransferProgress(at, options.Iterations, ToLossValues(values, options), elapsed, improved, frame)
                         {
                             Stage = stage,
@@ -141,10 +151,27 @@ public static class StyleTransfer
                     using var scope = NewDisposeScope();
                     int dy = options.JitterPixels > 0 ? jitter.Next(options.JitterPixels + 1) : 0;
                     int dx = options.JitterPixels > 0 ? jitter.Next(options.JitterPixels + 1) : 0;
-                    var (total, parts) = objective.Evaluate(image, dy, dx);
-                    var gradient = autograd.grad([total], [image])[0];
-                    Report(total, parts, best.Observe(total, image));
-                    adam.Step(image, gradient);
+                    if (adam is not null)
+                    {
+                        var (total, parts) = objective.Evaluate(image, dy, dx);
+                        var gradient = autograd.grad([total], [image])[0];
+                        Report(total, parts, best.Observe(total, image), image);
+                        adam.Step(image, gradient);
+                    }
+                    else
+                    {
+                        // L-BFGS evaluates J once and then moves the image, so what it saw is reported after its step; an
+                        // improved iteration's picture is then the best image.
+                        (Tensor Total, Tensor Parts, Tensor Improved)? seen = null;
+                        lbfgs!.Step(() =>
+                        {
+                            var (total, parts) = objective.Evaluate(image, dy, dx);
+                            seen = (total, parts, best.Observe(total, image));
+                            return total;
+                        });
+                        var (total, parts, improved) = seen!.Value; // Step evaluates exactly once
+                        Report(total, parts, improved, best.BestImage);
+                    }
                     using (no_grad()) image.clamp_(clipMin, clipMax); // fig. 27
                 }
 
@@ -156,11 +183,11 @@ public static class StyleTransfer
                     using var noGrad = no_grad();
                     var (total, parts) = objective.Evaluate(image);
                     var improved = best.Observe(total, image);
-                    Report(total, parts, keepLast ? ones(1, ScalarType.Bool, device: total.device).squeeze() : improved);
+                    Report(total, parts, keepLast ? ones(1, ScalarType.Bool, device: total.device).squeeze() : improved, image);
                     Flush(frameWanted: false);
                     if (onProgress is null && best.RememberedRecord() is { } record && !float.IsNaN(record[0]))
                         (bestIteration, bestParts) = ((int)record[^1], record[..^1]);
-                    result = new TransferResult(ReadFrame(backbone, keepLast ? image : best.BestImage, finalSize), bestIteration,
+                    result = new TransferResult(ReadFrame(backbone, keepLast ? image : best.BestImage, finalSize, chromaSource), bestIteration,
                         ToLossValues(bestParts, options), iteration, clock.Elapsed);
                 }
                 else if (!keepLast)
@@ -174,6 +201,7 @@ public static class StyleTransfer
         finally
         {
             image?.Dispose();
+            chromaSource?.Dispose();
             clipMin.Dispose();
             clipMax.Dispose();
         }
@@ -193,25 +221,46 @@ public static class StyleTransfer
         double[] blend, Size size, StyleTransferOptions options, bool channelsLast)
     {
         using var scope = NewDisposeScope();
-        var contentInput = Preprocessed(backbone, content, size, channelsLast);
-        // The article's code loads the style image at the content's working size; with StyleKeepsAspect it keeps its
-        // own aspect ratio at the same longest side.
-        int longest = Math.Max(size.Width, size.Height);
-        var styleInputs = styles.Select((s, i) => (Preprocessed(backbone, s, options.StyleKeepsAspect
-            ? ImageTensors.WorkingSize(s.Width, s.Height, longest, backbone.SizeMultiple) : size, channelsLast), blend[i])).ToArray();
-        return new TransferObjective(backbone, contentInput, styleInputs, options);
+        var mode = options.PreserveColors;
+        var contentRgb = ImageTensors.ToTensor(content, size, backbone.Device);
+        var contentInput = Preprocessed(backbone, ContentColors.ContentAsSeen(mode, contentRgb), channelsLast);
+        var styleInputs = styles.Select((style, i) =>
+        {
+            var styleRgb = ImageTensors.ToTensor(style, StyleSize(style.Width, style.Height, size, options, backbone.SizeMultiple), backbone.Device);
+            return (Preprocessed(backbone, ContentColors.StyleAsSeen(mode, styleRgb, contentRgb), channelsLast), blend[i]);
+        }).ToArray();
+        Func<Tensor, Tensor>? view = mode == ColorPreservation.Luminance ? x => ContentColors.LuminanceOnly(x, backbone.Preprocessing) : null;
+        return new TransferObjective(backbone, contentInput, styleInputs, options, view);
     }
 
-    static Tensor Preprocessed(IBackbone backbone, Image<Rgb24> image, Size size, bool channelsLast = false)
+    /// <summary>
+    /// The size a style image of <paramref name="width"/> × <paramref name="height"/> is measured at beside content at
+    /// <paramref name="contentSize"/>: the content's working size, as the article's code loads it, or with
+    /// <see cref="StyleTransferOptions.StyleKeepsAspect"/> its own aspect ratio at the same longest side;
+    /// <see cref="StyleTransferOptions.StyleScale"/> then scales either (stroke size).
+    /// </summary>
+    public static Size StyleSize(int width, int height, Size contentSize, StyleTransferOptions options, int sizeMultiple)
     {
-        using var rgb = ImageTensors.ToTensor(image, size, backbone.Device);
+        var shape = options.StyleKeepsAspect ? new Size(width, height) : contentSize;
+        int longest = (int)Math.Round(Math.Max(contentSize.Width, contentSize.Height) * options.StyleScale);
+        return ImageTensors.WorkingSize(shape.Width, shape.Height, longest, sizeMultiple);
+    }
+
+    static Tensor Preprocessed(IBackbone backbone, Tensor rgb, bool channelsLast = false)
+    {
         var input = backbone.Preprocessing.Preprocess(rgb);
         if (!channelsLast) return input;
         using (input) return ImageTensors.ToChannelsLast(input);
     }
 
+    static Tensor Preprocessed(IBackbone backbone, Image<Rgb24> image, Size size)
+    {
+        using var rgb = ImageTensors.ToTensor(image, size, backbone.Device);
+        return Preprocessed(backbone, rgb);
+    }
+
     /// <summary>The first stage starts from content, noise or style (fig. 25); later stages from the upsampled previous image.</summary>
-    static Tensor InitialImage(IBackbone backbone, Image<Rgb24> content, Image<Rgb24> style, Tensor? previous, Size size,
+    static Parameter InitialImage(IBackbone backbone, Image<Rgb24> content, Image<Rgb24> style, Tensor? previous, Size size,
         StyleTransferOptions options, Tensor clipMin, Tensor clipMax, bool channelsLast)
     {
         using var scope = NewDisposeScope();
@@ -230,23 +279,30 @@ public static class StyleTransfer
             using var generator = new TorchSharp.torch.Generator((ulong)options.Seed);
             start = options.InitialImage switch
             {
-                Transfer.InitialImage.Style => Preprocessed(backbone, style, size),
+                // The style as the network sees it (its colours matched to the content's, or its luminance).
+                Transfer.InitialImage.Style => Preprocessed(backbone, ContentColors.StyleAsSeen(options.PreserveColors,
+                    ImageTensors.ToTensor(style, size, backbone.Device), ImageTensors.ToTensor(content, size, backbone.Device))),
                 Transfer.InitialImage.Noise => backbone.Preprocessing.Preprocess(
                     rand([1, 3, size.Height, size.Width], generator: generator).to(backbone.Device).mul_(255)),
                 _ => Preprocessed(backbone, content, size),
             };
         }
         var laidOut = channelsLast ? ImageTensors.ToChannelsLast(start.detach()) : start.detach().contiguous();
-        return laidOut.requires_grad_(true).MoveToOuterDisposeScope();
+        // A Parameter (the same leaf) so that a torch.optim optimiser can own it.
+        var parameter = new Parameter(laidOut);
+        parameter.MoveToOuterDisposeScope();
+        return parameter;
     }
 
-    static RgbFrame ReadFrame(IBackbone backbone, Tensor image, Size finalSize)
+    /// <summary>The image as a picture at the final size; with <paramref name="chromaSource"/>, its luminance in those colours.</summary>
+    static RgbFrame ReadFrame(IBackbone backbone, Tensor image, Size finalSize, Tensor? chromaSource)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var rgb = backbone.Preprocessing.Deprocess(image.detach());
         if (rgb.shape[2] != finalSize.Height || rgb.shape[3] != finalSize.Width)
             rgb = nn.functional.interpolate(rgb, [finalSize.Height, finalSize.Width], mode: InterpolationMode.Bicubic, align_corners: false);
+        if (chromaSource is not null) rgb = ContentColors.WithContentChroma(rgb, chromaSource);
         return ImageTensors.ToFrame(rgb);
     }
 

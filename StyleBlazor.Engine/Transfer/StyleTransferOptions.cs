@@ -1,3 +1,5 @@
+using StyleBlazor.Engine.Backbones;
+
 namespace StyleBlazor.Engine.Transfer;
 
 /// <summary>Where the optimised image starts (the article: a copy of the content image, fig. 25).</summary>
@@ -8,6 +10,12 @@ public enum InitialImage { Content, Noise, Style }
 /// divided by nH·nW), which is 4× the printed formulas; <see cref="Paper"/> is the printed formulas.
 /// </summary>
 public enum LossNormalization { Code, Paper }
+
+/// <summary>
+/// What moves the pixels. <see cref="Adam"/>: the article's TF1 Adam (or PyTorch's, <see cref="StyleTransferOptions.EpsilonHat"/>
+/// off). <see cref="Lbfgs"/>: L-BFGS as Gatys et al. and neural-style run it (<see cref="Optimisation.ImageLbfgs"/>).
+/// </summary>
+public enum TransferOptimizer { Adam, Lbfgs }
 
 /// <summary>One style tap and its weight λ_l in (4).</summary>
 public sealed record StyleLayerWeight(string Layer, double Weight);
@@ -21,7 +29,7 @@ public sealed record CoarseStage(double Scale, double Share);
 /// <summary>Everything that controls one style transfer. Defaults are the article's (VGG19, Keras code).</summary>
 public sealed record StyleTransferOptions
 {
-    /// <summary>Adam steps (the article: 100).</summary>
+    /// <summary>Optimiser iterations, each one evaluation of J (the article: 100 Adam steps).</summary>
     public int Iterations { get; init; } = 100;
 
     /// <summary>The working size: the longest side in pixels; the aspect ratio is kept.</summary>
@@ -52,6 +60,7 @@ public sealed record StyleTransferOptions
     /// <summary>Weight of the squared total-variation term added to (5); 0 = the article.</summary>
     public double TotalVariationWeight { get; init; }
 
+    /// <summary>Adam's step size, in the units of the network's input. L-BFGS takes its own step (length 1).</summary>
     public double LearningRate { get; init; } = 2;
     public double Beta1 { get; init; } = 0.99;
     public double Beta2 { get; init; } = 0.999;
@@ -59,6 +68,8 @@ public sealed record StyleTransferOptions
 
     /// <summary>TF1 applies ε to the un-corrected √v ("epsilon hat"); PyTorch adds it to the corrected one.</summary>
     public bool EpsilonHat { get; init; } = true;
+
+    public TransferOptimizer Optimizer { get; init; } = TransferOptimizer.Adam;
 
     public InitialImage InitialImage { get; init; } = InitialImage.Content;
 
@@ -85,8 +96,28 @@ public sealed record StyleTransferOptions
     /// </summary>
     public IReadOnlyList<CoarseStage> CoarseStages { get; init; } = [new(0.5, 1)];
 
-    /// <summary>Mixed-in style images beyond the first, with blend weights; empty = one style image.</summary>
+    /// <summary>
+    /// One weight per style image (the CLI's <c>--style-weights</c>), normalised to sum 1: each style layer's target is the
+    /// weighted mix of the styles' Gram matrices. Empty = every style image weighs the same.
+    /// </summary>
     public IReadOnlyList<double> StyleBlend { get; init; } = [];
+
+    /// <summary>
+    /// Stroke size: each style image is resized to this times the content's working size (its longest side, with
+    /// <see cref="StyleKeepsAspect"/>) before its Gram matrices are taken, so the same texture comes out with larger (above 1)
+    /// or smaller (below 1) brush strokes. 0.25–2.
+    /// </summary>
+    public double StyleScale { get; init; } = 1;
+
+    /// <summary>Whether and how the content's colours are kept (<see cref="ColorPreservation"/>).</summary>
+    public ColorPreservation PreserveColors { get; init; } = ColorPreservation.None;
+
+    /// <summary>
+    /// The pooling between the network's blocks: <see cref="PoolingMode.Max"/> as trained, or <see cref="PoolingMode.Average"/>
+    /// (Gatys et al. found it gives slightly more appealing results). Chosen per forward pass, so jobs sharing one
+    /// backbone may differ. Only VGG19 run by TorchSharp offers average pooling.
+    /// </summary>
+    public PoolingMode Pooling { get; init; } = PoolingMode.Max;
 
     /// <summary>
     /// These options with another iteration count, keeping the coarse-to-fine share in proportion (a recipe's 200 of
@@ -99,6 +130,16 @@ public sealed record StyleTransferOptions
             ? Math.Min(iterations - 1, (int)((long)CoarseIterations * iterations / Iterations))
             : 0,
     };
+
+    /// <summary>
+    /// <see cref="Validate(IReadOnlyCollection{string}?)"/> against <paramref name="backbone"/>'s layers, and whether it can
+    /// pool as <see cref="Pooling"/> asks.
+    /// </summary>
+    public string? Validate(IBackbone backbone) =>
+        Validate(backbone.Layers.Select(l => l.Name).ToArray())
+        ?? (backbone.PoolingModes.Contains(Pooling) ? null
+            : $"Pooling {Pooling} is not available on the {backbone.Name} backbone, which pools by {string.Join(" or ", backbone.PoolingModes)} only: " +
+              "average pooling replaces VGG19's max pools, and needs VGG19 run by TorchSharp (.h5 or .pth weights, or random weights).");
 
     /// <summary>Checks the values a caller could get wrong; returns the first problem, or null.</summary>
     public string? Validate(IReadOnlyCollection<string>? knownLayers = null)
@@ -113,6 +154,7 @@ public sealed record StyleTransferOptions
         if (!Finite(Beta1) || Beta1 is < 0 or >= 1) return $"β1 must be in [0, 1) (got {Beta1}).";
         if (!Finite(Beta2) || Beta2 is < 0 or >= 1) return $"β2 must be in [0, 1) (got {Beta2}).";
         if (!Finite(Epsilon) || Epsilon <= 0) return $"ε must be > 0 (got {Epsilon}).";
+        if (!Enum.IsDefined(Optimizer)) return $"Optimizer must be adam or lbfgs (got {Optimizer}).";
         if (JitterPixels is < 0 or > 64) return $"Jitter must be between 0 and 64 px (got {JitterPixels}).";
         if (CoarseIterations < 0 || CoarseIterations >= Iterations) return $"Coarse iterations must be ≥ 0 and fewer than the iterations (got {CoarseIterations}).";
         if (CoarseStages.Count == 0) return "At least one coarse stage is needed (or no coarse iterations).";
@@ -126,6 +168,9 @@ public sealed record StyleTransferOptions
         if (StyleLayers.Count == 0) return "At least one style layer is needed.";
         foreach (var l in StyleLayers)
             if (!Finite(l.Weight) || l.Weight < 0) return $"Style layer weight λ for {l.Layer} must be a finite number ≥ 0 (got {l.Weight}).";
+        if (!Finite(StyleScale) || StyleScale is < 0.25 or > 2) return $"Style scale must be between 0.25 and 2 (got {StyleScale}).";
+        if (!Enum.IsDefined(PreserveColors)) return $"Colour preservation must be none, luminance or histogram (got {PreserveColors}).";
+        if (!Enum.IsDefined(Pooling)) return $"Pooling must be max or average (got {Pooling}).";
         if (StyleBlend.Any(w => !Finite(w) || w < 0)) return "Style blend weights must be finite numbers ≥ 0.";
         // Checked here too (Run refuses it as well), so validating options up front catches it.
         if (StyleBlend.Count > 0 && StyleBlend.Sum() <= 0) return "Style blend weights must not all be zero.";

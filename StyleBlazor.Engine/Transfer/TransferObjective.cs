@@ -18,24 +18,31 @@ sealed class TransferObjective : IDisposable
     readonly string[] _taps;
     readonly double _contentScale = 1, _tvScale = 1;
     readonly Dictionary<string, double> _styleScales = new();
+    readonly Func<Tensor, Tensor>? _view;
 
     /// <param name="content">The preprocessed content image at the working size.</param>
-    /// <param name="styles">Preprocessed style images at the working size with blend weights summing to 1.</param>
-    public TransferObjective(IBackbone backbone, Tensor content, IReadOnlyList<(Tensor Image, double Weight)> styles, StyleTransferOptions options)
+    /// <param name="styles">Preprocessed style images with blend weights summing to 1.</param>
+    /// <param name="view">
+    /// What the network sees of the optimised image, when not the image itself (its luminance only, for
+    /// <see cref="ColorPreservation.Luminance"/>); J, TV included, is then a function of the view alone.
+    /// </param>
+    public TransferObjective(IBackbone backbone, Tensor content, IReadOnlyList<(Tensor Image, double Weight)> styles, StyleTransferOptions options,
+        Func<Tensor, Tensor>? view = null)
     {
         _backbone = backbone;
         _options = options;
+        _view = view;
         _content = content.detach().DetachFromDisposeScope();
         _taps = options.StyleLayers.Select(l => l.Layer).Append(options.ContentLayer).Distinct().ToArray();
 
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var norm = options.Normalization;
-        var contentFeatures = backbone.Forward(content, _taps);
+        var contentFeatures = Features(content, _taps);
         _contentTargets[(0, 0)] = contentFeatures[options.ContentLayer].detach().DetachFromDisposeScope();
 
         // (4) with several styles: each layer's target is the blend of the styles' Gram matrices.
-        var styleFeatures = styles.Select(s => backbone.Forward(s.Image, _taps)).ToList();
+        var styleFeatures = styles.Select(s => Features(s.Image, _taps)).ToList();
         foreach (var layer in options.StyleLayers.Select(l => l.Layer).Distinct())
         {
             Tensor? blended = null;
@@ -73,7 +80,8 @@ sealed class TransferObjective : IDisposable
     public (Tensor Total, Tensor Parts) Evaluate(Tensor image, int dy = 0, int dx = 0)
     {
         var norm = _options.Normalization;
-        var shifted = Shift(image, dy, dx);
+        var seen = _view is null ? image : _view(image);
+        var shifted = Shift(seen, dy, dx);
         var contentTarget = ContentTarget(dy, dx);
 
         // (3) per layer as soon as the backbone reaches it, not after the whole pass: the 64 MiB gradient of
@@ -81,12 +89,12 @@ sealed class TransferObjective : IDisposable
         var styleTerms = new Dictionary<string, Tensor>();
         try
         {
-            var features = _backbone.Forward(shifted, _taps, (layer, map) =>
+            var features = Features(shifted, _taps, (layer, map) =>
             {
                 if (_styleGrams.TryGetValue(layer, out var target))
                     styleTerms[layer] = StyleLoss.Compute(target, map, norm).DetachFromDisposeScope();
             });
-            return Combine(image, features, contentTarget, styleTerms);
+            return Combine(seen, features, contentTarget, styleTerms);
         }
         finally
         {
@@ -118,10 +126,16 @@ sealed class TransferObjective : IDisposable
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var shifted = Shift(_content, dy, dx);
-        target = _backbone.Forward(shifted, [_options.ContentLayer])[_options.ContentLayer].detach().DetachFromDisposeScope();
+        target = Features(shifted, [_options.ContentLayer])[_options.ContentLayer].detach().DetachFromDisposeScope();
         _contentTargets[(dy, dx)] = target;
         return target;
     }
+
+    /// <summary>The backbone's pass with this run's pooling (chosen per pass: the backbone may be shared).</summary>
+    IReadOnlyDictionary<string, Tensor> Features(Tensor input, IReadOnlyCollection<string> taps, Action<string, Tensor>? onTap = null) =>
+        _backbone.Forward(input, taps, onTap ?? NoTap, _options.Pooling);
+
+    static readonly Action<string, Tensor> NoTap = (_, _) => { };
 
     /// <summary>Circular shift by (dy, dx); roll returns NCHW storage, so a channels-last image is put back in its layout.</summary>
     static Tensor Shift(Tensor image, int dy, int dx)

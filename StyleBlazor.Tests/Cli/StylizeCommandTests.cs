@@ -12,6 +12,7 @@ public class StylizeCommandTests : IDisposable
     static readonly string Samples = Path.Combine(AppContext.BaseDirectory, "wwwroot-assets", "samples");
     static readonly string Cat = Path.Combine(Samples, "photo-chelsea-cat.png");
     static readonly string StarryNight = Path.Combine(Samples, "art-van-gogh-starry-night.jpg");
+    static readonly string GreatWave = Path.Combine(Samples, "art-hokusai-great-wave.png");
     readonly TemporaryWeightsDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
@@ -112,10 +113,92 @@ public class StylizeCommandTests : IDisposable
     [InlineData(2, "--size must be an integer (got 'big')", "--content", "a", "--style", "b", "--out", "o.png", "--size", "big")]
     [InlineData(2, "file not found: missing.jpg", "--content", "missing.jpg", "--style", "b", "--out", "o.png")]
     [InlineData(2, "--out must be a .png file", "--content", "a", "--style", "b", "--out", "o.jpg")]
+    [InlineData(2, "--style-weights has 2 weights for 1 --style images", "--content", "a", "--style", "b", "--style-weights", "1,2", "--out", "o.png")]
+    [InlineData(2, "--style-weights must be numbers separated by commas (got '1;2')", "--content", "a", "--style", "b", "--style-weights", "1;2", "--out", "o.png")]
+    [InlineData(2, "at most 4 --style images (got 5)", "--content", "a", "--style", "b", "--style", "b", "--style", "b", "--style", "b", "--style", "b", "--out", "o.png")]
+    [InlineData(2, "--preserve-colors must be one of none, luminance, histogram (got 'warm')", "--content", "a", "--style", "b", "--out", "o.png", "--preserve-colors", "warm")]
+    [InlineData(2, "--pooling must be one of max, avg (got 'mean')", "--content", "a", "--style", "b", "--out", "o.png", "--pooling", "mean")]
+    [InlineData(2, "--style-scale must be a number (got 'big')", "--content", "a", "--style", "b", "--out", "o.png", "--style-scale", "big")]
+    [InlineData(2, "--optimizer must be one of adam, lbfgs (got 'sgd')", "--content", "a", "--style", "b", "--out", "o.png", "--optimizer", "sgd")]
+    [InlineData(2, "--lr is Adam's step size", "--content", "a", "--style", "b", "--out", "o.png", "--optimizer", "lbfgs", "--lr", "2")]
     public async Task BadArgumentsExitNonZeroWithOneLine(int expectedCode, string message, params string[] args)
     {
         var (code, _, stderr) = await Stylize(args);
         Assert.Equal(expectedCode, code);
+        Assert.Contains(message, stderr);
+        Assert.Single(stderr.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public async Task LbfgsLowersJFromTheCommandLineAndReportsEveryIteration()
+    {
+        var (code, stdout, stderr) = await Stylize("--content", Cat, "--style", StarryNight, "--out", _dir.File("out.png"),
+            "--random-weights", "--size", "48", "--iterations", "10", "--optimizer", "lbfgs", "--progress-json");
+
+        Assert.True(code == 0, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(Enumerable.Range(0, 11), lines.Select(l => l.GetProperty("iteration").GetInt32()));
+        double first = lines[0].GetProperty("J").GetDouble(), last = lines[^1].GetProperty("J").GetDouble();
+        Assert.True(last < first * 0.95, $"J {first} → {last}");
+    }
+
+    [Fact]
+    public async Task TwoStylesWeightedOneAndZeroPaintTheFirstStylesPictureBitForBit()
+    {
+        string alone = _dir.File("alone.png"), blended = _dir.File("blended.png");
+        string[] common = ["--content", Cat, "--style", StarryNight, "--size", "64", "--iterations", "4", "--seed", "3"];
+        var (codeAlone, _, stderrAlone) = await Stylize([.. common, "--out", alone]);
+        var (codeBlended, _, stderrBlended) = await Stylize([.. common, "--style", GreatWave, "--style-weights", "1,0", "--out", blended]);
+        var (codeEven, _, stderrEven) = await Stylize([.. common, "--style", GreatWave, "--style-weights", "1,1", "--out", _dir.File("even.png")]);
+
+        Assert.True(codeAlone == 0, stderrAlone);
+        Assert.True(codeBlended == 0, stderrBlended);
+        Assert.True(codeEven == 0, stderrEven);
+        Assert.Equal(Pixels(alone), Pixels(blended));
+        Assert.NotEqual(Pixels(alone), Pixels(_dir.File("even.png"))); // the second style's weight does reach the picture
+    }
+
+    static byte[] Pixels(string png)
+    {
+        using var image = Image.Load<Rgb24>(png);
+        var pixels = new byte[image.Width * image.Height * 3];
+        image.CopyPixelDataTo(pixels);
+        return pixels;
+    }
+
+    [Fact]
+    public async Task EveryStyleControlTogetherRunsToTheEnd()
+    {
+        var output = _dir.File("out.png");
+        var (code, stdout, stderr) = await Stylize("--content", Cat, "--style", StarryNight, "--style", GreatWave, "--style-weights", "2,1",
+            "--out", output, "--random-weights", "--size", "48", "--iterations", "3", "--optimizer", "lbfgs",
+            "--preserve-colors", "luminance", "--style-scale", "0.5", "--pooling", "avg", "--progress-json");
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal(4, stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(48, Image.Identify(output).Width);
+    }
+
+    [Fact]
+    public async Task AveragePoolingOnResNet18IsRefusedWithTheReason()
+    {
+        var (code, _, stderr) = await Stylize("--content", Cat, "--style", StarryNight, "--out", _dir.File("o.png"), "--pooling", "avg");
+
+        Assert.Equal(2, code);
+        Assert.Contains("Pooling Average is not available on the resnet18 backbone, which pools by Max only", stderr);
+        Assert.Single(stderr.TrimEnd().Split('\n'));
+    }
+
+    [Theory]
+    [InlineData("Style scale must be between 0.25 and 2 (got 3)", "--style-scale", "3")]
+    [InlineData("Style scale must be between 0.25 and 2 (got 0.2)", "--style-scale", "0.2")]
+    [InlineData("Style blend weights must not all be zero", "--style-weights", "0")]
+    [InlineData("Style blend weights must be finite numbers ≥ 0", "--style-weights", "-1")]
+    public async Task OutOfRangeStyleControlsAreRefusedWithTheFieldName(string message, params string[] option)
+    {
+        var (code, _, stderr) = await Stylize(["--content", Cat, "--style", StarryNight, "--out", _dir.File("o.png"), .. option]);
+
+        Assert.Equal(2, code);
         Assert.Contains(message, stderr);
         Assert.Single(stderr.TrimEnd().Split('\n'));
     }

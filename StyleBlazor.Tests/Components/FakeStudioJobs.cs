@@ -52,18 +52,18 @@ public sealed class FakeStudioJobs : IStudioJobs
         int position = 0, JobUpdate.Frame? latest = null, string? message = null, string? shareLink = null) =>
         new(jobId, "vgg19", options, state, position, state == JobState.Queued ? 0 : 1, history ?? [], latest, message, shareLink, null);
 
-    public SubmitResult Submit(StudioSubmission submission)
+    public Task<SubmitResult> SubmitAsync(StudioSubmission submission)
     {
         Submissions.Add(submission);
-        if (NextResult is { } forced) return forced;
+        if (NextResult is { } forced) return Task.FromResult(forced);
         Snapshots.TryAdd(NextJobId, Snapshot(NextJobId, JobState.Queued, submission.Options, position: 1) with { Backbone = submission.Backbone });
-        return SubmitResult.Accepted(NextJobId);
+        return Task.FromResult(SubmitResult.Accepted(NextJobId));
     }
 
-    public bool Cancel(string jobId, string ownerId)
+    public Task<bool> CancelAsync(string jobId, string ownerId)
     {
         Cancellations.Add((jobId, ownerId));
-        return true;
+        return Task.FromResult(true);
     }
 
     public async IAsyncEnumerable<JobUpdate> WatchAsync(string jobId, [EnumeratorCancellation] CancellationToken cancellationToken = default)

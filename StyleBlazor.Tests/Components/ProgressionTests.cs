@@ -1,3 +1,4 @@
+using Bunit;
 using StyleBlazor.Jobs;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Gif;
@@ -69,5 +70,36 @@ public class ProgressionTests : ComponentTestBase
         timeline.Apply(new JobUpdate.Queued(1));
 
         Assert.Equal(JobState.Cancelled, timeline.State);
+    }
+
+    [Fact]
+    public void TheLogAxisStartsAtTheSmallestValueAboveZeroNotAtAFixedFloor()
+    {
+        // J_C is 0 at iteration 0; the other values span 1e-2 … 1e4.
+        double[] values = [0, 1e4, 5e3, 0.02, 0.01, 120];
+
+        Assert.Equal(0.01, StyleBlazor.Components.Progression.LossChart.LogFloor(values));
+    }
+
+    [Fact]
+    public void TheLogAxisSpansAtMostSixDecadesUnderTheLargestValue()
+    {
+        Assert.Equal(1e-2, StyleBlazor.Components.Progression.LossChart.LogFloor([1e4, 1e-9, 3]), 12);
+        Assert.Equal(1, StyleBlazor.Components.Progression.LossChart.LogFloor([0, 0])); // nothing above zero yet
+    }
+
+    [Fact]
+    public async Task TheLogChartOfARunStartingAtTheContentHasNoTickFarBelowItsValues()
+    {
+        await using var ctx = NewContext();
+        LossRecord Point(int i, double content) => new(i, 1000.0 / (i + 1), content, 500.0 / (i + 1), 0, new Dictionary<string, double>(), i, 1, 0);
+        var chart = ctx.Render<StyleBlazor.Components.Progression.LossChart>(p => p
+            .Add(c => c.Losses, [Point(0, 0), Point(1, 5), Point(2, 8), Point(3, 9)]));
+
+        // The y-axis labels are the decades of the plotted values: nothing near 1e-12.
+        var labels = chart.FindAll("svg text").Select(t => t.TextContent.Trim())
+            .Where(t => t.Contains('E')).Select(t => double.Parse(t, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.NotEmpty(labels);
+        Assert.True(labels.Min() >= 1, $"lowest tick {labels.Min()}");
     }
 }

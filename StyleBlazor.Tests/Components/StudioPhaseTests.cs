@@ -99,6 +99,35 @@ public class StudioPhaseTests : ComponentTestBase
     }
 
     [Fact]
+    public async Task AfterTheLastIterationItSaysSavingWithNothingToCancelUntilTheJobEnds()
+    {
+        var (ctx, studio) = await StartedStudio();
+        await using var _ = ctx;
+
+        await studio.InvokeAsync(() =>
+        {
+            Jobs.Push(JobId, new JobUpdate.Started(1));
+            Jobs.Push(JobId, new JobUpdate.Progress(Loss(99)));
+        });
+        studio.WaitForAssertion(() => Assert.Equal("99", studio.Find("[data-testid=progress]").GetAttribute("data-iteration")), Patience);
+        Assert.Equal("Running", studio.Find("[data-testid=phase]").TextContent.Trim());
+        Assert.True(Has(studio, "cancel"));
+
+        await studio.InvokeAsync(() => Jobs.Push(JobId, new JobUpdate.Progress(Loss(100)))); // the last of 100
+
+        studio.WaitForAssertion(() => Assert.Equal("Saving…", studio.Find("[data-testid=phase]").TextContent.Trim()), Patience);
+        Assert.Equal("true", studio.Find("[data-testid=studio]").GetAttribute("data-saving"));
+        Assert.Equal("Saving…", studio.Find("[data-testid=progress-saving]").TextContent.Trim());
+        Assert.False(Has(studio, "cancel"));
+        Assert.False(Has(studio, "progress-eta"));
+
+        await studio.InvokeAsync(() => Jobs.Push(JobId, new JobUpdate.Ended(JobState.Completed, null, "/r/token")));
+
+        studio.WaitForAssertion(() => Assert.Equal("Completed", studio.Find("[data-testid=phase]").TextContent.Trim()), Patience);
+        Assert.Equal("false", studio.Find("[data-testid=studio]").GetAttribute("data-saving"));
+    }
+
+    [Fact]
     public async Task CancelAsksTheServiceAsThisSessionsOwner()
     {
         var (ctx, studio) = await StartedStudio();

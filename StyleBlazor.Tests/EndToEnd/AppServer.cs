@@ -18,16 +18,33 @@ public class AppServer : IAsyncLifetime
 
     public AppServer() : this(new Dictionary<string, string>(), []) { }
 
-    /// <summary>A variant: extra environment variables (e.g. LD_PRELOAD) and configuration arguments.</summary>
+    /// <summary>
+    /// A variant: extra environment variables (e.g. LD_PRELOAD, or ASPNETCORE_ENVIRONMENT=Production for the app run as
+    /// an operator runs the build: from the repository's root, without a content root of the tests' choosing) and
+    /// configuration arguments.
+    /// </summary>
     protected AppServer(IReadOnlyDictionary<string, string> environment, string[] arguments)
     {
         _environment = environment;
         _arguments = arguments;
     }
 
+    bool RunsAsBuilt => _environment.GetValueOrDefault("ASPNETCORE_ENVIRONMENT") is { } environment && environment != "Development";
+
     public string BaseUrl { get; private set; } = "";
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("styleblazor-e2e-").FullName;
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    /// <summary>The built app, of the tests' own configuration (bin/&lt;Configuration&gt;/net10.0).</summary>
+    public static string AppDll
+    {
+        get
+        {
+            var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
+            var dll = Path.Combine(RepositoryRoot, "StyleBlazor", "bin", configuration, "net10.0", "StyleBlazor.dll");
+            return File.Exists(dll) ? dll : throw new FileNotFoundException("Build the solution first; the app is not at " + dll);
+        }
+    }
 
     public string Log { get { lock (_log) return _log.ToString(); } }
 
@@ -35,28 +52,25 @@ public class AppServer : IAsyncLifetime
     {
         int port = FreePort();
         BaseUrl = $"http://127.0.0.1:{port}";
-        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/<Configuration>/net10.0
-        var appDll = Path.Combine(RepositoryRoot, "StyleBlazor", "bin", configuration, "net10.0", "StyleBlazor.dll");
-        if (!File.Exists(appDll)) throw new FileNotFoundException("Build the solution first; the app is not at " + appDll);
+        var appDll = AppDll;
 
         var start = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = Path.GetDirectoryName(appDll)!,
+            WorkingDirectory = RunsAsBuilt ? RepositoryRoot : Path.GetDirectoryName(appDll)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
         string[] arguments =
         [
-            appDll, "--urls", BaseUrl, "--contentRoot", Path.Combine(RepositoryRoot, "StyleBlazor"),
+            appDll, "--urls", BaseUrl, .. RunsAsBuilt ? Array.Empty<string>() : ["--contentRoot", Path.Combine(RepositoryRoot, "StyleBlazor")],
             "--Results:DataDirectory", DataDirectory,
             "--Engine:CpuThreads", "2",
             .. _arguments,
         ];
         foreach (var arg in arguments) start.ArgumentList.Add(arg);
-        foreach (var (name, value) in _environment) start.Environment[name] = value;
-        // Static web assets (blazor.web.js, MudBlazor's files) are wired from the build output in Development.
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        foreach (var (name, value) in _environment) start.Environment[name] = value;
         start.Environment["DOTNET_gcServer"] = "0";
 
         _process = Process.Start(start)!;

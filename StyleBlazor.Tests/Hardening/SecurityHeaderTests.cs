@@ -15,15 +15,51 @@ public sealed class SecurityHeaderTests : IDisposable
     [InlineData("/favicon.svg")]
     [InlineData("/robots.txt")]
     [InlineData("/no-such-page")]
+    [InlineData("/assets/samples/photo-chelsea-cat.png")]
+    [InlineData("/culture?set=ru&redirect=/network")]
     public async Task EveryResponseCarriesTheSecurityHeaders(string path)
     {
         await using var app = new ResultsApplication(_temp.DataDirectory);
 
         var response = await app.CreateBrowser().GetAsync(path);
 
-        Assert.Equal(path == "/no-such-page" ? HttpStatusCode.NotFound : HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(path switch
+        {
+            "/no-such-page" => HttpStatusCode.NotFound,
+            ['/', 'c', ..] => HttpStatusCode.Redirect,
+            _ => HttpStatusCode.OK,
+        }, response.StatusCode);
         AssertSecurityHeaders(response);
         Assert.Equal("strict-origin-when-cross-origin", Header(response, "Referrer-Policy"));
+    }
+
+    [Theory]
+    [InlineData("/%09/evil.example")]
+    [InlineData("/%0d%0a//evil")]
+    [InlineData("//evil.example")]
+    [InlineData("/%5cevil.example")]
+    [InlineData("https://evil.example/")]
+    [InlineData("")]
+    public async Task SwitchingLanguageNeverRedirectsOffTheSite(string redirect)
+    {
+        await using var app = new ResultsApplication(_temp.DataDirectory);
+
+        var response = await app.CreateBrowser().GetAsync($"/culture?set=en&redirect={redirect}");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/", response.Headers.Location?.OriginalString);
+        Assert.Contains(".AspNetCore.Culture=c%3Den%7Cuic%3Den", Header(response, "Set-Cookie"));
+    }
+
+    [Fact]
+    public async Task SwitchingLanguageReturnsToThePageItWasAskedFrom()
+    {
+        await using var app = new ResultsApplication(_temp.DataDirectory);
+
+        var response = await app.CreateBrowser().GetAsync("/culture?set=ru&redirect=%2Fwatch%2Fabc%3Fx%3D1");
+
+        Assert.Equal("/watch/abc?x=1", response.Headers.Location?.OriginalString);
+        Assert.Contains(".AspNetCore.Culture=c%3Dru%7Cuic%3Dru", Header(response, "Set-Cookie"));
     }
 
     [Fact]

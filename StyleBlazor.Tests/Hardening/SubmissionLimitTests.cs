@@ -43,7 +43,8 @@ public class SubmissionLimitTests
             using var style = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(24, 24);
             // Unknown backbone: refused after the limits, so the images stay ours to dispose.
             var requester = new Requester(session, address);
-            return submission.Admit(requester, styleCount: 1) ?? submission.Submit(new JobRequest(requester, content, [style], Backbone: "none"));
+            return submission.Admit(requester, styleCount: 1)
+                   ?? submission.SubmitAsync(new JobRequest(requester, content, [style], Backbone: "none")).GetAwaiter().GetResult();
         }
 
         Assert.Equal(SubmissionRefusal.UnknownBackbone, Submit("a", "203.0.113.7").Refusal);
@@ -54,6 +55,40 @@ public class SubmissionLimitTests
         Assert.Equal(SubmissionRefusal.RateLimited, third.Refusal);
         Assert.StartsWith("Your network address has started 2 jobs in the last minute", third.Message);
         Assert.Equal(SubmissionRefusal.UnknownBackbone, elsewhere.Refusal);
+    }
+
+    [Fact]
+    public async Task AnAddressOverItsHubConnectionLimitIsRefusedWithTheReasonUntilOneCloses()
+    {
+        await using var app = new StyleBlazorApplication(("Limits:HubConnectionsPerAddress", "2")) { ClientAddress = "203.0.113.9" };
+        var first = await app.ConnectAsync(BrowserSession.NewId());
+        var second = await app.ConnectAsync(BrowserSession.NewId());
+
+        var (third, closed) = await ConnectWatchingCloseAsync(app);
+
+        var reason = await closed.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains("HubException: Your network address already has 2 connections to this hub open; close one and connect again.", reason?.Message);
+        Assert.Equal(Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Disconnected, third.State);
+        var connections = app.Services.GetRequiredService<OpenHubConnections>();
+        Assert.Equal(2, connections.CountOfAddress("203.0.113.9"));
+
+        await first.DisposeAsync();
+        await Eventually(() => connections.CountOfAddress("203.0.113.9") == 1, "the closed connection to be counted out");
+        var (fourth, fourthClosed) = await ConnectWatchingCloseAsync(app);
+        Assert.True(await new ProgressRecorder(fourth).WatchAsync("no-such-job") is false); // it works: an answer, not a closed connection
+        Assert.False(fourthClosed.IsCompleted);
+        await second.DisposeAsync();
+        await fourth.DisposeAsync();
+    }
+
+    static async Task<(Microsoft.AspNetCore.SignalR.Client.HubConnection, Task<Exception?>)> ConnectWatchingCloseAsync(StyleBlazorApplication app)
+    {
+        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Microsoft.AspNetCore.SignalR.Client.HubConnection? connection = null;
+        // The refusal closes the connection right after its handshake: StartAsync may still see it.
+        try { await app.ConnectAsync(BrowserSession.NewId(), c => { connection = c; c.Closed += e => { closed.TrySetResult(e); return Task.CompletedTask; }; }); }
+        catch (Exception refused) { closed.TrySetResult(refused); }
+        return (connection!, closed.Task);
     }
 
     public static TheoryData<string, Action<SubmitRequest>, string> OutOfRange => new()

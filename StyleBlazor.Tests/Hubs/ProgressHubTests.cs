@@ -334,7 +334,7 @@ public class ProgressHubTests
         await using var app = new StyleBlazorApplication();
         using var http = app.CreateClient(new() { HandleCookies = false });
 
-        var first = await http.GetAsync("/api/diagnostics");
+        var first = await http.GetAsync("/robots.txt");
         var cookie = Assert.Single(first.Headers.GetValues("Set-Cookie"));
         Assert.StartsWith("sb-session=", cookie);
         Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
@@ -342,7 +342,7 @@ public class ProgressHubTests
         var id = cookie.Split(';')[0]["sb-session=".Length..];
         Assert.True(BrowserSession.IsWellFormed(id));
 
-        using var again = new HttpRequestMessage(HttpMethod.Get, "/api/diagnostics");
+        using var again = new HttpRequestMessage(HttpMethod.Get, "/robots.txt");
         again.Headers.Add("Cookie", $"sb-session={id}");
         var second = await http.SendAsync(again);
         Assert.False(second.Headers.Contains("Set-Cookie"));

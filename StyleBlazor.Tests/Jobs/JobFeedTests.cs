@@ -16,20 +16,12 @@ public class JobFeedTests
 {
     static Image<Rgb24> Picture(int seed) => Image.Load<Rgb24>(Png(40, 30, seed));
 
-    sealed class NothingStored : StyleBlazor.Results.IJobResultSink
-    {
-        public StyleBlazor.Results.ProgressionRecorder CreateRecorder() => throw new NotSupportedException();
-        public Task<StyleBlazor.Results.ShareLink> SaveAsync(StyleBlazor.Results.NewResult result, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task<bool> IsWithdrawnAsync(Guid resultId, CancellationToken cancellationToken = default) => Task.FromResult(false);
-    }
-
     /// <summary>A feed over one queued job that nothing runs: the test records its updates by hand.</summary>
     static (JobFeed Feed, JobRegistry Jobs, StyleTransferJob Job, FrameStatistics Statistics) OneJob()
     {
         var events = new JobEvents(NullLogger<JobEvents>.Instance);
         var jobs = new JobRegistry(events, Options.Create(new EngineOptions()), TimeProvider.System);
-        var job = new StyleTransferJob(new Requester("owner", null), new Image<Rgb24>(4, 4), [new Image<Rgb24>(4, 4)],
-            TestBackboneCatalog.Defaults, TestBackboneCatalog.Fast, DateTimeOffset.UnixEpoch);
+        var job = TestJobs.Waiting();
         jobs.Add(job);
         var statistics = new FrameStatistics();
         return (new JobFeed(jobs, events, statistics, new NothingStored()), jobs, job, statistics);
@@ -131,7 +123,7 @@ public class JobFeedTests
         Assert.IsType<StudioJobs>(studio);
         Assert.Equal(TestBackboneCatalog.Fast, studio.Backbones!.Default!.Name);
 
-        var submitted = studio.Submit(new StudioSubmission(new Requester(BrowserSession.NewId(), null), Picture(1), [Picture(2)],
+        var submitted = await studio.SubmitAsync(new StudioSubmission(new Requester(BrowserSession.NewId(), null), Picture(1), [Picture(2)],
             TestBackboneCatalog.Defaults with { Iterations = 60 }, TestBackboneCatalog.Slow));
         Assert.NotNull(submitted.JobId);
         var job = app.Jobs.Find(submitted.JobId!)!;
@@ -159,7 +151,7 @@ public class JobFeedTests
         await using var app = new StyleBlazorApplication();
         var studio = app.Services.GetRequiredService<IStudioJobs>();
 
-        var refused = studio.Submit(new StudioSubmission(new Requester(BrowserSession.NewId(), null), Picture(1), [Picture(2)],
+        var refused = await studio.SubmitAsync(new StudioSubmission(new Requester(BrowserSession.NewId(), null), Picture(1), [Picture(2)],
             TestBackboneCatalog.Defaults with { ContentLayer = "block5_conv2" }, TestBackboneCatalog.Fast));
 
         Assert.Null(refused.JobId);

@@ -24,7 +24,7 @@ public class JobFramePumpTests
         var events = new JobEvents(NullLogger<JobEvents>.Instance);
         var clock = new ManualClock();
         var jobs = new JobRegistry(events, Options.Create(new EngineOptions()), clock);
-        var job = new StyleTransferJob(new Requester("x", null), new Image<Rgb24>(4, 4), [new Image<Rgb24>(4, 4)], TestBackboneCatalog.Defaults, "tiny", DateTimeOffset.UnixEpoch);
+        var job = TestJobs.Waiting("x");
         jobs.Add(job);
         var frames = new List<JobUpdate.Frame>();
         events.Subscribe(job.Id, (_, update) => { if (update is JobUpdate.Frame f) lock (frames) frames.Add(f); });

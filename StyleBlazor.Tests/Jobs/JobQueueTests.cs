@@ -17,8 +17,7 @@ public class JobQueueTests
 
     StyleTransferJob Job(string owner, string? address = null)
     {
-        var job = new StyleTransferJob(new Requester(owner, address), new Image<Rgb24>(4, 4), [new Image<Rgb24>(4, 4)],
-            TestBackboneCatalog.Defaults, TestBackboneCatalog.Fast, DateTimeOffset.UnixEpoch);
+        var job = TestJobs.Waiting(owner, address);
         _events.Subscribe(job.Id, (_, update) => { if (update is JobUpdate.Queued q) _announced.Add((job.Id, q.Position)); });
         return job;
     }
@@ -43,6 +42,60 @@ public class JobQueueTests
         Assert.Equal([(c.Id, 1)], _announced);
         Assert.Equal(1, queue.PositionOf(c));
         Assert.Equal(0, queue.PositionOf(b));
+    }
+
+    [Fact]
+    public async Task TwoBusyAddressesTakeTurnsWithANewcomerInsteadOfHoldingTheLine()
+    {
+        var queue = new JobQueue(_jobs, capacity: 20, maxQueuedPerOwner: 5);
+        var a = Enumerable.Range(0, 3).Select(_ => Job("a", "10.0.0.1")).ToList();
+        var b = Enumerable.Range(0, 3).Select(_ => Job("b", "10.0.0.2")).ToList();
+        foreach (var job in a.Concat(b)) queue.TryEnqueue(job);
+        Assert.Equal([a[0], b[0], a[1], b[1], a[2], b[2]], queue.Waiting());
+
+        _announced.Clear();
+        var newcomer = Job("c", "10.0.0.3");
+        queue.TryEnqueue(newcomer);
+
+        Assert.Equal([a[0], b[0], newcomer, a[1], b[1], a[2], b[2]], queue.Waiting());
+        // The newcomer's place, and each job it went ahead of, announced once.
+        Assert.Equal([(newcomer.Id, 3), (a[1].Id, 4), (b[1].Id, 5), (a[2].Id, 6), (b[2].Id, 7)], _announced.OrderBy(x => x.Position));
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7], queue.Waiting().Select(j => j.Position));
+        Assert.Equal(3, newcomer.Position);
+
+        // Those three run first; the round is done, and the addresses alternate after it.
+        Assert.Equal([a[0], b[0], newcomer], [await queue.DequeueAsync(default), await queue.DequeueAsync(default), await queue.DequeueAsync(default)]);
+        Assert.Equal([a[1], b[1], a[2], b[2]], queue.Waiting());
+        Assert.Equal([1, 2, 3, 4], queue.Waiting().Select(j => j.Position));
+    }
+
+    [Fact]
+    public async Task ANewcomerJoinsTheRoundInProgressAndAClientWhoseJobJustRanWaitsForTheNext()
+    {
+        var queue = new JobQueue(_jobs, capacity: 20, maxQueuedPerOwner: 5);
+        var (a1, a2, b1) = (Job("a", "10.0.0.1"), Job("a", "10.0.0.1"), Job("b", "10.0.0.2"));
+        queue.TryEnqueue(a1);
+        queue.TryEnqueue(a2);
+        queue.TryEnqueue(b1);
+        Assert.Same(a1, await queue.DequeueAsync(default)); // round 1 in progress: b1 still to come
+
+        var (d1, b2) = (Job("d", "10.0.0.4"), Job("b", "10.0.0.2"));
+        queue.TryEnqueue(d1);
+        queue.TryEnqueue(b2);
+
+        Assert.Equal([b1, d1, a2, b2], queue.Waiting());
+    }
+
+    [Fact]
+    public void JobsWithoutAnAddressTakeTurnsByOwner()
+    {
+        var queue = new JobQueue(_jobs, capacity: 20, maxQueuedPerOwner: 5);
+        var (x1, x2, y1) = (Job("x"), Job("x"), Job("y"));
+        queue.TryEnqueue(x1);
+        queue.TryEnqueue(x2);
+        queue.TryEnqueue(y1);
+
+        Assert.Equal([x1, y1, x2], queue.Waiting());
     }
 
     [Fact]

@@ -28,6 +28,10 @@ public sealed class ResultsApplication(string dataDirectory, FakeTimeProvider? t
         builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Time));
     }
 
+    /// <summary>This app with every connection coming from <paramref name="remoteAddress"/> (<see cref="Support.ConnectionFrom"/>).</summary>
+    public WebApplicationFactory<Program> ConnectingFrom(string remoteAddress) => WithWebHostBuilder(web => web.ConfigureTestServices(services =>
+        services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter>(new Support.ConnectionFrom(remoteAddress))));
+
     public HttpClient CreateBrowser(string? session = null)
     {
         var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });

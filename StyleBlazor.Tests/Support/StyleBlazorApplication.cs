@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using SixLabors.ImageSharp;
 using StyleBlazor.Identity;
 using StyleBlazor.Engine.Backbones;
@@ -44,6 +45,12 @@ public sealed class StyleBlazorApplication : WebApplicationFactory<Program>
 
     public TestBackboneCatalog Catalog { get; } = new();
 
+    /// <summary>The address every connection comes from (<see cref="ConnectionFrom"/>); null: none, as the test server has.</summary>
+    public string? ClientAddress { get; init; }
+
+    /// <summary>What the app logged at Warning and above (the level these tests run it at).</summary>
+    public CapturedLogs Logs { get; } = new();
+
     /// <summary>Where this app stores results.</summary>
     public string DataDirectory { get; }
 
@@ -56,10 +63,12 @@ public sealed class StyleBlazorApplication : WebApplicationFactory<Program>
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Results:DataDirectory", DataDirectory);
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         builder.ConfigureTestServices(services =>
         {
             services.RemoveAll<IBackboneCatalog>();
             services.AddSingleton<IBackboneCatalog>(Catalog);
+            if (ClientAddress is not null) services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter>(new ConnectionFrom(ClientAddress));
         });
     }
 
@@ -76,7 +85,8 @@ public sealed class StyleBlazorApplication : WebApplicationFactory<Program>
     public FrameStatistics FrameStatistics => Services.GetRequiredService<FrameStatistics>();
 
     /// <summary>A hub connection over WebSockets to the in-memory server, as the browser session <paramref name="sessionId"/>.</summary>
-    public async Task<HubConnection> ConnectAsync(string sessionId)
+    /// <param name="beforeStart">Set up the connection before it starts (e.g. watch its Closed event).</param>
+    public async Task<HubConnection> ConnectAsync(string sessionId, Action<HubConnection>? beforeStart = null)
     {
         var server = Server; // starts the host
         string cookie = $"{BrowserSession.CookieName}={sessionId}";
@@ -95,6 +105,7 @@ public sealed class StyleBlazorApplication : WebApplicationFactory<Program>
             })
             .AddMessagePackProtocol()
             .Build();
+        beforeStart?.Invoke(connection);
         await connection.StartAsync();
         return connection;
     }

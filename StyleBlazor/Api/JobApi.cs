@@ -56,7 +56,7 @@ public static class JobApi
             .WithSummary("One of the job's newest frames, as its event named it");
         api.MapGet("/{id}/result.png", ResultAsync).RequireRateLimiting(ResultEndpoints.DownloadPolicy)
             .WithSummary("The finished job's picture (PNG, the working size)");
-        api.MapDelete("/{id}", Cancel).WithSummary("Cancel your own job");
+        api.MapDelete("/{id}", CancelAsync).WithSummary("Cancel your own job");
         return api;
     }
 
@@ -109,11 +109,10 @@ public static class JobApi
 
         var result = await intake.SubmitAsync(owner.Requester, await ReadAsync(contents[0], cancellationToken),
             await Task.WhenAll(styles.Select(s => ReadAsync(s, cancellationToken))), settings, cancellationToken);
-        if (result.Accepted)
+        if (result.JobId is { } id)
         {
-            var job = result.Job!;
-            var created = new JobCreated(job.Id, JobState.Queued, job.Position, Url(context, $"{Path}/{job.Id}"),
-                Url(context, $"{Path}/{job.Id}/events"), Url(context, $"/watch/{job.Id}"));
+            var created = new JobCreated(id, JobState.Queued, result.Position, Url(context, $"{Path}/{id}"),
+                Url(context, $"{Path}/{id}/events"), Url(context, $"/watch/{id}"));
             return TypedResults.Accepted(created.StatusUrl, created);
         }
         if (result.RetryAfter is { } wait) context.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString();
@@ -121,7 +120,7 @@ public static class JobApi
         {
             SubmissionRefusal.RateLimited or SubmissionRefusal.OwnerLimit =>
                 TypedResults.Problem(result.Message, statusCode: StatusCodes.Status429TooManyRequests, title: "Too many jobs"),
-            SubmissionRefusal.QueueFull or SubmissionRefusal.ShuttingDown =>
+            SubmissionRefusal.QueueFull or SubmissionRefusal.QueueUnavailable or SubmissionRefusal.ShuttingDown or SubmissionRefusal.Busy =>
                 TypedResults.Problem(result.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "The queue is unavailable"),
             _ => Invalid(FormField(result.Field), result.Message!),
         };
@@ -227,8 +226,8 @@ public static class JobApi
 
     static SseItem<object> Item(string type, object data) => new(data, type);
 
-    static Results<FileContentHttpResult, NotFound> FrameAsync(string id, int iteration, JobRegistry jobs) =>
-        jobs.Find(id)?.FrameAt(iteration) is { } frame
+    static async Task<Results<FileContentHttpResult, NotFound>> FrameAsync(string id, int iteration, IJobFeed feed, CancellationToken cancellationToken) =>
+        await feed.FrameAsync(id, iteration, cancellationToken) is { } frame
             ? TypedResults.File(frame.Bytes, frame.ContentType)
             : TypedResults.NotFound();
 
@@ -240,12 +239,17 @@ public static class JobApi
             _ => TypedResults.NotFound(),
         };
 
-    static Results<Accepted, NotFound, Conflict<string>> Cancel(string id, JobSubmission submission, JobRegistry jobs, CurrentOwner owner)
-    {
-        // Someone else's job, or none: the same answer, so a job's existence is not told to strangers.
-        if (jobs.Find(id) is not { } job || job.OwnerId != owner.Id) return TypedResults.NotFound();
-        return submission.Cancel(id, owner.Id) ? TypedResults.Accepted($"{Path}/{id}") : TypedResults.Conflict("The job has already ended.");
-    }
+    static async Task<Results<Accepted, NotFound, Conflict<string>, ProblemHttpResult>> CancelAsync(string id, JobSubmission submission,
+        CurrentOwner owner, CancellationToken cancellationToken) =>
+        await submission.CancelAsync(id, owner.Id, cancellationToken) switch
+        {
+            CancelOutcome.Cancelled => TypedResults.Accepted($"{Path}/{id}"),
+            CancelOutcome.AlreadyEnded => TypedResults.Conflict("The job has already ended."),
+            CancelOutcome.Unavailable => TypedResults.Problem("The queue is unavailable right now; try again in a minute.",
+                statusCode: StatusCodes.Status503ServiceUnavailable, title: "The queue is unavailable"),
+            // Someone else's job, or none: the same answer, so a job's existence is not told to strangers.
+            _ => TypedResults.NotFound(),
+        };
 
     static string Url(HttpContext context, string path) => $"{context.Request.Scheme}://{context.Request.Host}{path}";
 

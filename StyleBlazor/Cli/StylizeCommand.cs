@@ -14,10 +14,15 @@ namespace StyleBlazor.Cli;
 /// </summary>
 public static class StylizeCommand
 {
-    public const string Usage =
-        "usage: stylize --content FILE --style FILE [--style FILE ...] --out FILE.png [--backbone resnet18|vgg19] " +
-        "[--weights FILE] [--random-weights] [--size N] [--iterations N] [--seed N] [--alpha X] [--beta X] " +
-        "[--lr X] [--init content|noise|style] [--normalization code|paper] [--device auto|cpu|cuda] [--threads N] [--precision auto|float32|bfloat16] [--progress-json]";
+    public static readonly string Usage =
+        "usage: stylize --content FILE --style FILE [--style FILE ...] --out FILE.png [--style-weights W1,W2,...] " +
+        "[--backbone resnet18|vgg19] [--weights FILE] [--random-weights] [--size N] [--iterations N] [--seed N] [--alpha X] [--beta X] " +
+        "[--lr X] [--optimizer adam|lbfgs] [--preserve-colors none|luminance|histogram] [--style-scale X] [--pooling max|avg] " +
+        "[--init content|noise|style] [--normalization code|paper] [--device auto|cpu|cuda] [--threads N] " +
+        "[--precision auto|float32|bfloat16] [--progress-json]. " +
+        $"Up to {CliArguments.MaxStyles} styles, one weight each; --preserve-colors luminance transfers the luminance Y of " +
+        "YCbCr (BT.601, full range) and keeps the content's Cb and Cr; histogram gives each style the content's colour mean and " +
+        "covariance first; --style-scale 0.25-2 sizes the style relative to the content (stroke size); --pooling avg is VGG19's.";
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
@@ -73,6 +78,7 @@ public static class StylizeCommand
                                                  + (backboneName == "vgg19" ? " (give --weights FILE, or --random-weights to show the mechanics)" : ""));
             var options = cli.ApplyTo(info.Defaults);
             using var backbone = catalog.Load(info.Name, device);
+            if (options.Validate(backbone) is { } problem) throw new CliException(problem);
 
             bool json = cli.Flag("progress-json");
             var result = StyleTransfer.Run(backbone, content, styles, options,
@@ -116,11 +122,14 @@ public sealed class CliException(string message) : Exception(message);
 /// <summary><c>--name value</c> pairs and <c>--flag</c> switches; a name may repeat (e.g. several --style).</summary>
 sealed class CliArguments
 {
+    /// <summary>Style images one run takes from the command line (the server's cap is its own setting).</summary>
+    public const int MaxStyles = 4;
+
     static readonly HashSet<string> Flags = ["progress-json", "random-weights"];
-    static readonly HashSet<string> Values = ["content", "style", "out", "backbone", "weights", "size", "iterations", "seed",
-        "alpha", "beta", "lr", "init", "normalization", "device", "threads", "precision"];
+    static readonly HashSet<string> Values = ["content", "style", "style-weights", "out", "backbone", "weights", "size", "iterations", "seed",
+        "alpha", "beta", "lr", "optimizer", "preserve-colors", "style-scale", "pooling", "init", "normalization", "device", "threads", "precision"];
     static readonly string[] IntegerValues = ["size", "iterations", "seed", "threads"];
-    static readonly string[] NumberValues = ["alpha", "beta", "lr"];
+    static readonly string[] NumberValues = ["alpha", "beta", "lr", "style-scale"];
     readonly List<(string Name, string? Value)> _items = [];
 
     public static CliArguments Parse(IReadOnlyList<string> args)
@@ -139,9 +148,19 @@ sealed class CliArguments
             }
             else throw new CliException($"unknown option '--{name}'. {StylizeCommand.Usage}");
         }
-        // Malformed numbers are usage errors: report them before any file is read.
+        // Malformed numbers and choices are usage errors: report them before any file is read.
         foreach (var name in IntegerValues) parsed.Int(name);
         foreach (var name in NumberValues) parsed.Double(name);
+        parsed.Choice<InitialImage>("init");
+        parsed.Choice<LossNormalization>("normalization");
+        parsed.Choice<ColorPreservation>("preserve-colors");
+        parsed.Pooling();
+        int styles = parsed.All("style").Count;
+        if (styles > MaxStyles) throw new CliException($"at most {MaxStyles} --style images (got {styles})");
+        if (parsed.StyleWeights() is { } weights && weights.Count != styles)
+            throw new CliException($"--style-weights has {weights.Count} weights for {styles} --style images: give one per style, in the same order");
+        if (parsed.Choice<TransferOptimizer>("optimizer") == TransferOptimizer.Lbfgs && parsed.Value("lr") is not null)
+            throw new CliException("--lr is Adam's step size; L-BFGS takes its own step (leave --lr out, or use --optimizer adam)");
         return parsed;
     }
 
@@ -168,15 +187,35 @@ sealed class CliArguments
             ContentWeight = Double("alpha") ?? defaults.ContentWeight,
             StyleWeight = Double("beta") ?? defaults.StyleWeight,
             LearningRate = Double("lr") ?? defaults.LearningRate,
-            InitialImage = Value("init") is { } init ? ParseEnum<InitialImage>("init", init) : defaults.InitialImage,
-            Normalization = Value("normalization") is { } n ? ParseEnum<LossNormalization>("normalization", n) : defaults.Normalization,
+            Optimizer = Choice<TransferOptimizer>("optimizer") ?? defaults.Optimizer,
+            StyleBlend = StyleWeights() ?? defaults.StyleBlend,
+            StyleScale = Double("style-scale") ?? defaults.StyleScale,
+            PreserveColors = Choice<ColorPreservation>("preserve-colors") ?? defaults.PreserveColors,
+            Pooling = Pooling() ?? defaults.Pooling,
+            InitialImage = Choice<InitialImage>("init") ?? defaults.InitialImage,
+            Normalization = Choice<LossNormalization>("normalization") ?? defaults.Normalization,
         };
         var problem = o.Validate();
         if (problem is not null) throw new CliException(problem);
         return o;
     }
 
-    static T ParseEnum<T>(string name, string value) where T : struct, Enum =>
-        Enum.TryParse<T>(value, ignoreCase: true, out var e) && Enum.IsDefined(e)
-            ? e : throw new CliException($"--{name} must be one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))} (got '{value}')");
+    /// <summary><c>--style-weights 1,0.5</c>: one number per style image; null when not given.</summary>
+    IReadOnlyList<double>? StyleWeights() => Value("style-weights")?.Split(',').Select(w =>
+        double.TryParse(w, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d
+            : throw new CliException($"--style-weights must be numbers separated by commas (got '{Value("style-weights")}')")).ToList();
+
+    /// <summary><c>--pooling max|avg</c> (neural-style's names); null when not given.</summary>
+    PoolingMode? Pooling() => Value("pooling")?.ToLowerInvariant() switch
+    {
+        null => null,
+        "max" => PoolingMode.Max,
+        "avg" => PoolingMode.Average,
+        _ => throw new CliException($"--pooling must be one of max, avg (got '{Value("pooling")}')"),
+    };
+
+    /// <summary>The value of a choice such as <c>--optimizer lbfgs</c>, by the enum member's name in any case; null when not given.</summary>
+    T? Choice<T>(string name) where T : struct, Enum => Value(name) is not { } value ? null
+        : Enum.TryParse<T>(value, ignoreCase: true, out var e) && Enum.IsDefined(e) && !value.Any(char.IsDigit) ? e
+        : throw new CliException($"--{name} must be one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))} (got '{value}')");
 }

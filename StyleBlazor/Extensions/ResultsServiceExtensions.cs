@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using MudBlazor.Services;
 using StyleBlazor.Results;
 
 // In the hosting namespace, as eShop does for its extensions, so Program.cs needs no using for them.
@@ -28,7 +27,9 @@ public static class ResultsServiceExtensions
         // PostgreSQL when a connection string names one (several nodes), else SQLite in the data directory (one box).
         if (builder.Configuration.GetConnectionString(ResultsOptions.ConnectionStringName) is { Length: > 0 } postgres)
         {
-            services.AddDbContextFactory<PostgresResultsDb>(db => db.UseNpgsql(postgres));
+            // A restarted server leaves broken connections in the pool: a failed command is tried again on a new one.
+            services.AddDbContextFactory<PostgresResultsDb>(db => db.UseNpgsql(postgres,
+                npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 3, maxRetryDelay: TimeSpan.FromSeconds(1), errorCodesToAdd: null)));
             services.AddSingleton<IDbContextFactory<ResultsDb>, ResultsDbFactory<PostgresResultsDb>>();
         }
         else
@@ -42,8 +43,6 @@ public static class ResultsServiceExtensions
         services.AddHostedService<ResultsSchema>();
         services.AddHostedService<ResultCleanupService>();
 
-        // The result pages use MudBlazor; registering it is idempotent, so the UI's own call does not clash.
-        services.AddMudServices();
 
         services.AddRateLimiter(limiter =>
         {
@@ -85,6 +84,6 @@ public static class ResultsServiceExtensions
         return app;
     }
 
-    // Behind a reverse proxy this needs UseForwardedHeaders, or every client shares the proxy's partition.
+    // Behind a reverse proxy, the client's own address only when the proxy is listed in ForwardedHeaders (TrustedProxies).
     private static string ClientAddress(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 }

@@ -9,7 +9,19 @@ namespace StyleBlazor.Identity;
 /// </summary>
 public static class BrowserSession
 {
+    /// <summary>The cookie's name over plain HTTP; over HTTPS it carries the <see cref="SecurePrefix"/> (<see cref="CookieNameFor"/>).</summary>
     public const string CookieName = "sb-session";
+
+    /// <summary>
+    /// Over HTTPS (directly, or from a trusted TLS proxy) the cookie is <c>__Host-sb-session</c>: the browser then keeps it
+    /// only if it is Secure, for this host alone and the whole path, so a plain-HTTP page or a sibling subdomain cannot
+    /// plant a session id of its choosing. Over plain HTTP (<c>dotnet run</c> on localhost, the Docker image without a
+    /// proxy) a browser refuses to store a <c>__Host-</c> cookie, since it cannot be Secure, so there it is plain
+    /// <c>sb-session</c>. Each scheme reads only its own name.
+    /// </summary>
+    public const string SecurePrefix = "__Host-";
+
+    public static string CookieNameFor(HttpRequest request) => request.IsHttps ? SecurePrefix + CookieName : CookieName;
 
     /// <summary>256 random bits, base64url (43 characters).</summary>
     public static string NewId() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
@@ -30,11 +42,14 @@ public sealed class BrowserSessionMiddleware(RequestDelegate next)
 
     public Task InvokeAsync(HttpContext context)
     {
-        var id = context.Request.Cookies[BrowserSession.CookieName];
-        if (!BrowserSession.IsWellFormed(id))
+        var name = BrowserSession.CookieNameFor(context.Request);
+        var id = context.Request.Cookies[name];
+        // A status page re-executes the pipeline for the same request: keep the id issued the first time.
+        if (!BrowserSession.IsWellFormed(id) && context.Items[typeof(BrowserSession)] is string issued) id = issued;
+        else if (!BrowserSession.IsWellFormed(id))
         {
             id = BrowserSession.NewId();
-            context.Response.Cookies.Append(BrowserSession.CookieName, id, new CookieOptions
+            context.Response.Cookies.Append(name, id, new CookieOptions
             {
                 HttpOnly = true,
                 SameSite = SameSiteMode.Lax,
@@ -43,6 +58,7 @@ public sealed class BrowserSessionMiddleware(RequestDelegate next)
                 Path = "/",
                 MaxAge = Lifetime,
             });
+            context.Items[typeof(BrowserSession)] = id;
         }
         // An extra, unauthenticated identity: it identifies a browser, it does not sign anyone in.
         context.User.AddIdentity(OwnerClaims.Identity(id!, context.Connection.RemoteIpAddress, authenticationType: null));

@@ -79,6 +79,17 @@ public sealed class EngineOptions
     [Range(16, 8192)]
     public int MaxSide { get; set; } = 1024;
 
+    /// <summary>
+    /// With several nodes: a running job's worker renews its claim on the job every third of this; a job whose worker
+    /// has not for this long is taken over by another worker and run again from the start.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan LeaseTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>With several nodes: a job started this many times without ending (its worker went away each time) ends as Failed.</summary>
+    [Range(1, 100)]
+    public int MaxAttempts { get; set; } = 3;
+
     /// <summary>Style images one job may blend at most (the Studio, the hub and the HTTP API alike).</summary>
     [Range(1, 16)]
     public int MaxStyles { get; set; } = 4;

@@ -15,6 +15,9 @@ public interface IJobFeed
 
     /// <summary>Everything known about the job now; null when it is unknown, or its result was revoked or deleted.</summary>
     Task<JobUpdate.Snapshot?> SnapshotAsync(string jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>One of the job's newest frames (the few an event stream may have named), or null.</summary>
+    Task<JobUpdate.Frame?> FrameAsync(string jobId, int iteration, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -26,6 +29,9 @@ public sealed class JobFeed(JobRegistry jobs, JobEvents events, FrameStatistics 
 {
     public async Task<JobUpdate.Snapshot?> SnapshotAsync(string jobId, CancellationToken cancellationToken = default) =>
         await FindAsync(jobId, cancellationToken) is { } job ? job.TakeSnapshot(out _) : null;
+
+    public async Task<JobUpdate.Frame?> FrameAsync(string jobId, int iteration, CancellationToken cancellationToken = default) =>
+        (await FindAsync(jobId, cancellationToken))?.FrameAt(iteration);
 
     async Task<StyleTransferJob?> FindAsync(string jobId, CancellationToken cancellationToken) =>
         jobs.Find(jobId) is { } job && !(job.ResultId is { } resultId && await results.IsWithdrawnAsync(resultId, cancellationToken)) ? job : null;

@@ -57,10 +57,12 @@ public sealed class JobIntake(JobSubmission submission, ImageIntake intake, IOpt
                 catch (ImageRejectedException rejected)
                 {
                     images.ForEach(i => i.Dispose());
-                    return SubmissionResult.Refuse(SubmissionRefusal.InvalidRequest, $"{what}: {rejected.Message}", field);
+                    return rejected.Code == ImageRejection.ServerBusy
+                        ? SubmissionResult.Refuse(SubmissionRefusal.Busy, rejected.Message, retryAfter: TimeSpan.FromSeconds(rejected.Limit ?? 5))
+                        : SubmissionResult.Refuse(SubmissionRefusal.InvalidRequest, $"{what}: {rejected.Message}", field);
                 }
             }
-            var result = submission.Submit(new JobRequest(requester, images[0], images[1..], transfer, backbone.Name));
+            var result = await submission.SubmitAsync(new JobRequest(requester, images[0], images[1..], transfer, backbone.Name), cancellationToken);
             if (!result.Accepted) images.ForEach(i => i.Dispose());
             return result;
         }

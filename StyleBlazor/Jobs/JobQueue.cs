@@ -2,17 +2,21 @@ using System.Threading.Channels;
 
 namespace StyleBlazor.Jobs;
 
-public enum EnqueueOutcome { Accepted, QueueFull, OwnerLimit, AddressLimit, Closed }
 
 /// <summary>
-/// The jobs waiting for the engine. The ordered waiting list gives each job its position (every change recorded on the
-/// job and announced, <see cref="JobRegistry.Record"/>) and lets a cancelled job leave at once; a bounded channel holds one token per
+/// The jobs waiting for the engine, in the fair order of <see cref="FairTurns"/> (round-robin across client addresses).
+/// The ordered waiting list gives each job its position (every change recorded on the job and announced,
+/// <see cref="JobRegistry.Record"/>) and lets a cancelled job leave at once; a bounded channel holds one token per
 /// waiting job, so workers wait asynchronously and the channel can never hold more than the queue's capacity.
 /// </summary>
 public sealed class JobQueue
 {
     readonly Lock _gate = new();
     readonly List<StyleTransferJob> _waiting = [];
+    // Each waiting job's place in the fair order: its turn, then its arrival.
+    readonly Dictionary<StyleTransferJob, (long Turn, long Arrival)> _order = [];
+    readonly FairTurns _turns = new();
+    long _arrivals;
     // Tokens are interchangeable: removing a job removes any one token. Invariant: tokens ≤ waiting jobs.
     readonly Channel<bool> _tokens;
     readonly JobRegistry _jobs;
@@ -47,7 +51,10 @@ public sealed class JobQueue
             if (job.Owner.ClientAddress is { } address && _waiting.Count(j => j.Owner.ClientAddress == address) >= MaxQueuedPerAddress)
                 return EnqueueOutcome.AddressLimit;
             if (_waiting.Count >= Capacity || !_tokens.Writer.TryWrite(true)) return EnqueueOutcome.QueueFull;
-            _waiting.Add(job);
+            var place = (_turns.Next(FairTurns.ClientOf(job.Owner)), ++_arrivals);
+            _order[job] = place;
+            int index = _waiting.FindIndex(j => _order[j].CompareTo(place) > 0);
+            _waiting.Insert(index < 0 ? _waiting.Count : index, job);
             Renumber();
         }
         return EnqueueOutcome.Accepted;
@@ -64,6 +71,8 @@ public sealed class JobQueue
                 if (_waiting.Count == 0) continue; // its job was taken out of line meanwhile
                 var job = _waiting[0];
                 _waiting.RemoveAt(0);
+                _turns.Started(_order[job].Turn);
+                _order.Remove(job);
                 Renumber();
                 return job;
             }
@@ -76,6 +85,7 @@ public sealed class JobQueue
         lock (_gate)
         {
             if (!_waiting.Remove(job)) return false;
+            _order.Remove(job);
             _tokens.Reader.TryRead(out _);
             Renumber();
         }
@@ -95,6 +105,7 @@ public sealed class JobQueue
             _tokens.Writer.TryComplete();
             var left = _waiting.ToArray();
             _waiting.Clear();
+            _order.Clear();
             return left;
         }
     }

@@ -12,7 +12,7 @@ namespace StyleBlazor.Jobs;
 /// and waiting jobs end as Interrupted.
 /// </summary>
 public sealed class JobRunner(
-    JobQueue queue,
+    IJobSource source,
     JobRegistry jobs,
     BackboneHost host,
     FrameEncoder encoder,
@@ -28,25 +28,31 @@ public sealed class JobRunner(
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            StyleTransferJob job;
-            try { job = await queue.DequeueAsync(stoppingToken); }
+            JobLease lease;
+            try { lease = await source.NextAsync(slot, stoppingToken); }
             catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException) { return; }
 
-            try { await RunAsync(job, slot, stoppingToken); }
-            catch (Exception ex)
+            await using (lease)
             {
-                // RunAsync records failures itself; this is the last guard so that nothing escapes ExecuteAsync.
-                logger.LogError(ex, "Job {JobId} broke the worker loop", job.Id);
-                jobs.End(job, JobState.Failed, "The server could not run this job.");
+                try { await RunAsync(lease, slot, stoppingToken); }
+                catch (Exception ex)
+                {
+                    // RunAsync records failures itself; this is the last guard so that nothing escapes ExecuteAsync.
+                    var errorId = ErrorId.New();
+                    logger.LogError(ex, "Job {JobId} broke the worker loop (error {ErrorId})", lease.Job.Id, errorId);
+                    jobs.End(lease.Job, JobState.Failed, FailedMessage(errorId));
+                }
             }
             jobs.Prune();
         }
     }
 
-    async Task RunAsync(StyleTransferJob job, int slot, CancellationToken stoppingToken)
+    async Task RunAsync(JobLease lease, int slot, CancellationToken stoppingToken)
     {
-        if (!jobs.Record(job, new JobUpdate.Started(Attempt: 1))) return; // cancelled while a worker was picking it up
-        logger.LogInformation("Job {JobId} started on torch thread {Slot} ({Backbone}, {Iterations} iterations)", job.Id, slot, job.Backbone, job.Options.Iterations);
+        var job = lease.Job;
+        if (!jobs.Record(job, new JobUpdate.Started(lease.Attempt))) return; // cancelled while a worker was picking it up
+        logger.LogInformation("Job {JobId} started on torch thread {Slot} ({Backbone}, {Iterations} iterations, attempt {Attempt})",
+            job.Id, slot, job.Backbone, job.Options.Iterations, lease.Attempt);
 
         using var timeout = new CancellationTokenSource(options.Value.JobTimeout, time);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, job.CancellationToken, timeout.Token);
@@ -68,9 +74,15 @@ public sealed class JobRunner(
             // The best image is the last word for watchers, unless they already have that very iteration.
             if (result.BestIteration > (job.LatestFrame?.Iteration ?? -1))
                 jobs.Record(job, encoder.Encode(result.BestImage, result.BestIteration));
-            var stored = await StoreAsync(job, ResultOutcome.Completed, result.BestImage, result.BestIteration, result.IterationsRun, result.Elapsed, recorder);
-            jobs.End(job, JobState.Completed, stored is null ? NotStored : null, stored?.Path);
+            var (stored, notStored) = await StoreAsync(job, ResultOutcome.Completed, result.BestImage, result.BestIteration, result.IterationsRun, result.Elapsed, recorder);
+            jobs.End(job, JobState.Completed, notStored, stored?.Path);
             logger.LogInformation("Job {JobId} completed: best J {Loss} at iteration {Iteration} in {Elapsed}", job.Id, result.BestLoss.Total, result.BestIteration, result.Elapsed);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested && !job.CancellationToken.IsCancellationRequested && lease.ResumesElsewhere)
+        {
+            // This node stops; another runs the job again from the start (its watchers see it restart).
+            await frames.FlushAsync();
+            logger.LogInformation("Job {JobId} handed back to the queue: this node is stopping", job.Id);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -78,9 +90,9 @@ public sealed class JobRunner(
             // A stopped run that painted something keeps its best frame so far, like a finished one.
             var outcome = job.CancellationToken.IsCancellationRequested ? ResultOutcome.Cancelled
                 : stoppingToken.IsCancellationRequested ? ResultOutcome.Interrupted : (ResultOutcome?)null;
-            var stored = outcome is { } o && frames.LastSubmitted is { } last
+            var (stored, _) = outcome is { } o && frames.LastSubmitted is { } last
                 ? await StoreAsync(job, o, last.Frame, last.Iteration, job.LossCount, time.GetUtcNow() - (job.StartedAt ?? job.CreatedAt), recorder)
-                : null;
+                : default;
             if (job.CancellationToken.IsCancellationRequested)
                 jobs.End(job, JobState.Cancelled, job.CancelReason ?? "Cancelled.", stored?.Path);
             else if (stoppingToken.IsCancellationRequested)
@@ -100,13 +112,17 @@ public sealed class JobRunner(
         }
         catch (Exception ex)
         {
+            // Every watcher of the job reads its end: the details (paths, library internals) go to the log only.
             await frames.FlushAsync();
-            logger.LogWarning(ex, "Job {JobId} failed", job.Id);
-            jobs.End(job, JobState.Failed, $"The transfer failed: {ex.Message}");
+            var errorId = ErrorId.New();
+            logger.LogError(ex, "Job {JobId} failed (error {ErrorId})", job.Id, errorId);
+            jobs.End(job, JobState.Failed, FailedMessage(errorId));
         }
     }
 
-    const string NotStored = "The result could not be stored, so it has no share link; download it now (the server keeps it for a while).";
+    internal static string FailedMessage(string errorId) =>
+        $"The transfer failed on the server (error {errorId}). Try again; if it fails again, tell the server's operator this error id.";
+
 
     /// <summary>.NET's own, or libtorch's (surfaced by TorchSharp as an ExternalException saying "out of memory").</summary>
     internal static bool IsOutOfMemory(Exception? ex)
@@ -118,23 +134,36 @@ public sealed class JobRunner(
         return false;
     }
 
-    /// <summary>Stores the result for its share link; a storage fault is logged and never fails the job.</summary>
-    async Task<ShareLink?> StoreAsync(StyleTransferJob job, ResultOutcome outcome, RgbFrame image, int bestIteration, int iterationsRun,
-        TimeSpan elapsed, ProgressionRecorder recorder)
+    /// <summary>
+    /// Stores the result for its share link; a storage fault (or a full store) is logged and never fails the job: it
+    /// ends with what to tell its owner instead, and its picture stays downloadable from memory (JobResults).
+    /// </summary>
+    async Task<(ShareLink? Link, string? NotStored)> StoreAsync(StyleTransferJob job, ResultOutcome outcome, RgbFrame image, int bestIteration,
+        int iterationsRun, TimeSpan elapsed, ProgressionRecorder recorder)
     {
+        var kept = $"Download it now: the server keeps it for {Duration(options.Value.FinishedJobRetention)}.";
         try
         {
             var link = await results.SaveAsync(new NewResult(job.Id, job.OwnerId, outcome, job.Backbone, job.Options, image, bestIteration,
                 iterationsRun, elapsed, job.Content, job.Styles[0], job.LossHistory(), recorder.Frames));
             job.SetStoredResult(link.ResultId, link.Path);
-            return link;
+            return (link, null);
+        }
+        catch (ResultStorageFullException)
+        {
+            logger.LogWarning("Job {JobId} was not stored: the results' storage is full; its result stays reachable in memory only", job.Id);
+            return (null, $"This server's storage for results is full, so this picture was not kept and has no share link. {kept}");
         }
         catch (Exception ex)
         {
             logger.LogError(ex, "Job {JobId} could not be stored; its result stays reachable in memory only", job.Id);
-            return null;
+            return (null, $"The result could not be stored, so it has no share link. {kept}");
         }
     }
+
+    static string Duration(TimeSpan span) => span.TotalHours >= 1
+        ? FormattableString.Invariant($"{span.TotalHours:0.#} hour{(span.TotalHours == 1 ? "" : "s")}")
+        : FormattableString.Invariant($"{Math.Max(1, span.TotalMinutes):0} minutes");
 
     // On the torch thread, once per iteration: record, announce, hand the frame off. Never blocks.
     void OnProgress(StyleTransferJob job, TransferProgress p, JobFramePump frames)
@@ -150,8 +179,7 @@ public sealed class JobRunner(
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        foreach (var waiting in queue.Close())
-            jobs.End(waiting, JobState.Interrupted, "The server shut down before this job started.");
-        await base.StopAsync(cancellationToken); // cancels running jobs (they end as Interrupted) and waits for them
+        source.Close();
+        await base.StopAsync(cancellationToken); // cancels running jobs (they end as Interrupted, or go back to the shared queue)
     }
 }

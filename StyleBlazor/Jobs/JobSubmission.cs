@@ -18,29 +18,29 @@ public sealed record JobRequest(
     StyleTransferOptions? Options = null,
     string? Backbone = null);
 
-public enum SubmissionRefusal { None, InvalidRequest, TooManyStyles, UnknownBackbone, InvalidOptions, QueueFull, OwnerLimit, ShuttingDown, RateLimited }
+/// <summary>Why a submission was refused. Busy: the server was decoding as many pictures as it allows at once; try again soon.</summary>
+public enum SubmissionRefusal { None, InvalidRequest, TooManyStyles, UnknownBackbone, InvalidOptions, QueueFull, QueueUnavailable, OwnerLimit, ShuttingDown, RateLimited, Busy }
 
 /// <summary>
-/// The answer to a submission: the queued job, or why it was refused (a message a user can read), with the request
-/// field at fault when there is one (as the HTTP API names it) and, for a rate limit, when to try again.
+/// The answer to a submission: the queued job's id and place in line, or why it was refused (a message a user can read),
+/// with the request field at fault when there is one (as the HTTP API names it) and, for a rate limit, when to try again.
 /// </summary>
-public sealed record SubmissionResult(StyleTransferJob? Job, SubmissionRefusal Refusal, string? Message, string? Field = null, TimeSpan? RetryAfter = null)
+public sealed record SubmissionResult(string? JobId, int Position, SubmissionRefusal Refusal, string? Message, string? Field = null, TimeSpan? RetryAfter = null)
 {
-    public bool Accepted => Job is not null;
+    public bool Accepted => JobId is not null;
 
-    public static SubmissionResult Accept(StyleTransferJob job) => new(job, SubmissionRefusal.None, null);
+    public static SubmissionResult Accept(string jobId, int position) => new(jobId, position, SubmissionRefusal.None, null);
     public static SubmissionResult Refuse(SubmissionRefusal why, string message, string? field = null, TimeSpan? retryAfter = null) =>
-        new(null, why, message, field, retryAfter);
+        new(null, 0, why, message, field, retryAfter);
 }
 
 /// <summary>
 /// The one way in for new jobs and cancellations, for the Studio, the hub and the HTTP API alike. A submission is two
 /// steps: <see cref="Admit"/> before any image is decoded (the rate limits and the number of styles: cheap checks that
-/// keep a flood from costing the server decoding work), then <see cref="Submit"/> with the decoded images.
+/// keep a flood from costing the server decoding work), then <see cref="SubmitAsync"/> with the decoded images.
 /// </summary>
 public sealed class JobSubmission(
-    JobQueue queue,
-    JobRegistry jobs,
+    IJobBoard board,
     IBackboneCatalog catalog,
     IOptions<EngineOptions> options,
     SubmissionRateLimiter rateLimiter,
@@ -54,7 +54,7 @@ public sealed class JobSubmission(
 
     /// <summary>
     /// Takes one submission from the requester's rate budgets and checks the number of style images; null when the
-    /// caller may go on to decode and <see cref="Submit"/>. Every attempt counts, so refused requests cannot probe the server.
+    /// caller may go on to decode and <see cref="SubmitAsync"/>. Every attempt counts, so refused requests cannot probe the server.
     /// </summary>
     public SubmissionResult? Admit(Requester requester, int styleCount)
     {
@@ -73,8 +73,11 @@ public sealed class JobSubmission(
         _ => null,
     };
 
-    /// <summary>Validates, applies the queue's limits and queues; never throws for a bad request or a full queue. Call <see cref="Admit"/> first.</summary>
-    public SubmissionResult Submit(JobRequest request)
+    /// <summary>
+    /// Validates, applies the queue's limits and queues; never throws for a bad request, a full queue or a queue that
+    /// cannot be reached. Call <see cref="Admit"/> first. Accepted: the images are the queue's; refused: still the caller's.
+    /// </summary>
+    public async Task<SubmissionResult> SubmitAsync(JobRequest request, CancellationToken cancellationToken = default)
     {
         var limits = options.Value;
         if (CheckStyleCount(request.Styles.Count) is { } styleProblem) return styleProblem;
@@ -96,41 +99,36 @@ public sealed class JobSubmission(
         if (problem is not null)
             return SubmissionResult.Refuse(SubmissionRefusal.InvalidOptions, problem, field);
 
-        var job = new StyleTransferJob(request.Requester, request.Content, request.Styles, transfer, backbone.Name, time.GetUtcNow());
-        jobs.Prune();
-        jobs.Add(job);
-        var outcome = queue.TryEnqueue(job);
-        if (outcome == EnqueueOutcome.Accepted) return SubmissionResult.Accept(job);
-
-        jobs.Remove(job);
-        return outcome switch
+        var ticket = new JobTicket(StyleTransferJob.NewId(), request.Requester, backbone.Name, transfer, time.GetUtcNow(), request.Content, request.Styles);
+        EnqueueResult queued;
+        try { queued = await board.EnqueueAsync(ticket, cancellationToken); }
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            queued = new EnqueueResult(EnqueueOutcome.Unavailable);
+        }
+        return queued.Outcome switch
+        {
+            EnqueueOutcome.Accepted => SubmissionResult.Accept(ticket.Id, queued.Position),
             EnqueueOutcome.OwnerLimit => SubmissionResult.Refuse(SubmissionRefusal.OwnerLimit,
-                $"You already have {queue.MaxQueuedPerOwner} jobs waiting; wait for one to start or cancel one."),
+                $"You already have {board.MaxQueuedPerOwner} jobs waiting; wait for one to start or cancel one."),
             EnqueueOutcome.AddressLimit => SubmissionResult.Refuse(SubmissionRefusal.OwnerLimit,
-                $"Your network address already has {queue.MaxQueuedPerAddress} jobs waiting; wait for one to start."),
+                $"Your network address already has {board.MaxQueuedPerAddress} jobs waiting; wait for one to start."),
             EnqueueOutcome.QueueFull => SubmissionResult.Refuse(SubmissionRefusal.QueueFull,
-                $"The queue is full ({queue.Capacity} jobs waiting); try again in a little while."),
+                $"The queue is full ({board.Capacity} jobs waiting); try again in a little while."),
+            EnqueueOutcome.Unavailable => SubmissionResult.Refuse(SubmissionRefusal.QueueUnavailable,
+                "The queue is unavailable right now, so no job can be started; try again in a minute."),
             _ => SubmissionResult.Refuse(SubmissionRefusal.ShuttingDown, "The server is shutting down."),
         };
     }
 
     /// <summary>
-    /// Asks a job to stop on behalf of <paramref name="ownerId"/>: a waiting job ends at once, a running one within
-    /// one iteration. False when the job is unknown, already finished, or not the owner's.
+    /// Asks <paramref name="ownerId"/>'s job to stop: a waiting job ends at once, a running one within one iteration.
+    /// Someone else's job is <see cref="CancelOutcome.NotOwner"/>; one that cannot be reached, <see cref="CancelOutcome.Unavailable"/>.
     /// </summary>
-    public bool Cancel(string jobId, string? ownerId)
+    public async Task<CancelOutcome> CancelAsync(string jobId, string? ownerId, CancellationToken cancellationToken = default)
     {
-        var job = jobs.Find(jobId);
-        if (job is null || job.IsFinished || string.IsNullOrEmpty(ownerId) || job.OwnerId != ownerId) return false;
-        Stop(job, "Cancelled by its owner.");
-        return true;
-    }
-
-    /// <summary>Stops a job regardless of who asks (the owner-gone policy).</summary>
-    internal void Stop(StyleTransferJob job, string reason)
-    {
-        job.RequestCancel(reason);
-        if (queue.TryRemove(job)) jobs.End(job, JobState.Cancelled, job.CancelReason);
+        if (string.IsNullOrEmpty(ownerId)) return CancelOutcome.NotOwner;
+        try { return await board.CancelAsync(jobId, ownerId, "Cancelled by its owner.", cancellationToken); }
+        catch (Exception ex) when (ex is not OperationCanceledException) { return CancelOutcome.Unavailable; }
     }
 }

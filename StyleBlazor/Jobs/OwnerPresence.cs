@@ -8,7 +8,7 @@ namespace StyleBlazor.Jobs;
 /// Counts each owner's live connections (Blazor circuits and hub connections) and applies
 /// <see cref="EngineOptions.OnOwnerDisconnect"/> when a session has none left for the grace period.
 /// </summary>
-public sealed class OwnerPresence(JobRegistry jobs, JobSubmission submission, IOptions<EngineOptions> options,
+public sealed class OwnerPresence(IJobBoard board, IOptions<EngineOptions> options,
     TimeProvider time, ILogger<OwnerPresence> logger)
 {
     readonly Lock _gate = new();
@@ -38,10 +38,10 @@ public sealed class OwnerPresence(JobRegistry jobs, JobSubmission submission, IO
         {
             await Task.Delay(options.Value.OwnerGracePeriod, time);
             if (IsPresent(ownerId)) return;
-            foreach (var job in jobs.OfOwner(ownerId).Where(j => !j.IsFinished))
+            foreach (var jobId in await board.UnfinishedJobsOfAsync(ownerId))
             {
-                logger.LogInformation("Stopping job {JobId}: its owner's browser went away", job.Id);
-                submission.Stop(job, "Stopped because its owner's browser went away.");
+                logger.LogInformation("Stopping job {JobId}: its owner's browser went away", jobId);
+                await board.CancelAsync(jobId, ownerId: null, "Stopped because its owner's browser went away.");
             }
         }
         catch (Exception ex) { logger.LogWarning(ex, "Applying the owner-gone policy failed"); }

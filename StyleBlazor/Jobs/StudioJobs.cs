@@ -10,18 +10,18 @@ public sealed class StudioJobs(JobSubmission submission, IJobFeed feed, JobResul
 
     public int MaxStyles => submission.MaxStyles;
 
-    public SubmitResult Submit(StudioSubmission request)
+    public async Task<SubmitResult> SubmitAsync(StudioSubmission request)
     {
         var result = submission.Admit(request.Requester, request.Styles.Count)
-                     ?? submission.Submit(new JobRequest(request.Requester, request.Content, request.Styles, request.Options, request.Backbone));
-        if (result.Accepted) return SubmitResult.Accepted(result.Job!.Id);
+                     ?? await submission.SubmitAsync(new JobRequest(request.Requester, request.Content, request.Styles, request.Options, request.Backbone));
+        if (result.Accepted) return SubmitResult.Accepted(result.JobId!);
         // The studio hands its images over either way.
         request.Content.Dispose();
         foreach (var style in request.Styles) style.Dispose();
         return SubmitResult.Refused(result.Message ?? result.Refusal.ToString());
     }
 
-    public bool Cancel(string jobId, string ownerId) => submission.Cancel(jobId, ownerId);
+    public async Task<bool> CancelAsync(string jobId, string ownerId) => await submission.CancelAsync(jobId, ownerId) == CancelOutcome.Cancelled;
 
     public IAsyncEnumerable<JobUpdate> WatchAsync(string jobId, CancellationToken cancellationToken = default) => feed.WatchAsync(jobId, cancellationToken);
 

@@ -25,16 +25,16 @@ public sealed class StyleTransferJob
     IReadOnlyList<Image<Rgb24>>? _styles;
     long _sequence;
 
-    public StyleTransferJob(Requester owner, Image<Rgb24> content, IReadOnlyList<Image<Rgb24>> styles,
-        StyleTransferOptions options, string backbone, DateTimeOffset createdAt)
+    /// <summary>The job of <paramref name="ticket"/>, waiting; it owns the ticket's pictures from now on.</summary>
+    public StyleTransferJob(JobTicket ticket)
     {
-        Id = NewId();
-        Owner = owner;
-        _content = content;
-        _styles = styles;
-        Options = options;
-        Backbone = backbone;
-        CreatedAt = createdAt;
+        Id = ticket.Id;
+        Owner = ticket.Owner;
+        _content = ticket.Content;
+        _styles = ticket.Styles;
+        Options = ticket.Options;
+        Backbone = ticket.Backbone;
+        CreatedAt = ticket.CreatedAt;
     }
 
     /// <summary>256 random bits, base64url: unguessable, so the id is the capability to watch the job.</summary>

@@ -25,4 +25,8 @@ public sealed class SubmissionLimitOptions
     /// <summary>Blazor circuits one client IP may hold at once.</summary>
     [Range(1, 100_000)]
     public int CircuitsPerAddress { get; set; } = 20;
+
+    /// <summary>Progress hub connections one client IP may hold at once.</summary>
+    [Range(1, 100_000)]
+    public int HubConnectionsPerAddress { get; set; } = 20;
 }

@@ -46,8 +46,18 @@ public interface IJobResultSink
     /// Stores the result and returns its share link (the only time the token is known in clear). While the database or
     /// the data directory fails, tries again with back-off for <see cref="ResultsOptions.StoreRetryTime"/>; then throws.
     /// </summary>
+    /// <exception cref="ResultStorageFullException">The result would pass <see cref="ResultsOptions.MaxStoredBytes"/> (not retried).</exception>
     Task<ShareLink> SaveAsync(NewResult result, CancellationToken cancellationToken = default);
 
     /// <summary>Whether the owner revoked or deleted the stored result since (its job's pages and picture go with it).</summary>
     Task<bool> IsWithdrawnAsync(Guid resultId, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A result was not stored because the results' storage quota (<see cref="ResultsOptions.MaxStoredBytes"/>) is reached.</summary>
+public sealed class ResultStorageFullException(long neededBytes, long usedBytes, long maxBytes)
+    : Exception($"Storing {neededBytes} bytes would pass the results' quota of {maxBytes} bytes ({usedBytes} in use, after deleting expired results).")
+{
+    public long NeededBytes { get; } = neededBytes;
+    public long UsedBytes { get; } = usedBytes;
+    public long MaxBytes { get; } = maxBytes;
 }

@@ -1,4 +1,5 @@
 using SixLabors.ImageSharp;
+using StyleBlazor.Engine.Imaging;
 using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.Formats.Jpeg;
@@ -59,7 +60,7 @@ public static class ResultEncoder
         for (var i = 0; i < frames.Count; i++)
         {
             // Our own JPEG/WebP bytes, just encoded; decoding them is not decoding an upload.
-            using var image = Image.Load<Rgba32>(frames[i]);
+            using var image = Image.Load<Rgba32>(KnownImageFormats.Frames, frames[i]);
             image.Mutate(x => x.Resize(size));
             var added = gif.Frames.AddFrame(image.Frames.RootFrame);
             added.Metadata.GetGifMetadata().FrameDelay = i == frames.Count - 1 ? frameDelay * 10 : frameDelay;

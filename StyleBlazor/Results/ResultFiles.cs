@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 
 namespace StyleBlazor.Results;
@@ -43,4 +44,47 @@ public sealed class ResultFiles
     /// <summary>The file of replay frame <paramref name="index"/>, or null when the result has no such frame.</summary>
     public string? FramePath(StoredResult result, int index) =>
         index >= 0 && index < result.FrameIterations.Count ? PathOf(result, FrameFileName(index, result.FrameFormat)) : null;
+
+    /// <summary>Writes a file and flushes it to the disk (fsync) before returning, so a crash cannot leave it half written.</summary>
+    public static void WriteDurably(string path, byte[] data)
+    {
+        using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1);
+        file.Write(data);
+        file.Flush(flushToDisk: true);
+    }
+
+    /// <summary>
+    /// Makes a folder's entries durable (the files created in it, a folder renamed into it): POSIX keeps those in the
+    /// folder itself, which needs its own fsync. .NET has no call for it, so this asks the C library.
+    /// </summary>
+    /// <exception cref="IOException">The folder could not be opened or synced.</exception>
+    public static void SyncFolder(string folder)
+    {
+        // NTFS journals folder changes, and Windows has no fsync on a folder handle.
+        if (OperatingSystem.IsWindows()) return;
+        int descriptor = Posix.open(folder, Posix.ReadOnly);
+        if (descriptor < 0) throw new IOException($"Could not open {folder} to sync it: {Marshal.GetLastPInvokeErrorMessage()}");
+        try
+        {
+            if (Posix.fsync(descriptor) != 0) throw new IOException($"Could not sync {folder}: {Marshal.GetLastPInvokeErrorMessage()}");
+        }
+        finally
+        {
+            Posix.close(descriptor);
+        }
+    }
+
+    static class Posix
+    {
+        public const int ReadOnly = 0;
+
+        [DllImport("libc", SetLastError = true)]
+        public static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+        [DllImport("libc", SetLastError = true)]
+        public static extern int fsync(int descriptor);
+
+        [DllImport("libc")]
+        public static extern int close(int descriptor);
+    }
 }

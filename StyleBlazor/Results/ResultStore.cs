@@ -1,3 +1,4 @@
+using System.Data.Common;
 using StyleBlazor.Jobs;
 using System.Security.Cryptography;
 using System.Text;
@@ -18,8 +19,11 @@ public sealed record ResultLookup(LinkState State, StoredResult? Result)
 }
 
 /// <summary>
-/// Stored results: metadata in SQLite, images in the data directory. A singleton that opens a short-lived
-/// <see cref="ResultsDb"/> per call, so the job service, circuits and endpoints can all use it at once.
+/// Stored results: metadata in the results database (SQLite or PostgreSQL), images in the data directory. A singleton
+/// that opens a short-lived <see cref="ResultsDb"/> per call, so the job service, circuits and endpoints can all use it
+/// at once. A result's files are flushed to disk in a staging folder and renamed into place, with the folders synced
+/// before and after, so a crash leaves either the whole result or none; the files together stay under
+/// <see cref="ResultsOptions.MaxStoredBytes"/>.
 /// </summary>
 public sealed class ResultStore(
     IDbContextFactory<ResultsDb> dbFactory,
@@ -29,6 +33,8 @@ public sealed class ResultStore(
     ILogger<ResultStore> logger) : IJobResultSink
 {
     private readonly ResultsOptions _options = options.Value;
+    // One quota decision at a time in this process (nodes sharing a store may pass it by a result each).
+    private readonly SemaphoreSlim _quota = new(1, 1);
 
     private DateTime UtcNow => time.GetUtcNow().UtcDateTime;
 
@@ -44,7 +50,8 @@ public sealed class ResultStore(
         while (true)
         {
             try { return await SaveOnceAsync(result, cancellationToken); }
-            catch (Exception ex) when (ex is not OperationCanceledException && time.GetTimestamp() + (long)(wait.TotalSeconds * time.TimestampFrequency) < giveUp)
+            catch (Exception ex) when (ex is not (OperationCanceledException or ResultStorageFullException)
+                                       && time.GetTimestamp() + (long)(wait.TotalSeconds * time.TimestampFrequency) < giveUp)
             {
                 logger.LogWarning(ex, "Storing a result failed; trying again in {Wait}", wait);
                 await Task.Delay(wait, time, cancellationToken);
@@ -66,33 +73,20 @@ public sealed class ResultStore(
         {
             // Encoding is CPU work of seconds for long runs; keep it off the caller's thread.
             var (frameIterations, bytes) = await Task.Run(() => WriteFiles(result, staging), cancellationToken);
-            Directory.Move(staging, folder);
+            ResultFiles.SyncFolder(staging); // the files' names, before the folder is renamed into sight
 
-            var now = UtcNow;
-            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            db.Results.Add(new StoredResult
+            await _quota.WaitAsync(cancellationToken);
+            try
             {
-                Id = id,
-                JobId = result.JobId,
-                OwnerHash = OwnerHash(result.OwnerId),
-                TokenHash = ShareToken.Hash(token),
-                Outcome = result.Outcome,
-                Backbone = result.Backbone,
-                OptionsJson = JsonSerializer.Serialize(result.Options, StoredResult.Json),
-                LossHistoryJson = JsonSerializer.Serialize(Thin(result.LossHistory), StoredResult.Json),
-                Width = result.FinalImage.Width,
-                Height = result.FinalImage.Height,
-                BestIteration = result.BestIteration,
-                IterationsRun = result.IterationsRun,
-                ElapsedSeconds = result.Elapsed.TotalSeconds,
-                FrameIterations = frameIterations,
-                FrameFormat = _options.ProgressionFormat,
-                HasUploads = _options.KeepUploads,
-                StoredBytes = bytes,
-                CreatedAt = now,
-                ExpiresAt = now.AddDays(_options.RetentionDays),
-            });
-            await db.SaveChangesAsync(cancellationToken);
+                await MakeRoomAsync(bytes, cancellationToken);
+                Directory.Move(staging, folder);
+                ResultFiles.SyncFolder(files.ResultsRoot); // the rename itself
+                await AddRowAsync(result, id, token, frameIterations, bytes, cancellationToken);
+            }
+            finally
+            {
+                _quota.Release();
+            }
             logger.LogInformation("Stored result {ResultId} ({Bytes} bytes, {Frames} frames)", id, bytes, frameIterations.Count);
             return new ShareLink(id, token);
         }
@@ -104,6 +98,61 @@ public sealed class ResultStore(
             if (e is DbUpdateException && await RelinkJobsResultAsync(result.JobId, CancellationToken.None) is { } theirs) return theirs;
             throw;
         }
+    }
+
+    /// <summary>
+    /// Makes sure <paramref name="bytes"/> more fit under <see cref="ResultsOptions.MaxStoredBytes"/>: if not, deletes
+    /// the results past their retention first, and if they still do not fit, refuses.
+    /// </summary>
+    /// <exception cref="ResultStorageFullException">No room even after the expired results went.</exception>
+    private async Task MakeRoomAsync(long bytes, CancellationToken cancellationToken)
+    {
+        long max = _options.MaxStoredBytes;
+        if (max == 0) return;
+        if (await StoredBytesAsync(cancellationToken) + bytes <= max) return;
+        // Only expired results: the orphan sweep could take a staging folder of a save in progress.
+        var deleted = await DeleteExpiredResultsAsync(cancellationToken);
+        long used = await StoredBytesAsync(cancellationToken);
+        if (used + bytes <= max) return;
+        logger.LogWarning("The results' storage is full: {Used} of {Max} bytes in use after deleting {Deleted} expired results; a result of {Bytes} bytes is not stored",
+            used, max, deleted, bytes);
+        throw new ResultStorageFullException(bytes, used, max);
+    }
+
+    /// <summary>The bytes the stored results' files take together, as recorded when each was stored.</summary>
+    public async Task<long> StoredBytesAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Results.SumAsync(r => r.StoredBytes, cancellationToken);
+    }
+
+    private async Task AddRowAsync(NewResult result, Guid id, string token, List<int> frameIterations, long bytes, CancellationToken cancellationToken)
+    {
+        var now = UtcNow;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        db.Results.Add(new StoredResult
+        {
+            Id = id,
+            JobId = result.JobId,
+            OwnerHash = OwnerHash(result.OwnerId),
+            TokenHash = ShareToken.Hash(token),
+            Outcome = result.Outcome,
+            Backbone = result.Backbone,
+            OptionsJson = JsonSerializer.Serialize(result.Options, StoredResult.Json),
+            LossHistoryJson = JsonSerializer.Serialize(Thin(result.LossHistory), StoredResult.Json),
+            Width = result.FinalImage.Width,
+            Height = result.FinalImage.Height,
+            BestIteration = result.BestIteration,
+            IterationsRun = result.IterationsRun,
+            ElapsedSeconds = result.Elapsed.TotalSeconds,
+            FrameIterations = frameIterations,
+            FrameFormat = _options.ProgressionFormat,
+            HasUploads = _options.KeepUploads,
+            StoredBytes = bytes,
+            CreatedAt = now,
+            ExpiresAt = now.AddDays(_options.RetentionDays),
+        });
+        await db.SaveChangesAsync(cancellationToken);
     }
 
     /// <summary>The job's stored result with a fresh link, or null when the job has stored none (or has no id).</summary>
@@ -135,8 +184,17 @@ public sealed class ResultStore(
 
     public async Task<bool> IsWithdrawnAsync(Guid resultId, CancellationToken cancellationToken = default)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return !await db.Results.AnyAsync(r => r.Id == resultId && r.RevokedAt == null, cancellationToken);
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            return !await db.Results.AnyAsync(r => r.Id == resultId && r.RevokedAt == null, cancellationToken);
+        }
+        catch (Exception e) when (e is DbException or InvalidOperationException or TimeoutException)
+        {
+            // The database is away: a job's pages keep working until it is back and can say otherwise.
+            logger.LogWarning("Could not check whether result {ResultId} was withdrawn: {Message}", resultId, e.Message);
+            return false;
+        }
     }
 
     public async Task<IReadOnlyList<StoredResult>> ListForOwnerAsync(string ownerId, CancellationToken cancellationToken = default)
@@ -197,6 +255,14 @@ public sealed class ResultStore(
     /// <summary>Deletes every result past its retention, and folders no row refers to. Returns how many results went.</summary>
     public async Task<int> DeleteExpiredAsync(CancellationToken cancellationToken = default)
     {
+        var deleted = await DeleteExpiredResultsAsync(cancellationToken);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await DeleteOrphanFoldersAsync(db, UtcNow, cancellationToken);
+        return deleted;
+    }
+
+    private async Task<int> DeleteExpiredResultsAsync(CancellationToken cancellationToken)
+    {
         var now = UtcNow;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var expired = await db.Results.Where(r => r.ExpiresAt <= now).Select(r => r.Id).ToListAsync(cancellationToken);
@@ -205,7 +271,6 @@ public sealed class ResultStore(
             await db.Results.Where(r => r.Id == id).ExecuteDeleteAsync(cancellationToken);
             TryDeleteFolder(files.FolderOf(id));
         }
-        await DeleteOrphanFoldersAsync(db, now, cancellationToken);
         if (expired.Count > 0) logger.LogInformation("Deleted {Count} expired results", expired.Count);
         return expired.Count;
     }
@@ -232,7 +297,7 @@ public sealed class ResultStore(
         long bytes = 0;
         void Write(string name, byte[] data)
         {
-            File.WriteAllBytes(Path.Combine(folder, name), data);
+            ResultFiles.WriteDurably(Path.Combine(folder, name), data);
             bytes += data.Length;
         }
 

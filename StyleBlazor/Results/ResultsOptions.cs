@@ -26,6 +26,14 @@ public sealed class ResultsOptions
     [Range(1, 3650)]
     public int RetentionDays { get; set; } = 30;
 
+    /// <summary>
+    /// The most bytes the stored results' files may take together (0 = no limit). When a new result would pass it,
+    /// results past their retention are deleted first; if it would pass it still, the result is not stored: its job
+    /// completes, and its owner is told to download it while the server holds it in memory.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long MaxStoredBytes { get; set; } = 10L * 1024 * 1024 * 1024;
+
     /// <summary>How often the cleanup service looks for expired results.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
     public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromHours(1);

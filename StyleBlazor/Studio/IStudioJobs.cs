@@ -20,10 +20,10 @@ public interface IStudioJobs
     int MaxStyles { get; }
 
     /// <summary>Queues a job. The images in <paramref name="submission"/> are handed over: the job owns them from here on.</summary>
-    SubmitResult Submit(StudioSubmission submission);
+    Task<SubmitResult> SubmitAsync(StudioSubmission submission);
 
     /// <summary>Asks a job to stop; false when <paramref name="ownerId"/> does not own it or it has already ended.</summary>
-    bool Cancel(string jobId, string ownerId);
+    Task<bool> CancelAsync(string jobId, string ownerId);
 
     /// <inheritdoc cref="IJobFeed.WatchAsync"/>
     IAsyncEnumerable<JobUpdate> WatchAsync(string jobId, CancellationToken cancellationToken = default);

@@ -34,6 +34,7 @@ public static class ImageRejectionText
             ImageRejection.Corrupt => text["Rejected_Corrupt", rejected.FormatName ?? "?"],
             ImageRejection.TooMuchMemory => text["Rejected_TooMuchMemory", rejected.FormatName ?? "?", limit],
             ImageRejection.DecodeTimeout => text["Rejected_DecodeTimeout", limit],
+            ImageRejection.ServerBusy => text["Rejected_ServerBusy"],
             _ => rejected.Message,
         };
     }

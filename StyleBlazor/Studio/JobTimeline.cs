@@ -38,6 +38,12 @@ public sealed class JobTimeline(string jobId)
 
     public bool IsFinished => State.IsFinished();
 
+    /// <summary>
+    /// The run has reached its last iteration but the job has not ended: the result is being stored (encoding the PNG,
+    /// the replay and the GIF can take seconds). Nothing can be cancelled any more.
+    /// </summary>
+    public bool IsSaving => State == JobState.Running && TotalIterations > 0 && IterationsDone >= TotalIterations;
+
     /// <summary>Applies one update; returns the frame it brought, if any, so the caller can draw it.</summary>
     public JobUpdate.Frame? Apply(JobUpdate update)
     {

@@ -1,4 +1,5 @@
 using SixLabors.ImageSharp;
+using StyleBlazor.Engine.Imaging;
 using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
@@ -18,14 +19,14 @@ public static class ProgressionGif
     public static byte[] Encode(IReadOnlyList<JobUpdate.Frame> frames, int maxSide = 640)
     {
         if (frames.Count == 0) throw new ArgumentException("No frames to encode.", nameof(frames));
-        using var last = Image.Load<Rgba32>(frames[^1].Bytes);
+        using var last = Image.Load<Rgba32>(KnownImageFormats.Frames, frames[^1].Bytes);
         var size = Fit(last.Width, last.Height, maxSide);
 
         using var gif = new Image<Rgba32>(size.Width, size.Height);
         gif.Metadata.GetGifMetadata().RepeatCount = 0;
         for (int i = 0; i < frames.Count; i++)
         {
-            using var frame = Image.Load<Rgba32>(frames[i].Bytes);
+            using var frame = Image.Load<Rgba32>(KnownImageFormats.Frames, frames[i].Bytes);
             frame.Mutate(x => x.Resize(size));
             var added = gif.Frames.AddFrame(frame.Frames.RootFrame);
             added.Metadata.GetGifMetadata().FrameDelay = i == frames.Count - 1 ? FinalFrameDelay : FrameDelay;
@@ -40,7 +41,7 @@ public static class ProgressionGif
     /// <summary>Re-encodes one frame as PNG (used when the service has no lossless result to offer).</summary>
     public static byte[] ToPng(JobUpdate.Frame frame)
     {
-        using var image = Image.Load<Rgb24>(frame.Bytes);
+        using var image = Image.Load<Rgb24>(KnownImageFormats.Frames, frame.Bytes);
         using var output = new MemoryStream();
         image.Save(output, new PngEncoder());
         return output.ToArray();

@@ -12,14 +12,14 @@ sealed class UnavailableStudioJobs : IStudioJobs
     public IBackboneCatalog? Backbones => null;
     public int MaxStyles => 1;
 
-    public SubmitResult Submit(StudioSubmission submission)
+    public Task<SubmitResult> SubmitAsync(StudioSubmission submission)
     {
         submission.Content.Dispose();
         foreach (var style in submission.Styles) style.Dispose();
-        return SubmitResult.Refused("The style-transfer engine is not running on this server.");
+        return Task.FromResult(SubmitResult.Refused("The style-transfer engine is not running on this server."));
     }
 
-    public bool Cancel(string jobId, string ownerId) => false;
+    public Task<bool> CancelAsync(string jobId, string ownerId) => Task.FromResult(false);
     public IAsyncEnumerable<JobUpdate> WatchAsync(string jobId, CancellationToken cancellationToken = default) => AsyncEnumerable.Empty<JobUpdate>();
     public Task<byte[]?> ResultPngAsync(string jobId, CancellationToken cancellationToken = default) => Task.FromResult<byte[]?>(null);
 }

@@ -6,6 +6,8 @@ using StyleBlazor.Jobs;
 //   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5000 --users 50 --jobs 200 --iterations 20 --side 64 --backbone resnet18
 // Issue 19's time to a good picture: one job with the default recipe on two picture files, watched by its owner (see EndToEndScenario):
 //   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5000 --time-to-result 1 --content a.png --style b.jpg
+// Issue 15's numbers across nodes: N jobs submitted on one web node and watched on another (see ScaleOutScenario):
+//   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5001 --watch-url http://127.0.0.1:5002 --scale-out 12 [--first-frames 10] [--iterations 30] [--side 128]
 // Issue 8's end-to-end numbers (submit -> first frame; engine pace with 10 watchers versus none), R repeats (see EndToEndScenario):
 //   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5000 --endtoend 3 [--first-frames 6] [--iterations 60] [--side 512] [--backbone resnet18]
 using System.Diagnostics;
@@ -19,7 +21,7 @@ using SixLabors.ImageSharp.PixelFormats;
 var settings = Arguments.Parse(args);
 if (settings is null)
 {
-    Console.Error.WriteLine("usage: LoadTest --url http://127.0.0.1:PORT (--watchers N | --users N | --endtoend R) --jobs M [--iterations K] [--side PX] [--backbone NAME] [--timeout SECONDS]");
+    Console.Error.WriteLine("usage: LoadTest --url http://127.0.0.1:PORT (--watchers N | --users N | --endtoend R | --scale-out N --watch-url URL) --jobs M [--iterations K] [--side PX] [--backbone NAME] [--timeout SECONDS]");
     return 2;
 }
 if (!settings.Url.IsLoopback)
@@ -31,6 +33,7 @@ if (!settings.Url.IsLoopback)
 if (settings.Users > 0) return await UsersScenario.RunAsync(settings, ConnectAsync, (w, h, seed) => Png(w, h, seed));
 if (settings.EndToEndRepeats > 0) return await EndToEndScenario.RunAsync(settings, ConnectAsync, (w, h, seed) => Png(w, h, seed));
 if (settings.TimeToResult) return await EndToEndScenario.TimeToResultAsync(settings, ConnectAsync);
+if (settings.ScaleOutJobs > 0) return await ScaleOutScenario.RunAsync(settings, ConnectAsync, (w, h, seed) => Png(w, h, seed));
 
 using var http = new HttpClient { BaseAddress = settings.Url };
 var before = await http.GetFromJsonAsync<Diagnostics>("/api/diagnostics") ?? throw new InvalidOperationException("No diagnostics.");
@@ -143,6 +146,11 @@ sealed record Arguments(Uri Url, int Watchers, int Jobs, int? Iterations, int Si
     public bool TimeToResult { get; init; }
     public string? ContentFile { get; init; }
     public string? StyleFile { get; init; }
+    /// <summary>Jobs queued at once by ScaleOutScenario (0 = not that scenario), watched through <see cref="WatchUrl"/>.</summary>
+    public int ScaleOutJobs { get; init; }
+
+    /// <summary>Another web node of the same deployment, where ScaleOutScenario watches.</summary>
+    public Uri? WatchUrl { get; init; }
 
     public static Arguments? Parse(string[] args)
     {
@@ -162,6 +170,8 @@ sealed record Arguments(Uri Url, int Watchers, int Jobs, int? Iterations, int Si
             TimeToResult = map.ContainsKey("time-to-result"),
             ContentFile = map.GetValueOrDefault("content"),
             StyleFile = map.GetValueOrDefault("style"),
+            ScaleOutJobs = map.ContainsKey("scale-out") ? Int("scale-out", 12) : 0,
+            WatchUrl = map.TryGetValue("watch-url", out var watch) && Uri.TryCreate(watch, UriKind.Absolute, out var watchUri) && watchUri.IsLoopback ? watchUri : null,
         };
     }
 }

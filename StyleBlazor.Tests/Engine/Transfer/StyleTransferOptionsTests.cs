@@ -1,3 +1,4 @@
+using StyleBlazor.Engine.Backbones;
 using StyleBlazor.Engine.Transfer;
 using static StyleBlazor.Tests.Engine.Transfer.TestImages;
 
@@ -43,12 +44,26 @@ public class StyleTransferOptionsTests
         { Valid with { StyleBlend = [1, double.NaN] }, "blend weights" },
         { Valid with { StyleBlend = [1, -1] }, "blend weights" },
         { Valid with { StyleBlend = [0, 0] }, "blend weights" },
+        { Valid with { StyleScale = 0.2 }, "Style scale must be between 0.25 and 2" },
+        { Valid with { StyleScale = 2.5 }, "Style scale must be between 0.25 and 2" },
+        { Valid with { StyleScale = double.NaN }, "Style scale" },
+        { Valid with { Optimizer = (TransferOptimizer)7 }, "Optimizer must be adam or lbfgs" },
+        { Valid with { PreserveColors = (ColorPreservation)7 }, "Colour preservation must be none, luminance or histogram" },
+        { Valid with { Pooling = (PoolingMode)7 }, "Pooling must be max or average" },
     };
 
     [Fact]
     public void TheArticlesDefaultsAreValid()
     {
         Assert.Null(Valid.Validate());
+    }
+
+    [Theory]
+    [InlineData(0.25)]
+    [InlineData(2.0)]
+    public void TheStyleScalesRangeIncludesItsEnds(double scale)
+    {
+        Assert.Null((Valid with { StyleScale = scale }).Validate());
     }
 
     [Theory]

@@ -31,12 +31,12 @@ public partial class Studio
 
     /// <summary>The job's state; null before the first job of this session.</summary>
     JobState? Phase => Timeline?.State;
-    /// <summary>The phase's resource key and data attribute: a <see cref="JobState"/> name, or Idle.</summary>
+    /// <summary>The phase's data attribute: a <see cref="JobState"/> name, or Idle.</summary>
     string PhaseName => Phase?.ToString() ?? "Idle";
+    /// <summary>What the phase chip says: the phase, or Saving once the last iteration is done and the result is stored.</summary>
+    string PhaseText => Timeline?.IsSaving == true ? L["PhaseSaving"] : L[$"Phase{PhaseName}"];
     bool IsActive => Phase is JobState.Queued or JobState.Running;
-    /// <summary>Over the open-tabs limit: the page shows why and takes no uploads or jobs.</summary>
-    bool ReadOnly => Admission.Refusal is not null;
-    bool CanStart => !IsActive && !ReadOnly && _form is not null && State.Content is not null && State.Style is not null && _decoding == Slot.None && _problems.Count == 0;
+    bool CanStart => !IsActive && _form is not null && State.Content is not null && State.Style is not null && _decoding == Slot.None && _problems.Count == 0;
     string WatchPath => $"/watch/{Timeline?.JobId}";
     /// <summary>The stored result's permanent link once there is one; the live view before that.</summary>
     string ShareLink => Nav.ToAbsoluteUri(Timeline?.ShareLink ?? WatchPath).ToString();
@@ -104,7 +104,6 @@ public partial class Studio
 
     async Task OnFileAsync(Slot slot, IBrowserFile file)
     {
-        if (ReadOnly) return;
         // The browser's stream may run to the file's full size; the intake stops reading one byte past its limit and
         // refuses, so the user hears the real size instead of a transport error.
         await DecodeAsync(slot, async ct =>
@@ -157,7 +156,6 @@ public partial class Studio
 
     async Task StartAsync()
     {
-        if (ReadOnly) return;
         Revalidate();
         if (_form is null || _problems.Count > 0)
         {
@@ -179,7 +177,7 @@ public partial class Studio
         SubmitResult result;
         try
         {
-            result = Jobs.Submit(new StudioSubmission(requester, content.ClonePixels(), [style.ClonePixels()], _form.ToOptions(), _form.Backbone));
+            result = await Jobs.SubmitAsync(new StudioSubmission(requester, content.ClonePixels(), [style.ClonePixels()], _form.ToOptions(), _form.Backbone));
         }
         catch (Exception ex)
         {
@@ -200,10 +198,10 @@ public partial class Studio
         State.CurrentJob = Timeline;
     }
 
-    void Cancel()
+    async Task CancelAsync()
     {
         if (Timeline is null) return;
-        _cancelRequested = Owner.Id is { } owner && Jobs.Cancel(Timeline.JobId, owner);
+        _cancelRequested = Owner.Id is { } owner && await Jobs.CancelAsync(Timeline.JobId, owner);
         if (!_cancelRequested) Snackbar.Add(L["CancelRefused"], Severity.Info);
     }
 
