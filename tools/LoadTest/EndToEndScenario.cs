@@ -136,7 +136,7 @@ static class EndToEndScenario
         double engine = history[^1].ElapsedSeconds;
         var judged = history.Where(r => r.ElapsedSeconds >= 0.1 * engine && r.ElapsedSeconds <= 0.95 * engine && r.EtaSeconds > 0).ToArray();
         double etaError = judged.Length == 0 ? double.NaN
-            : judged.Max(r => Math.Abs(r.EtaSeconds - (engine - r.ElapsedSeconds)) / (engine - r.ElapsedSeconds));
+            : judged.Max(r => Math.Abs(r.EtaSeconds!.Value - (engine - r.ElapsedSeconds)) / (engine - r.ElapsedSeconds));
         Console.WriteLine($"time to result  wall {wall:0.00} s (submit -> ended), first frame {firstFrame.Task.Result:0.00} s, engine {engine:0.00} s, " +
                           $"{history[^1].Iteration} iterations, final J {history[^1].Total:0.0000}, {frames} frames, ETA error {etaError * 100:0} %");
         Console.WriteLine("RESULT " + JsonSerializer.Serialize(new
