@@ -90,8 +90,7 @@ public sealed class RemainingTimeEstimate
         double step = StepSeconds(reference);
         double fixedPixels = FittedFixedPixels(reference);
         double rate = step / (measured.Pixels + fixedPixels);
-        // Set-up: from the stage's start to its first report, less the one evaluation that is a step's forward half.
-        double setUpRate = Math.Max(0, _firstReport[reference] - _started[reference] - step / 2) / (measured.Pixels + fixedPixels);
+        double setUpSteps = SetUpSteps(reference);
 
         // This stage's steps left (the step of this iteration included), then every later stage whole, then the final
         // evaluation (about half a step).
@@ -99,10 +98,27 @@ public sealed class RemainingTimeEstimate
         int done = iteration - current.FirstIteration;
         double left = (current.Steps - done) * rate * (current.Pixels + fixedPixels);
         foreach (var later in _stages.Skip(stage + 1))
-            left += (later.Steps * rate + setUpRate) * (later.Pixels + fixedPixels);
+            left += (later.Steps + setUpSteps) * rate * (later.Pixels + fixedPixels);
         left += rate * (_stages[^1].Pixels + fixedPixels) / 2;
         return TimeSpan.FromSeconds(Math.Max(0, left));
     }
+
+    /// <summary>
+    /// A stage's set-up (its targets, and the first pass at a new size, where oneDNN makes its kernels) in steps of its
+    /// own size. The first stage's is no guide: it also pays for the process's first pass of all, which took several of
+    /// its steps (a 128×96 stage's first report came ~1 s after its start on the 2-core CPU), so it is measured from the
+    /// later stages only and taken as <see cref="SetUpStepsPrior"/> until one has run.
+    /// </summary>
+    double SetUpSteps(int stage)
+    {
+        if (stage == 0) return SetUpStepsPrior;
+        double step = StepSeconds(stage);
+        // From the stage's start to its first report, less the half step that is that report's own evaluation.
+        return Math.Clamp((_firstReport[stage] - _started[stage]) / step - 0.5, 0, 10);
+    }
+
+    /// <summary>A stage's set-up in its own steps before one has been measured: the content's and the style's forward passes and the new kernels.</summary>
+    public const double SetUpStepsPrior = 2;
 
     double StepSeconds(int stage) => (_lastReport[stage] - _firstReport[stage]) / (_reports[stage] - 1);
 

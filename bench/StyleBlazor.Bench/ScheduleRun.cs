@@ -16,7 +16,7 @@ namespace StyleBlazor.Bench;
 /// by their picture at full size and their time (issue 19). Writes the PNG and prints the time of each stage and the
 /// final J (measured at the final size without jitter, so comparable between schedules).
 /// <code>schedule --pair cat --out x.png --iterations 210 --coarse 160 --stages 0.25:3,0.5:1 [--precision bfloat16]
-///   [--threads 2] [--lr 3] [--jitter 7] [--resnet-nhwc on|off] [--seed 0]</code>
+///   [--threads 2] [--lr 3] [--jitter 7] [--resnet-nhwc on|off] [--seed 0] [--precision auto|float32|bfloat16]</code>
 /// Without --coarse and --stages it is the recipe as shipped.
 /// </summary>
 static class ScheduleRun
@@ -50,8 +50,9 @@ static class ScheduleRun
         string samples = Path.Combine(root, "wwwroot-assets", "samples");
         using var content = intake.DecodeAsync(File.ReadAllBytes(Path.Combine(samples, pair.Content))).GetAwaiter().GetResult();
         using var style = intake.DecodeAsync(File.ReadAllBytes(Path.Combine(samples, pair.Style))).GetAwaiter().GetResult();
-        IBackbone backbone = new ResNet18Backbone();
-        if (BackboneCatalogOptions.ParsePrecision(a.StrOrNull("precision"), "--precision") is { } type) backbone = new ReducedPrecisionBackbone(backbone, type);
+        // As the app loads it: --precision auto (the default) is bfloat16 with NHWC where the CPU does bfloat16 natively.
+        var catalog = new BackboneCatalog(new BackboneCatalogOptions().WithPrecision(a.StrOrNull("precision"), "--precision"));
+        IBackbone backbone = catalog.Load("resnet18", CPU);
         double setUp = clock.Elapsed.TotalSeconds;
 
         var reports = new List<TransferProgress>();

@@ -7,11 +7,12 @@ public class RemainingTimeEstimateTests
 {
     /// <summary>
     /// A run of <paramref name="stages"/> on a synthetic clock: a step at P pixels costs fixed + perPixel·P (±10 %, drawn
-    /// from <paramref name="seed"/>), a stage's set-up 3 steps of its size, the final evaluation half a step. Returns each
-    /// report's (elapsed, estimate) and the end of the run.
+    /// from <paramref name="seed"/>), a stage's set-up 2.5 steps of its size, and the first stage's also a cold start of
+    /// <paramref name="coldStart"/> seconds (the process's first pass of all, worth many small steps), the final
+    /// evaluation half a step. Returns each report's (elapsed, estimate) and the end of the run.
     /// </summary>
     static (List<(double At, double? Left)> Reports, double End) Simulate(IReadOnlyList<TransferStage> stages, double fixedSeconds, double perPixel,
-        RemainingTimeEstimate? estimate = null, int seed = 19)
+        RemainingTimeEstimate? estimate = null, int seed = 19, double coldStart = 0.3)
     {
         estimate ??= new RemainingTimeEstimate(stages);
         var noise = new Random(seed);
@@ -21,7 +22,7 @@ public class RemainingTimeEstimateTests
         {
             double step = fixedSeconds + perPixel * stage.Pixels;
             estimate.StageStarted(stage.Index, TimeSpan.FromSeconds(now));
-            now += 3 * step + step / 2; // targets, then the first evaluation
+            now += 2.5 * step + step / 2 + (stage.Index == 0 ? coldStart : 0); // targets and new kernels, then the first evaluation
             for (int k = 0; k < stage.Steps; k++)
             {
                 reports.Add((now, estimate.Reported(stage.Index, stage.FirstIteration + k, TimeSpan.FromSeconds(now))?.TotalSeconds));
