@@ -5,10 +5,10 @@ namespace StyleBlazor.Tests.Engine.Transfer;
 public class WithIterationsTests
 {
     [Theory]
-    [InlineData(20, 10)]
-    [InlineData(400, 200)]
-    [InlineData(1000, 500)]
-    [InlineData(3, 1)]
+    [InlineData(20, 14)]
+    [InlineData(400, 285)]
+    [InlineData(1000, 714)]
+    [InlineData(3, 2)]
     [InlineData(1, 0)]
     public void ARecipesCoarseShareStaysInProportionAndValid(int iterations, int expectedCoarse)
     {
