@@ -19,10 +19,11 @@ namespace StyleBlazor.Engine.Transfer;
 public sealed class RemainingTimeEstimate
 {
     /// <summary>
-    /// The prior fixed part of a step in pixels, for a backbone that has not finished a run yet: on the 2-core CPU a
-    /// ResNet18 step at 128×96 cost about what this model gives with 20 000 (docs/performance.md, "Time to a good picture").
+    /// The prior fixed part of a step in pixels, for a backbone that has not finished a run yet: the default ResNet18
+    /// run's steps on one CPU thread (29, 61 and 152 ms at 128×96, 256×192 and 512×352) fit P₀ of 21 000 to 39 000
+    /// (docs/performance.md, "Time to a good picture").
     /// </summary>
-    public const double FixedPixels = 20_000;
+    public const double FixedPixels = 30_000;
 
     static readonly ConditionalWeakTable<object, StrongBox<double>> Learned = new();
 

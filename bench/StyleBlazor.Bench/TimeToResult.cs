@@ -74,7 +74,7 @@ static class TimeToResult
             Console.WriteLine($"{mode}: median wall {Worker.Median(mine.Select(r => r.Wall).ToArray()):F2} s, median first frame " +
                               $"{Worker.Median(mine.Select(r => r.FirstFrame).ToArray()):F2} s over {mine.Length} run(s)");
         }
-        Console.WriteLine("RESULT " + JsonSerializer.Serialize(rows));
+        Console.WriteLine("RESULT " + JsonSerializer.Serialize(rows, new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         return rows.All(r => !double.IsNaN(r.Wall)) ? 0 : 1;
     }
 
