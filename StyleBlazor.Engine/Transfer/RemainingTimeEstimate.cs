@@ -19,17 +19,18 @@ namespace StyleBlazor.Engine.Transfer;
 public sealed class RemainingTimeEstimate
 {
     /// <summary>
-    /// The prior fixed part of a step in pixels, for a backbone that has not finished a run yet: the default ResNet18
-    /// run's steps on one CPU thread (29, 61 and 152 ms at 128×96, 256×192 and 512×352) fit P₀ of 21 000 to 39 000
+    /// The prior fixed part of a step in pixels, for a backbone that has not finished a run yet. The default ResNet18
+    /// run's steps fit about 38 000 on one CPU thread (61 and 152 ms at 256×192 and 512×352) and about 70 000 on two
+    /// (35 and 75 ms: the threads' hand-offs are a fixed cost), so the full-size step is foreseen within 10 % either way
     /// (docs/performance.md, "Time to a good picture").
     /// </summary>
-    public const double FixedPixels = 30_000;
+    public const double FixedPixels = 50_000;
 
     static readonly ConditionalWeakTable<object, StrongBox<double>> Learned = new();
 
     readonly IReadOnlyList<TransferStage> _stages;
     readonly double _fixedPixels;
-    readonly double[] _started, _firstReport, _lastReport;
+    readonly double[] _started, _firstReport, _lastReport, _pace;
     readonly int[] _reports;
 
     public RemainingTimeEstimate(IReadOnlyList<TransferStage> stages, double fixedPixels = FixedPixels)
@@ -39,6 +40,7 @@ public sealed class RemainingTimeEstimate
         _started = new double[stages.Count];
         _firstReport = new double[stages.Count];
         _lastReport = new double[stages.Count];
+        _pace = new double[stages.Count];
         _reports = new int[stages.Count];
     }
 
@@ -80,7 +82,15 @@ public sealed class RemainingTimeEstimate
     public TimeSpan? Reported(int stage, int iteration, TimeSpan at)
     {
         double now = at.TotalSeconds;
-        if (_reports[stage]++ == 0) _firstReport[stage] = now;
+        if (_reports[stage] == 0) _firstReport[stage] = now;
+        else
+        {
+            // The pace as it is now: a moving average of the step times, from the stage's second step on (its first makes
+            // the new size's kernels: on the 2-core CPU the first steps at 512×352 ran 1.3× slower than the rest).
+            double took = now - _lastReport[stage];
+            _pace[stage] = _reports[stage] <= 2 ? took : _pace[stage] + PaceWeight * (took - _pace[stage]);
+        }
+        _reports[stage]++;
         _lastReport[stage] = now;
         // The pace comes from this stage once one of its steps is timed, else from the last stage that had one.
         int reference = stage;
@@ -121,7 +131,10 @@ public sealed class RemainingTimeEstimate
     /// <summary>A stage's set-up in its own steps before one has been measured: the content's and the style's forward passes and the new kernels.</summary>
     public const double SetUpStepsPrior = 2;
 
-    double StepSeconds(int stage) => (_lastReport[stage] - _firstReport[stage]) / (_reports[stage] - 1);
+    /// <summary>How much each new step time moves the pace: about the last 10 steps count.</summary>
+    const double PaceWeight = 0.15;
+
+    double StepSeconds(int stage) => _pace[stage];
 
     /// <summary>P₀ fitted to <paramref name="stage"/> and the one before it when both were timed at different sizes, else the prior.</summary>
     double FittedFixedPixels(int stage)

@@ -5,10 +5,10 @@ namespace StyleBlazor.Tests.Engine.Transfer;
 public class WithIterationsTests
 {
     [Theory]
-    [InlineData(20, 14)]
-    [InlineData(400, 285)]
-    [InlineData(1000, 714)]
-    [InlineData(3, 2)]
+    [InlineData(20, 11)]
+    [InlineData(400, 222)]
+    [InlineData(1000, 555)]
+    [InlineData(3, 1)]
     [InlineData(1, 0)]
     public void ARecipesCoarseShareStaysInProportionAndValid(int iterations, int expectedCoarse)
     {
