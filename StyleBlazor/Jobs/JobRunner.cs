@@ -123,7 +123,6 @@ public sealed class JobRunner(
     internal static string FailedMessage(string errorId) =>
         $"The transfer failed on the server (error {errorId}). Try again; if it fails again, tell the server's operator this error id.";
 
-
     /// <summary>.NET's own, or libtorch's (surfaced by TorchSharp as an ExternalException saying "out of memory").</summary>
     internal static bool IsOutOfMemory(Exception? ex)
     {
