@@ -144,7 +144,7 @@ public sealed class JobRunner(
         try
         {
             var link = await results.SaveAsync(new NewResult(job.Id, job.OwnerId, outcome, job.Backbone, job.Options, image, bestIteration,
-                iterationsRun, elapsed, job.Content, job.Styles[0], job.LossHistory(), recorder.Frames));
+                iterationsRun, elapsed, job.Content, job.Styles, job.LossHistory(), recorder.Frames));
             job.SetStoredResult(link.ResultId, link.Path);
             return (link, null);
         }
