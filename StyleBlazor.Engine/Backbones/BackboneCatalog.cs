@@ -72,10 +72,17 @@ public sealed class BackboneCatalog : IBackboneCatalog
         {
             new("resnet18", "ResNet18 (embedded, ImageNet)", ResNet18Backbone.LayerList, BackboneRecipes.ResNet18),
         };
+        // VGG19 run by TorchSharp (.h5, .pth, random) can swap its max pools for average pools; the ONNX graph cannot.
         if (_vgg19Weights is not null)
-            available.Add(new("vgg19", $"VGG19 ({Path.GetFileName(_vgg19Weights)})", Vgg19Backbone.LayerList(), BackboneRecipes.ArticleVgg19));
+            available.Add(new("vgg19", $"VGG19 ({Path.GetFileName(_vgg19Weights)})", Vgg19Backbone.LayerList(), BackboneRecipes.ArticleVgg19)
+            {
+                PoolingModes = IsOnnx(_vgg19Weights) ? [PoolingMode.Max] : [PoolingMode.Max, PoolingMode.Average],
+            });
         else if (_randomVgg19)
-            available.Add(new("vgg19", "VGG19 (random weights)", Vgg19Backbone.LayerList(), BackboneRecipes.ArticleVgg19));
+            available.Add(new("vgg19", "VGG19 (random weights)", Vgg19Backbone.LayerList(), BackboneRecipes.ArticleVgg19)
+            {
+                PoolingModes = [PoolingMode.Max, PoolingMode.Average],
+            });
         Available = available;
         Default = string.IsNullOrWhiteSpace(options.Default)
             ? available[0]
@@ -110,9 +117,9 @@ public sealed class BackboneCatalog : IBackboneCatalog
     };
 
     static IBackbone LoadVgg19(string path, Device device) =>
-        string.Equals(Path.GetExtension(path), ".onnx", StringComparison.OrdinalIgnoreCase)
-            ? OnnxVgg19Backbone.Load(path, device)
-            : WeightFileLoader.Load(path, device);
+        IsOnnx(path) ? OnnxVgg19Backbone.Load(path, device) : WeightFileLoader.Load(path, device);
+
+    static bool IsOnnx(string path) => string.Equals(Path.GetExtension(path), ".onnx", StringComparison.OrdinalIgnoreCase);
 
     static string? FindVgg19Weights(BackboneCatalogOptions options)
     {

@@ -8,7 +8,11 @@ namespace StyleBlazor.Engine.Backbones;
 /// <param name="DisplayName">What a user sees, e.g. "ResNet18 (embedded, ImageNet)".</param>
 /// <param name="Layers">Its taps in forward order.</param>
 /// <param name="Defaults">The default options for this backbone (for VGG19: the article's).</param>
-public sealed record BackboneInfo(string Name, string DisplayName, IReadOnlyList<LayerInfo> Layers, StyleTransferOptions Defaults);
+public sealed record BackboneInfo(string Name, string DisplayName, IReadOnlyList<LayerInfo> Layers, StyleTransferOptions Defaults)
+{
+    /// <summary>How it can pool (<see cref="IBackbone.PoolingModes"/>), known before it is loaded, so a request can be refused up front.</summary>
+    public IReadOnlyList<PoolingMode> PoolingModes { get; init; } = [PoolingMode.Max];
+}
 
 /// <summary>The backbones available on this machine, and how to load one.</summary>
 public interface IBackboneCatalog

@@ -44,6 +44,6 @@ public static class KnownImageFormats
         return configuration;
     }
 
-    /// <summary>For the app's own encoded frames, read back to make a GIF or a PNG download.</summary>
+    /// <summary>For the app's own encoded pictures read back: frames (for a GIF or a PNG download), stored results, queued inputs.</summary>
     public static Configuration Frames { get; } = Create(allocationLimitMegabytes: 256);
 }

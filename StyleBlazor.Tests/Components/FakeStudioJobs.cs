@@ -20,7 +20,7 @@ public sealed class FakeStudioJobs : IStudioJobs
         new LayerInfo("block2_conv1", 128, 2), new LayerInfo("block3_conv1", 256, 4),
         new LayerInfo("block4_conv1", 512, 8), new LayerInfo("block5_conv1", 512, 16),
         new LayerInfo("block5_conv2", 512, 16),
-    ], new StyleTransferOptions());
+    ], new StyleTransferOptions()) { PoolingModes = [PoolingMode.Max, PoolingMode.Average] };
 
     public static readonly BackboneInfo Resnet18 = new("resnet18", "ResNet18 (embedded)",
         [new LayerInfo("stem", 64, 4, "conv1 + pool"), new LayerInfo("stage1", 64, 4), new LayerInfo("stage2", 128, 8), new LayerInfo("stage3", 256, 16)],

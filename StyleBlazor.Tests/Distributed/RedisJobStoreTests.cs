@@ -127,7 +127,6 @@ public sealed class RedisJobStoreTests(RedisFixture redis) : IClassFixture<Redis
 
         Assert.Equal((ticket.Id, 1, (string?)null), await store.StartAsync("entry-a", "worker-a-0"));
         var back = (await store.TicketAsync(ticket.Id))!;
-        await store.PublishAsync(ticket.Id, new JobUpdate.Started(1), null);
         var loss = new LossRecord(0, 2.5, 0, 1, 1, new Dictionary<string, double> { ["conv1"] = 1 }, 0.1, 0, 0);
         await store.PublishAsync(ticket.Id, new JobUpdate.Progress(loss), null);
         var jpeg = Jpeg(6, 4);

@@ -78,6 +78,42 @@ public class StudioEndToEndTests(AppServer app, Browser browser)
     }
 
     [Fact]
+    public async Task ARunWithTwoWeightedStylesReachesTheEndAndItsResultPageListsBothWithTheirWeights()
+    {
+        await using var context = await browser.NewUserAsync();
+        var page = await OpenStudioAsync(app, context);
+        await UploadAsync(page, "photo-chelsea-cat.png", "art-van-gogh-starry-night.jpg");
+        await page.GetByTestId("add-style").ClickAsync();
+        await page.Locator("input[type=file][data-testid=style-upload-2]").Last.SetInputFilesAsync(Path.Combine(Samples, "art-hokusai-great-wave.png"));
+        await page.Locator("[data-testid=style-upload-2-size]").WaitForAsync();
+
+        // The second style at half the first's weight: a third of the mix.
+        await page.Locator("[data-testid=style-weight][data-index='1'] input[type=range]").FillAsync("0.5");
+        await page.Locator("[data-testid=style-share][data-index='1'][data-share='0.3333']").WaitForAsync();
+        Directory.CreateDirectory(Screenshots);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "studio-two-styles.png") });
+        await SetParametersAsync(page, iterations: 12, size: 96);
+        await page.GetByTestId("start").ClickAsync();
+        await WaitForPhaseAsync(page, "completed", 180_000);
+
+        var link = await Input(page, "share-link").InputValueAsync();
+        await using var stranger = await browser.NewUserAsync();
+        var shared = await stranger.NewPageAsync();
+        await shared.GotoAsync(link.StartsWith("http") ? link : app.BaseUrl + link);
+        await shared.GetByTestId("result-parameters").WaitForAsync();
+        static string Plain(string text) => text.Replace('\u00A0', ' ').Trim();
+        Assert.Equal("style 1: 67% (weight 1), style 2: 33% (weight 0.5)", Plain(await shared.GetByTestId("param-styles").InnerTextAsync()));
+        Assert.Equal(["Style 1: 67% of the mix (weight 1)", "Style 2: 33% of the mix (weight 0.5)"],
+            (await shared.GetByTestId("result-style-share").AllInnerTextsAsync()).Select(Plain));
+        // Both style pictures are served and load: 752 × 600 and 665 × 450 before thumbnailing.
+        var loaded = await shared.Locator("[data-testid=result-style] img").EvaluateAllAsync<int[][]>(
+            "imgs => Promise.all(imgs.map(i => i.decode().then(() => [i.naturalWidth, i.naturalHeight])))");
+        Assert.Equal(2, loaded.Length);
+        Assert.All(loaded, size => Assert.True(size[0] > 0 && size[1] > 0));
+        Assert.True(loaded[0][0] > loaded[0][1] && loaded[1][0] > loaded[1][1], "both thumbnails keep their landscape shape");
+    }
+
+    [Fact]
     public async Task AProjectorJoiningMidRunSeesFramesAndTheChart()
     {
         Directory.CreateDirectory(Screenshots);

@@ -3,6 +3,8 @@ using StyleBlazor.Identity;
 using Microsoft.AspNetCore.SignalR.Client;
 using StyleBlazor.Hubs;
 using StyleBlazor.Jobs;
+using StyleBlazor.Engine.Backbones;
+using StyleBlazor.Engine.Transfer;
 using StyleBlazor.Tests.Support;
 using static StyleBlazor.Tests.Support.StyleBlazorApplication;
 
@@ -218,7 +220,9 @@ public class ProgressHubTests
         var completed = await nextWatcher.WaitForEndAsync();
 
         Assert.Equal("Failed", failed.Kind);
-        Assert.Contains("Injected failure", failed.Text);
+        // Watchers read a plain message with an error id; the exception's own text stays in the log.
+        Assert.Matches(@"^The transfer failed on the server \(error [0-9a-f]{8,}\)\. ", failed.Text);
+        Assert.DoesNotContain("Injected failure", failed.Text);
         Assert.Equal(JobState.Failed, app.Jobs.Find(failing.JobId!)!.State);
         Assert.Equal("Completed", completed.Kind);
     }
@@ -290,6 +294,58 @@ public class ProgressHubTests
         Assert.Equal(nameof(SubmissionRefusal.InvalidRequest), notAnImage.Refusal);
         Assert.Contains("Content image", notAnImage.Message);
         Assert.Equal(0, app.Jobs.Count);
+    }
+
+    [Fact]
+    public async Task TheStyleControlsAreRefusedOutOfRangeWithAMessageNamingTheField()
+    {
+        await using var app = new StyleBlazorApplication();
+        var owner = new ProgressRecorder(await app.ConnectAsync(BrowserSession.NewId()));
+        async Task<SubmitReply> Submit(TransferSettings options)
+        {
+            var request = TinyJob();
+            request.Options = options with { Backbone = TestBackboneCatalog.Fast };
+            return await owner.SubmitAsync(request);
+        }
+
+        var scale = await Submit(new TransferSettings { StyleScale = 2.5 });
+        var weights = await Submit(new TransferSettings { StyleWeights = [0.5, 0.5] });
+        var negative = await Submit(new TransferSettings { StyleWeights = [-0.5] });
+        var colours = await Submit(new TransferSettings { PreserveColors = "sepia" });
+        var optimizer = await Submit(new TransferSettings { Optimizer = "sgd" });
+        var pooling = await Submit(new TransferSettings { Pooling = "avg" });
+
+        Assert.All([scale, weights, negative, colours, optimizer, pooling], r => Assert.Equal(nameof(SubmissionRefusal.InvalidOptions), r.Refusal));
+        Assert.Equal("Style scale must be between 0.25 and 2 (got 2.5).", scale.Message);
+        Assert.Equal("styleWeights has 2 weights for 1 style pictures: give one per style, in the same order.", weights.Message);
+        Assert.Equal("Style blend weights must be finite numbers ≥ 0.", negative.Message);
+        Assert.Equal("preserveColors must be one of none, luminance, histogram (got 'sepia').", colours.Message);
+        Assert.Equal("optimizer must be one of adam, lbfgs (got 'sgd').", optimizer.Message);
+        Assert.StartsWith("pooling avg is not available on tiny, which pools by max only", pooling.Message);
+        Assert.Equal(0, app.Jobs.Count);
+    }
+
+    [Fact]
+    public async Task TheStyleControlsWithinRangeReachTheJobsOptions()
+    {
+        await using var app = new StyleBlazorApplication();
+        var owner = new ProgressRecorder(await app.ConnectAsync(BrowserSession.NewId()));
+        var request = TinyJob(iterations: 3);
+        request.Styles = [request.Styles[0], Png(30, 30, seed: 3)];
+        request.Options = request.Options with
+        {
+            StyleWeights = [3, 1], PreserveColors = "luminance", StyleScale = 0.5, Optimizer = "lbfgs", Pooling = "max",
+        };
+
+        var reply = await owner.SubmitAsync(request);
+
+        Assert.True(reply.Accepted, reply.Message);
+        var options = app.Jobs.Find(reply.JobId!)!.Options;
+        Assert.Equal([3.0, 1.0], options.StyleBlend);
+        Assert.Equal((ColorPreservation.Luminance, 0.5, TransferOptimizer.Lbfgs, PoolingMode.Max),
+            (options.PreserveColors, options.StyleScale, options.Optimizer, options.Pooling));
+        Assert.True(await owner.WatchAsync(reply.JobId!));
+        Assert.Equal("Completed", (await owner.WaitForEndAsync()).Kind);
     }
 
     [Fact]

@@ -15,7 +15,7 @@ public sealed class ResultsSchemaTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Fact]
-    public async Task ADatabaseMadeBeforeMigrationsIsAdoptedKeepsItsResultsAndGainsTheJobColumn()
+    public async Task ADatabaseMadeBeforeMigrationsIsAdoptedKeepsItsResultsAndGainsTheLaterColumns()
     {
         // As the app made it until now: the first migration's table, no history (EnsureCreated), one result in it.
         ShareLink old;
@@ -27,7 +27,8 @@ public sealed class ResultsSchemaTests : IDisposable
             await legacy.OpenAsync();
             await using var downgrade = legacy.CreateCommand();
             downgrade.CommandText = """
-                DROP INDEX IX_Results_JobId; ALTER TABLE Results DROP COLUMN JobId; DROP TABLE __EFMigrationsHistory;
+                DROP INDEX IX_Results_JobId; ALTER TABLE Results DROP COLUMN JobId; ALTER TABLE Results DROP COLUMN StyleCount;
+                DROP TABLE __EFMigrationsHistory;
                 """;
             await downgrade.ExecuteNonQueryAsync();
         }
@@ -36,7 +37,9 @@ public sealed class ResultsSchemaTests : IDisposable
         await using var after = new ResultsApplication(_temp.DataDirectory);
         var again = await after.Sink.SaveAsync(SampleResults.Create(after.Sink) with { JobId = "job-after-the-upgrade" });
 
-        Assert.Equal(LinkState.Found, (await after.Store.FindByTokenAsync(old.Token)).State);
+        var adopted = await after.Store.FindByTokenAsync(old.Token);
+        Assert.Equal(LinkState.Found, adopted.State);
+        Assert.Equal(1, adopted.Result!.StyleCount); // results from before several styles had one style picture
         Assert.Equal(LinkState.Found, (await after.Store.FindByTokenAsync(again.Token)).State);
         await using var db = await after.Services.GetRequiredService<IDbContextFactory<ResultsDb>>().CreateDbContextAsync();
         Assert.Equal(db.Database.GetMigrations(), await db.Database.GetAppliedMigrationsAsync());

@@ -33,7 +33,7 @@ public static class SampleResults
             .ToList();
         return new NewResult(null, owner, ResultOutcome.Completed, "vgg19", new StyleTransferOptions { Iterations = iterations, Seed = 7 },
             final, BestIteration: iterations, IterationsRun: iterations, Elapsed: TimeSpan.FromSeconds(3),
-            Content: upload?.Clone() ?? final.ToImage(), Style: upload?.Clone() ?? Frame(20, 30, seed: 5).ToImage(),
+            Content: upload?.Clone() ?? final.ToImage(), Styles: [upload?.Clone() ?? Frame(20, 30, seed: 5).ToImage()],
             LossHistory: losses, Frames: recorder.Frames);
     }
 

@@ -219,6 +219,46 @@ public sealed class ShareLinkTests : IDisposable
     }
 
     [Fact]
+    public async Task AResultOfTwoStylesKeepsBothPicturesAndItsPageListsEachWithItsWeightAndTheStyleControls()
+    {
+        await using var app = new ResultsApplication(_temp.DataDirectory);
+        var sample = SampleResults.Create(app.Sink);
+        var second = SampleResults.Frame(36, 12, seed: 6).ToImage();
+        var link = await app.Sink.SaveAsync(sample with
+        {
+            Styles = [.. sample.Styles, second],
+            Options = sample.Options with
+            {
+                StyleBlend = [3, 1], PreserveColors = StyleBlazor.Engine.Transfer.ColorPreservation.Luminance, StyleScale = 0.5,
+                Optimizer = StyleBlazor.Engine.Transfer.TransferOptimizer.Lbfgs, Pooling = StyleBlazor.Engine.Backbones.PoolingMode.Average,
+            },
+        });
+        var browser = app.CreateBrowser();
+
+        using (var first = SixLabors.ImageSharp.Image.Load(await browser.GetByteArrayAsync($"{link.Path}/styles/0")))
+            Assert.Equal((171, 256), (first.Width, first.Height)); // 20 × 30 fitted to the 256 px thumbnail side
+        using (var thumbnail = SixLabors.ImageSharp.Image.Load(await browser.GetByteArrayAsync($"{link.Path}/styles/1")))
+            Assert.Equal((256, 85), (thumbnail.Width, thumbnail.Height)); // 36 × 12
+        Assert.Equal(HttpStatusCode.NotFound, (await browser.GetAsync($"{link.Path}/styles/2")).StatusCode);
+        var stored = (await app.Store.FindByTokenAsync(link.Token)).Result!;
+        Assert.Equal(2, stored.StyleCount);
+        Assert.Equal([0.75, 0.25], stored.StyleShares());
+
+        var html = await browser.GetStringAsync(link.Path);
+        var page = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(html);
+        string Text(string testId) => page.QuerySelector($"[data-testid={testId}]")!.TextContent.Replace('\u00A0', ' ').Trim();
+        Assert.Equal("style 1: 75% (weight 3), style 2: 25% (weight 1)", Text("param-styles"));
+        Assert.Equal("Keep the content's (luminance)", Text("param-preserve-colors"));
+        Assert.Equal("× 0.5", Text("param-style-scale"));
+        Assert.Equal("L-BFGS (history 100, its own step size)", Text("param-optimizer"));
+        Assert.Equal("Average (smoother)", Text("param-pooling"));
+        Assert.Equal(["Style 1: 75% of the mix (weight 3)", "Style 2: 25% of the mix (weight 1)"],
+            page.QuerySelectorAll("[data-testid=result-style-share]").Select(e => e.TextContent.Replace('\u00A0', ' ').Trim()));
+        Assert.Equal([$"r/{link.Token}/styles/0", $"r/{link.Token}/styles/1"],
+            page.QuerySelectorAll("[data-testid=result-style] img").Select(e => e.GetAttribute("src")));
+    }
+
+    [Fact]
     public async Task TheDatabaseHoldsTheTokensHashAndNeverTheToken()
     {
         ShareLink link;

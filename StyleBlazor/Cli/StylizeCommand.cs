@@ -5,6 +5,7 @@ using SixLabors.ImageSharp.PixelFormats;
 using StyleBlazor.Engine;
 using StyleBlazor.Engine.Backbones;
 using StyleBlazor.Engine.Transfer;
+using StyleBlazor.Jobs;
 
 namespace StyleBlazor.Cli;
 
@@ -17,7 +18,7 @@ public static class StylizeCommand
     public static readonly string Usage =
         "usage: stylize --content FILE --style FILE [--style FILE ...] --out FILE.png [--style-weights W1,W2,...] " +
         "[--backbone resnet18|vgg19] [--weights FILE] [--random-weights] [--size N] [--iterations N] [--seed N] [--alpha X] [--beta X] " +
-        "[--lr X] [--optimizer adam|lbfgs] [--preserve-colors none|luminance|histogram] [--style-scale X] [--pooling max|avg] " +
+        "[--lr X] [--tv-weight X] [--optimizer adam|lbfgs] [--preserve-colors none|luminance|histogram] [--style-scale X] [--pooling max|avg] " +
         "[--init content|noise|style] [--normalization code|paper] [--device auto|cpu|cuda] [--threads N] " +
         "[--precision auto|float32|bfloat16] [--progress-json]. " +
         $"Up to {CliArguments.MaxStyles} styles, one weight each; --preserve-colors luminance transfers the luminance Y of " +
@@ -72,11 +73,11 @@ public static class StylizeCommand
             var device = TorchRuntime.SelectDevice(cli.Value("device") ?? "auto");
             TorchRuntime.Configure(device, cli.Int("threads") ?? 0);
             var catalog = new BackboneCatalog(catalogOptions);
-            var backboneName = cli.Value("backbone") ?? (cli.Value("weights") is not null || cli.Flag("random-weights") ? "vgg19" : catalog.Available[0].Name);
+            var backboneName = cli.Value("backbone") ?? (cli.Value("weights") is not null || cli.Flag("random-weights") ? "vgg19" : catalog.Default?.Name);
             var info = catalog.Available.FirstOrDefault(b => b.Name == backboneName)
                        ?? throw new CliException($"backbone '{backboneName}' is not available; available: {string.Join(", ", catalog.Available.Select(b => b.Name))}"
                                                  + (backboneName == "vgg19" ? " (give --weights FILE, or --random-weights to show the mechanics)" : ""));
-            var options = cli.ApplyTo(info.Defaults);
+            var options = cli.ApplyTo(info);
             using var backbone = catalog.Load(info.Name, device);
             if (options.Validate(backbone) is { } problem) throw new CliException(problem);
 
@@ -119,7 +120,10 @@ public static class StylizeCommand
 /// <summary>A usage error: wrong or missing arguments.</summary>
 public sealed class CliException(string message) : Exception(message);
 
-/// <summary><c>--name value</c> pairs and <c>--flag</c> switches; a name may repeat (e.g. several --style).</summary>
+/// <summary>
+/// <c>--name value</c> pairs and <c>--flag</c> switches; a name may repeat (e.g. several --style). The run's settings become
+/// a <see cref="TransferSettings"/>, so the CLI keeps the same rules as the hub and the HTTP API (<see cref="TransferSettingsRecipe"/>).
+/// </summary>
 sealed class CliArguments
 {
     /// <summary>Style images one run takes from the command line (the server's cap is its own setting).</summary>
@@ -127,9 +131,9 @@ sealed class CliArguments
 
     static readonly HashSet<string> Flags = ["progress-json", "random-weights"];
     static readonly HashSet<string> Values = ["content", "style", "style-weights", "out", "backbone", "weights", "size", "iterations", "seed",
-        "alpha", "beta", "lr", "optimizer", "preserve-colors", "style-scale", "pooling", "init", "normalization", "device", "threads", "precision"];
+        "alpha", "beta", "lr", "tv-weight", "optimizer", "preserve-colors", "style-scale", "pooling", "init", "normalization", "device", "threads", "precision"];
     static readonly string[] IntegerValues = ["size", "iterations", "seed", "threads"];
-    static readonly string[] NumberValues = ["alpha", "beta", "lr", "style-scale"];
+    static readonly string[] NumberValues = ["alpha", "beta", "lr", "tv-weight", "style-scale"];
     readonly List<(string Name, string? Value)> _items = [];
 
     public static CliArguments Parse(IReadOnlyList<string> args)
@@ -148,19 +152,15 @@ sealed class CliArguments
             }
             else throw new CliException($"unknown option '--{name}'. {StylizeCommand.Usage}");
         }
-        // Malformed numbers and choices are usage errors: report them before any file is read.
+        // Malformed numbers, unknown choices and values out of range are usage errors: report them before any file is
+        // read, by the same rules as the server's (any recipe serves, the ranges are the engine's).
         foreach (var name in IntegerValues) parsed.Int(name);
         foreach (var name in NumberValues) parsed.Double(name);
-        parsed.Choice<InitialImage>("init");
-        parsed.Choice<LossNormalization>("normalization");
-        parsed.Choice<ColorPreservation>("preserve-colors");
-        parsed.Pooling();
         int styles = parsed.All("style").Count;
         if (styles > MaxStyles) throw new CliException($"at most {MaxStyles} --style images (got {styles})");
-        if (parsed.StyleWeights() is { } weights && weights.Count != styles)
-            throw new CliException($"--style-weights has {weights.Count} weights for {styles} --style images: give one per style, in the same order");
-        if (parsed.Choice<TransferOptimizer>("optimizer") == TransferOptimizer.Lbfgs && parsed.Value("lr") is not null)
-            throw new CliException("--lr is Adam's step size; L-BFGS takes its own step (leave --lr out, or use --optimizer adam)");
+        var (options, problem) = parsed.Settings().ApplyTo(new StyleTransferOptions(), TransferSettingsRecipe.CliFlag);
+        problem ??= options is null ? null : TransferSettingsRecipe.Fits(options, backbone: null, styles, TransferSettingsRecipe.CliFlag);
+        if (problem is not null) throw new CliException(problem.Message);
         return parsed;
     }
 
@@ -177,45 +177,35 @@ sealed class CliArguments
         ? double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : throw new CliException($"--{name} must be a number (got '{v}')")
         : null;
 
-    /// <summary>The backbone's defaults overridden by what was given; range errors surface from Validate as one line.</summary>
-    public StyleTransferOptions ApplyTo(StyleTransferOptions defaults)
+    /// <summary>The run's settings, by the same names as the HTTP API's options (a flag's camelCase).</summary>
+    public TransferSettings Settings() => new()
     {
-        var o = defaults.WithIterations(Int("iterations") ?? defaults.Iterations) with
-        {
-            MaxSide = Int("size") ?? defaults.MaxSide,
-            Seed = Int("seed") ?? defaults.Seed,
-            ContentWeight = Double("alpha") ?? defaults.ContentWeight,
-            StyleWeight = Double("beta") ?? defaults.StyleWeight,
-            LearningRate = Double("lr") ?? defaults.LearningRate,
-            Optimizer = Choice<TransferOptimizer>("optimizer") ?? defaults.Optimizer,
-            StyleBlend = StyleWeights() ?? defaults.StyleBlend,
-            StyleScale = Double("style-scale") ?? defaults.StyleScale,
-            PreserveColors = Choice<ColorPreservation>("preserve-colors") ?? defaults.PreserveColors,
-            Pooling = Pooling() ?? defaults.Pooling,
-            InitialImage = Choice<InitialImage>("init") ?? defaults.InitialImage,
-            Normalization = Choice<LossNormalization>("normalization") ?? defaults.Normalization,
-        };
-        var problem = o.Validate();
-        if (problem is not null) throw new CliException(problem);
-        return o;
+        Backbone = Value("backbone"),
+        Size = Int("size"),
+        Iterations = Int("iterations"),
+        Alpha = Double("alpha"),
+        Beta = Double("beta"),
+        Seed = Int("seed"),
+        Lr = Double("lr"),
+        Init = Value("init"),
+        Normalization = Value("normalization"),
+        TvWeight = Double("tv-weight"),
+        StyleWeights = StyleWeights(),
+        PreserveColors = Value("preserve-colors"),
+        StyleScale = Double("style-scale"),
+        Optimizer = Value("optimizer"),
+        Pooling = Value("pooling"),
+    };
+
+    /// <summary><paramref name="backbone"/>'s recipe with the settings given; a problem is a usage error naming the flag.</summary>
+    public StyleTransferOptions ApplyTo(BackboneInfo backbone)
+    {
+        var (options, problem) = Settings().ApplyTo(backbone, All("style").Count, TransferSettingsRecipe.CliFlag);
+        return options ?? throw new CliException(problem!.Message);
     }
 
     /// <summary><c>--style-weights 1,0.5</c>: one number per style image; null when not given.</summary>
     IReadOnlyList<double>? StyleWeights() => Value("style-weights")?.Split(',').Select(w =>
         double.TryParse(w, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d
             : throw new CliException($"--style-weights must be numbers separated by commas (got '{Value("style-weights")}')")).ToList();
-
-    /// <summary><c>--pooling max|avg</c> (neural-style's names); null when not given.</summary>
-    PoolingMode? Pooling() => Value("pooling")?.ToLowerInvariant() switch
-    {
-        null => null,
-        "max" => PoolingMode.Max,
-        "avg" => PoolingMode.Average,
-        _ => throw new CliException($"--pooling must be one of max, avg (got '{Value("pooling")}')"),
-    };
-
-    /// <summary>The value of a choice such as <c>--optimizer lbfgs</c>, by the enum member's name in any case; null when not given.</summary>
-    T? Choice<T>(string name) where T : struct, Enum => Value(name) is not { } value ? null
-        : Enum.TryParse<T>(value, ignoreCase: true, out var e) && Enum.IsDefined(e) && !value.Any(char.IsDigit) ? e
-        : throw new CliException($"--{name} must be one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))} (got '{value}')");
 }

@@ -1,3 +1,4 @@
+using StyleBlazor.Engine.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using StyleBlazor.Engine.Backbones;
@@ -46,8 +47,8 @@ public sealed class ExplorerJobs(IJobFeed feed, JobRegistry jobs, JobResults res
             if (kind == PictureKind.Content) return await OpenInputAsync(job, snapshot.ResultId, ResultFiles.ContentThumbnail, j => j.Content, ct);
             if (kind == PictureKind.Style) return await OpenInputAsync(job, snapshot.ResultId, ResultFiles.StyleThumbnail, j => j.Styles[0], ct);
             // A finished run's result is its best picture; a running one's the newest frame at the time of the lookup.
-            if (snapshot.IsFinished && await results.PngAsync(jobId, ct) is { } png) return Image.Load<Rgb24>(await png.ReadAllBytesAsync(ct));
-            return frame is null ? null : Image.Load<Rgb24>(frame.Bytes);
+            if (snapshot.IsFinished && await results.PngAsync(jobId, ct) is { } png) return Image.Load<Rgb24>(KnownImageFormats.Frames, await png.ReadAllBytesAsync(ct));
+            return frame is null ? null : Image.Load<Rgb24>(KnownImageFormats.Frames, frame.Bytes);
         }
 
         return new ExploreSource($"job:{jobId}", snapshot.Backbone, snapshot.Options, snapshot.State,
@@ -71,6 +72,6 @@ public sealed class ExplorerJobs(IJobFeed feed, JobRegistry jobs, JobResults res
         }
         if (resultId is not { } id) return null;
         var path = Path.Combine(files.FolderOf(id), thumbnail);
-        return File.Exists(path) ? await Image.LoadAsync<Rgb24>(path, cancellationToken) : null;
+        return File.Exists(path) ? await Image.LoadAsync<Rgb24>(KnownImageFormats.Frames, path, cancellationToken) : null;
     }
 }

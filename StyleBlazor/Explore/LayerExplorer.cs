@@ -1,3 +1,4 @@
+using StyleBlazor.Engine.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using StyleBlazor.Engine.Backbones;
@@ -63,7 +64,7 @@ public sealed class LayerExplorer(ITorchWork torch, IJobPictures jobs, ResultSto
                 PictureKind.Style => ResultFiles.StyleThumbnail,
                 _ => ResultFiles.ResultPng,
             });
-            return File.Exists(path) ? await Image.LoadAsync<Rgb24>(path, cancellationToken) : null;
+            return File.Exists(path) ? await Image.LoadAsync<Rgb24>(KnownImageFormats.Frames, path, cancellationToken) : null;
         }
         var state = result.Outcome switch
         {

@@ -25,7 +25,7 @@ public sealed class JobIntake(JobSubmission submission, ImageIntake intake, IOpt
             return SubmissionResult.Refuse(SubmissionRefusal.UnknownBackbone, settings.Backbone is { Length: > 0 }
                 ? $"Unknown backbone '{settings.Backbone}'; available: {string.Join(", ", submission.Backbones.Available.Select(b => b.Name))}."
                 : "No backbone is available on this server.", "backbone");
-        var (transfer, problem) = settings.ApplyTo(backbone.Defaults);
+        var (transfer, problem) = settings.ApplyTo(backbone, styles.Count);
         if (problem is not null) return SubmissionResult.Refuse(SubmissionRefusal.InvalidOptions, problem.Message, problem.Field);
 
         var pictures = styles.Select((s, i) => (Bytes: (ReadOnlyMemory<byte>)s, What: $"Style image {i + 1}", Field: "style"))

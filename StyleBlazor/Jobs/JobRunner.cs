@@ -123,7 +123,6 @@ public sealed class JobRunner(
     internal static string FailedMessage(string errorId) =>
         $"The transfer failed on the server (error {errorId}). Try again; if it fails again, tell the server's operator this error id.";
 
-
     /// <summary>.NET's own, or libtorch's (surfaced by TorchSharp as an ExternalException saying "out of memory").</summary>
     internal static bool IsOutOfMemory(Exception? ex)
     {
@@ -145,7 +144,7 @@ public sealed class JobRunner(
         try
         {
             var link = await results.SaveAsync(new NewResult(job.Id, job.OwnerId, outcome, job.Backbone, job.Options, image, bestIteration,
-                iterationsRun, elapsed, job.Content, job.Styles[0], job.LossHistory(), recorder.Frames));
+                iterationsRun, elapsed, job.Content, job.Styles, job.LossHistory(), recorder.Frames));
             job.SetStoredResult(link.ResultId, link.Path);
             return (link, null);
         }

@@ -94,8 +94,8 @@ public sealed class JobSubmission(
             (problem, field) = ($"This server runs at most {limits.MaxIterations} iterations per job (asked for {transfer.Iterations}).", "iterations");
         if (problem is null && transfer.MaxSide > limits.MaxSide)
             (problem, field) = ($"This server works at most at {limits.MaxSide} px (asked for {transfer.MaxSide}).", "size");
-        if (problem is null && transfer.StyleBlend.Count > 0 && transfer.StyleBlend.Count != request.Styles.Count)
-            (problem, field) = ($"{request.Styles.Count} style images need {request.Styles.Count} blend weights (got {transfer.StyleBlend.Count}).", "styleWeights");
+        if (problem is null && TransferSettingsRecipe.Fits(transfer, backbone, request.Styles.Count) is { } misfit)
+            (problem, field) = (misfit.Message, misfit.Field);
         if (problem is not null)
             return SubmissionResult.Refuse(SubmissionRefusal.InvalidOptions, problem, field);
 

@@ -38,4 +38,19 @@ public sealed record TransferSettings
 
     /// <summary><c>--tv-weight</c>: weight of the total-variation term added to (5).</summary>
     public double? TvWeight { get; init; }
+
+    /// <summary><c>--style-weights</c>: one weight per style picture, in their order (normalised to sum 1); null = equal.</summary>
+    public IReadOnlyList<double>? StyleWeights { get; init; }
+
+    /// <summary><c>--preserve-colors</c>: none, luminance or histogram (keep the content's colours).</summary>
+    public string? PreserveColors { get; init; }
+
+    /// <summary><c>--style-scale</c>: stroke size, 0.25–2: the style picture's size relative to the content's working size.</summary>
+    public double? StyleScale { get; init; }
+
+    /// <summary><c>--optimizer</c>: adam or lbfgs.</summary>
+    public string? Optimizer { get; init; }
+
+    /// <summary><c>--pooling</c>: max or avg (VGG19 only).</summary>
+    public string? Pooling { get; init; }
 }

@@ -10,8 +10,8 @@ public enum ResultOutcome { Completed, Cancelled, Interrupted }
 
 /// <summary>
 /// What the job service hands to <see cref="IJobResultSink"/> when a job ends with something to keep.
-/// <see cref="Content"/> and <see cref="Style"/> (the first style image) are the decoded uploads, still owned by the
-/// caller: call the sink before the job releases them; only re-encoded copies are kept. <see cref="Frames"/> come from
+/// <see cref="Content"/> and <see cref="Styles"/> (every style picture, in the order of the blend weights) are the decoded
+/// uploads, still owned by the caller: call the sink before the job releases them; only re-encoded copies are kept. <see cref="Frames"/> come from
 /// a <see cref="ProgressionRecorder"/> (<see cref="IJobResultSink.CreateRecorder"/>); the final image closes the replay.
 /// A job stores one result at most: storing again for the same <see cref="JobId"/> gives the stored one a new link.
 /// </summary>
@@ -26,7 +26,7 @@ public sealed record NewResult(
     int IterationsRun,
     TimeSpan Elapsed,
     Image<Rgb24> Content,
-    Image<Rgb24> Style,
+    IReadOnlyList<Image<Rgb24>> Styles,
     IReadOnlyList<LossRecord> LossHistory,
     IReadOnlyList<ProgressionFrame> Frames);
 

@@ -16,6 +16,10 @@ public static class ResultEndpoints
         group.MapGet("/thumbnail.jpg", (HttpContext c, ResultFiles f) => Serve(c, f, ResultFiles.Thumbnail, "image/jpeg"));
         group.MapGet("/content.jpg", (HttpContext c, ResultFiles f) => Serve(c, f, ResultFiles.ContentThumbnail, "image/jpeg"));
         group.MapGet("/style.jpg", (HttpContext c, ResultFiles f) => Serve(c, f, ResultFiles.StyleThumbnail, "image/jpeg"));
+        group.MapGet("/styles/{index:int}", (int index, HttpContext c, ResultFiles f) =>
+            index >= 0 && index < ResultOf(c).StyleCount
+                ? Serve(c, f, ResultFiles.StyleThumbnailOf(index), "image/jpeg")
+                : TypedResults.NotFound());
         group.MapGet("/progression.gif", (HttpContext c, ResultFiles f) => Serve(c, f, ResultFiles.ProgressionGif, "image/gif"));
         group.MapGet("/frames/{index:int}", (int index, HttpContext c, ResultFiles f) =>
         {

@@ -12,10 +12,17 @@ public sealed class ResultFiles
     public const string ResultPng = "result.png";
     public const string Thumbnail = "thumbnail.jpg";
     public const string ContentThumbnail = "content.jpg";
+    /// <summary>The first style picture's thumbnail (the only one results stored before several styles had).</summary>
     public const string StyleThumbnail = "style.jpg";
     public const string ProgressionGif = "progression.gif";
     public const string ContentUpload = "content-upload.png";
     public const string StyleUpload = "style-upload.png";
+
+    /// <summary>Style picture <paramref name="index"/>'s thumbnail: <c>style.jpg</c>, then <c>style-2.jpg</c>, <c>style-3.jpg</c>…</summary>
+    public static string StyleThumbnailOf(int index) => index == 0 ? StyleThumbnail : $"style-{index + 1}.jpg";
+
+    /// <summary>Style picture <paramref name="index"/> as uploaded (when uploads are kept): <c>style-upload.png</c>, <c>style-upload-2.png</c>…</summary>
+    public static string StyleUploadOf(int index) => index == 0 ? StyleUpload : $"style-upload-{index + 1}.png";
 
     public ResultFiles(IOptions<ResultsOptions> options, IHostEnvironment environment)
     {

@@ -146,6 +146,7 @@ public sealed class ResultStore(
             IterationsRun = result.IterationsRun,
             ElapsedSeconds = result.Elapsed.TotalSeconds,
             FrameIterations = frameIterations,
+            StyleCount = result.Styles.Count,
             FrameFormat = _options.ProgressionFormat,
             HasUploads = _options.KeepUploads,
             StoredBytes = bytes,
@@ -305,11 +306,12 @@ public sealed class ResultStore(
         Write(ResultFiles.ResultPng, ResultEncoder.Png(final));
         Write(ResultFiles.Thumbnail, ResultEncoder.Thumbnail(final, _options.ThumbnailMaxSide));
         Write(ResultFiles.ContentThumbnail, ResultEncoder.Thumbnail(result.Content, _options.ThumbnailMaxSide));
-        Write(ResultFiles.StyleThumbnail, ResultEncoder.Thumbnail(result.Style, _options.ThumbnailMaxSide));
+        for (var i = 0; i < result.Styles.Count; i++)
+            Write(ResultFiles.StyleThumbnailOf(i), ResultEncoder.Thumbnail(result.Styles[i], _options.ThumbnailMaxSide));
         if (_options.KeepUploads)
         {
             Write(ResultFiles.ContentUpload, ResultEncoder.Png(result.Content));
-            Write(ResultFiles.StyleUpload, ResultEncoder.Png(result.Style));
+            for (var i = 0; i < result.Styles.Count; i++) Write(ResultFiles.StyleUploadOf(i), ResultEncoder.Png(result.Styles[i]));
         }
 
         var frames = SelectFrames(result);

@@ -42,6 +42,22 @@ public sealed class StoredResult
     /// <summary>Iterations of the stored progression frames, in order; frame i of the replay is FrameIterations[i].</summary>
     public List<int> FrameIterations { get; set; } = [];
     public ProgressionFormat FrameFormat { get; set; }
+
+    /// <summary>
+    /// How many style pictures the run blended, each with a thumbnail (<see cref="ResultFiles.StyleThumbnailOf"/>); their
+    /// weights are the options' <see cref="StyleTransferOptions.StyleBlend"/>. Results stored before several styles: 1.
+    /// </summary>
+    public int StyleCount { get; set; } = 1;
+
+    /// <summary>Each style picture's share of the blend, in order: the normalised weights, or equal shares when none were given.</summary>
+    public IReadOnlyList<double> StyleShares()
+    {
+        var weights = Options().StyleBlend;
+        double sum = weights.Sum();
+        return weights.Count == StyleCount && sum > 0
+            ? weights.Select(w => w / sum).ToArray()
+            : Enumerable.Repeat(1.0 / StyleCount, StyleCount).ToArray();
+    }
     public bool HasUploads { get; set; }
     public long StoredBytes { get; set; }
 

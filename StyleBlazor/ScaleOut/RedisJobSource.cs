@@ -189,6 +189,7 @@ sealed class RedisJobLease : JobLease
                     await PublishEndAsync(ended);
                     return;
                 }
+                if (update is JobUpdate.Started) continue; // published by the start script, with the job's state
                 // While Redis is away, progress and frames are dropped: nobody could receive them, and the job runs on.
                 try { await _store.PublishAsync(Job.Id, update, null); }
                 catch (Exception e) when (e is RedisException or TimeoutException) { _logger.LogDebug("An update of job {JobId} was not shared: {Message}", Job.Id, e.Message); }

@@ -1,3 +1,4 @@
+using StyleBlazor.Engine.Imaging;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
@@ -115,7 +116,7 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, IOptions<NodeOpt
         return position
         """;
 
-    // ARGV: prefix, stream entry id, consumer. An entry is a turn to run, not a given job: it runs the first of the line, and
+    // ARGV: prefix, stream entry id, consumer, max attempts. An entry is a turn to run, not a given job: it runs the first of the line, and
     // remembers which (p:taken:{entry}) so a worker that takes the entry over after a crash runs that job again.
     // Returns {'run', attempt, cancel reason or '', job id}, or {'ended'} / {'gone'}.
     const string StartScript = Renumber + """
@@ -146,6 +147,14 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, IOptions<NodeOpt
         end
         local attempt = redis.call('HINCRBY', job, 'attempt', 1)
         redis.call('HSET', job, 'state', 'Running', 'position', 0, 'worker', ARGV[3])
+        if attempt <= tonumber(ARGV[4]) then
+          -- Started is published in the same step that makes the job Running: a watcher's snapshot that says Running
+          -- already counts it, so nobody sees the start twice. A new attempt begins with no losses and no frames.
+          redis.call('DEL', job .. ':log', job .. ':frames')
+          redis.call('HDEL', job, 'frame')
+          local seq = redis.call('INCR', job .. ':seq')
+          redis.call('PUBLISH', job .. ':updates', seq .. '|{"type":"started","attempt":' .. attempt .. '}')
+        end
         return {'run', attempt, redis.call('HGET', job, 'cancel') or '', id}
         """;
 
@@ -189,17 +198,13 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, IOptions<NodeOpt
         return 1
         """;
 
-    // One update of a running job. KEYS: job, log, frames, seq. ARGV: kind, json, channel, then by kind:
-    // started: attempt; frame: iteration, bytes; ended: state, message, share link, result id, retention, log cap.
+    // One update of a running job (Started is the start script's). KEYS: job, log, frames, seq. ARGV: kind, json, channel,
+    // then by kind: progress: log cap; frame: iteration, bytes, frames kept; ended: state, message, share link, result id, retention.
     const string PublishScript = """
         local kind, json = ARGV[1], ARGV[2]
         local state = redis.call('HGET', KEYS[1], 'state')
         if not state then return 0 end
-        if kind == 'started' then
-          redis.call('DEL', KEYS[2], KEYS[3])
-          redis.call('HDEL', KEYS[1], 'frame')
-          redis.call('HSET', KEYS[1], 'state', 'Running', 'position', 0)
-        elseif kind == 'progress' then
+        if kind == 'progress' then
           if state ~= 'Running' then return 0 end
         elseif kind == 'frame' then
           if state ~= 'Running' then return 0 end
@@ -262,7 +267,7 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, IOptions<NodeOpt
     /// </summary>
     public async Task<(string JobId, int Attempt, string? CancelReason)?> StartAsync(RedisValue entryId, string consumer)
     {
-        var answer = (RedisResult[])(await Db.ScriptEvaluateAsync(StartScript, values: [Prefix, entryId, consumer]))!;
+        var answer = (RedisResult[])(await Db.ScriptEvaluateAsync(StartScript, values: [Prefix, entryId, consumer, engine.Value.MaxAttempts]))!;
         return (string?)answer[0] == "run" ? ((string)answer[3]!, (int)answer[1], (string?)answer[2] is { Length: > 0 } reason ? reason : null) : null;
     }
 
@@ -301,7 +306,6 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, IOptions<NodeOpt
         RedisValue channel = Updates(jobId).ToString();
         RedisValue[] args = update switch
         {
-            JobUpdate.Started s => ["started", json, channel, s.Attempt],
             JobUpdate.Progress => ["progress", json, channel, KeptLosses],
             JobUpdate.Frame f => ["frame", json, channel, f.Iteration, f.Bytes, KeptFrames],
             JobUpdate.Ended e => ["ended", json, channel, e.State.ToString(), e.Message ?? "", e.ShareLink ?? "", resultId?.ToString() ?? "", RetentionSeconds],
@@ -325,7 +329,7 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, IOptions<NodeOpt
     /// <summary>A kept frame; its size read from its header (a few bytes), as the frame update carried it.</summary>
     static JobUpdate.Frame FrameOf(int iteration, byte[] bytes)
     {
-        var info = Image.Identify(bytes);
+        var info = Image.Identify(KnownImageFormats.Frames, bytes, out _);
         return new JobUpdate.Frame(iteration, info?.Width ?? 0, info?.Height ?? 0, ContentTypeOf(bytes), bytes);
     }
 
@@ -361,7 +365,7 @@ public sealed class RedisJobStore(IConnectionMultiplexer redis, IOptions<NodeOpt
         var job = (await Db.HashGetAllAsync(Job(jobId))).ToDictionary(e => (string)e.Name!, e => e.Value);
         var inputs = await Db.HashGetAllAsync(Inputs(jobId));
         if (job.Count == 0 || inputs.Length == 0) return null;
-        var pictures = inputs.OrderBy(e => (int)e.Name).Select(e => Image.Load<Rgb24>((byte[])e.Value!)).ToList();
+        var pictures = inputs.OrderBy(e => (int)e.Name).Select(e => Image.Load<Rgb24>(KnownImageFormats.Frames, (byte[])e.Value!)).ToList();
         return new JobTicket(jobId, new Requester((string)job["owner"]!, job["address"] is { IsNullOrEmpty: false } a ? (string)a! : null),
             (string)job["backbone"]!, JsonSerializer.Deserialize<StyleTransferOptions>((string)job["options"]!, Json)!,
             DateTimeOffset.FromUnixTimeMilliseconds((long)job["created"]), pictures[0], pictures[1..]);

@@ -30,6 +30,30 @@ public sealed class ParameterForm
     public int Seed { get; set; }
     public string ContentLayer { get; set; } = "";
     public List<StyleLayerChoice> StyleLayers { get; set; } = [];
+    public ColorPreservation PreserveColors { get; set; }
+    public double StyleScale { get; set; } = 1;
+    public TransferOptimizer Optimizer { get; set; }
+    public PoolingMode Pooling { get; set; }
+
+    /// <summary>How far the style-strength slider reaches either side of the recipe's β, in powers of ten.</summary>
+    public const double StyleStrengthDecades = 2;
+
+    /// <summary>
+    /// β on a log scale around the recipe's: 0 is the recipe's β, +1 ten times it, −1 a tenth (clamped to the slider's
+    /// reach). Setting it sets <see cref="StyleWeight"/>, to three significant digits so the numeric field stays readable.
+    /// </summary>
+    public double StyleStrength
+    {
+        get => Recipe.StyleWeight <= 0 ? 0
+            : StyleWeight <= 0 ? -StyleStrengthDecades
+            : Math.Clamp(Math.Log10(StyleWeight / Recipe.StyleWeight), -StyleStrengthDecades, StyleStrengthDecades);
+        set
+        {
+            if (Recipe.StyleWeight <= 0) return;
+            double beta = Recipe.StyleWeight * Math.Pow(10, Math.Clamp(value, -StyleStrengthDecades, StyleStrengthDecades));
+            StyleWeight = double.Parse(beta.ToString("G3", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
 
     /// <summary>The recipe the hidden fields come from.</summary>
     public required StyleTransferOptions Recipe { get; set; }
@@ -51,6 +75,10 @@ public sealed class ParameterForm
             InitialImage = options.InitialImage,
             Seed = options.Seed,
             ContentLayer = options.ContentLayer,
+            PreserveColors = options.PreserveColors,
+            StyleScale = options.StyleScale,
+            Optimizer = options.Optimizer,
+            Pooling = backbone.PoolingModes.Contains(options.Pooling) ? options.Pooling : PoolingMode.Max,
             StyleLayers = backbone.Layers
                 .Select(l => new StyleLayerChoice(l.Name, chosen.ContainsKey(l.Name), chosen.GetValueOrDefault(l.Name, fallbackWeight)))
                 .ToList(),
@@ -68,6 +96,10 @@ public sealed class ParameterForm
         Seed = Seed,
         ContentLayer = ContentLayer,
         StyleLayers = StyleLayers.Where(l => l.Selected).Select(l => new StyleLayerWeight(l.Layer, l.Weight)).ToArray(),
+        PreserveColors = PreserveColors,
+        StyleScale = StyleScale,
+        Optimizer = Optimizer,
+        Pooling = Pooling,
         // The recipe's coarse-to-fine share of the iterations, kept in proportion when the count changes.
         CoarseIterations = Iterations > 0 ? Recipe.WithIterations(Iterations).CoarseIterations : 0,
     };
@@ -86,6 +118,7 @@ public sealed class ParameterForm
             nameof(ContentWeight) => recipe with { ContentWeight = value },
             nameof(StyleWeight) => recipe with { StyleWeight = value },
             nameof(LearningRate) => recipe with { LearningRate = value },
+            nameof(StyleScale) => recipe with { StyleScale = value },
             _ when key.StartsWith(nameof(StyleLayers) + ":", StringComparison.Ordinal) =>
                 recipe with { StyleLayers = [new StyleLayerWeight(key[(nameof(StyleLayers).Length + 1)..], value)] },
             _ => recipe,
@@ -114,6 +147,7 @@ public sealed class ParameterForm
         Check(nameof(ContentWeight), ContentWeight);
         Check(nameof(StyleWeight), StyleWeight);
         Check(nameof(LearningRate), LearningRate);
+        Check(nameof(StyleScale), StyleScale);
         foreach (var layer in StyleLayers.Where(l => l.Selected))
             Check(WeightKey(layer.Layer), layer.Weight);
 

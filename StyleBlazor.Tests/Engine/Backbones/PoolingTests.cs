@@ -104,4 +104,15 @@ public sealed class PoolingTests : IDisposable
         // Same image, same network: only the pools differ, and J_S at iteration 0 already shows it.
         Assert.NotEqual(FirstStyleLoss(PoolingMode.Max), FirstStyleLoss(PoolingMode.Average));
     }
+
+    [Fact]
+    public void TheCatalogSaysBeforeLoadingWhichBackbonesCanAverage()
+    {
+        var catalog = new BackboneCatalog(new BackboneCatalogOptions { AllowRandomVgg19 = true });
+
+        // What the Studio greys out and the submission refuses, each backbone answering as its loaded network does.
+        Assert.Equal([PoolingMode.Max], catalog.Available.Single(b => b.Name == "resnet18").PoolingModes);
+        Assert.Equal([PoolingMode.Max, PoolingMode.Average], catalog.Available.Single(b => b.Name == "vgg19").PoolingModes);
+        Assert.Equal(_backbone.PoolingModes, catalog.Available.Single(b => b.Name == "vgg19").PoolingModes);
+    }
 }

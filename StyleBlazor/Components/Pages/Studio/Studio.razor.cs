@@ -10,7 +10,8 @@ using StyleBlazor.Studio;
 namespace StyleBlazor.Components.Pages.Studio;
 
 /// <summary>
-/// The studio: pick two pictures, set the parameters, start, and watch the picture improve. The session's pictures,
+/// The studio: pick a content picture and one or more style pictures (each with its weight in the mix), set the
+/// parameters, start, and watch the picture improve. The session's pictures,
 /// parameters and current job live in <see cref="StudioState"/>, so they survive a visit to another page.
 /// </summary>
 public partial class Studio
@@ -23,6 +24,7 @@ public partial class Studio
     IJSObjectReference? _downloads;
     CancellationTokenSource? _replay;
     Slot _decoding;
+    int _decodingStyle;
     bool _ready;
     bool _cancelRequested;
     bool _downloading;
@@ -36,7 +38,14 @@ public partial class Studio
     /// <summary>What the phase chip says: the phase, or Saving once the last iteration is done and the result is stored.</summary>
     string PhaseText => Timeline?.IsSaving == true ? L["PhaseSaving"] : L[$"Phase{PhaseName}"];
     bool IsActive => Phase is JobState.Queued or JobState.Running;
-    bool CanStart => !IsActive && _form is not null && State.Content is not null && State.Style is not null && _decoding == Slot.None && _problems.Count == 0;
+    bool CanStart => !IsActive && _form is not null && State.Content is not null && State.Styles.All(s => s.Image is not null)
+                     && _decoding == Slot.None && _problems.Count == 0 && StyleMixProblem is null;
+
+    /// <summary>What is wrong with the style mix as a whole, or null: the weights of several styles must not all be zero.</summary>
+    string? StyleMixProblem => State.Styles.Count > 1 && State.Styles.All(s => s.Weight <= 0) ? L["StyleWeightsAllZero"].Value : null;
+
+    /// <summary>The first style keeps the id it had when there was one (tests and bookmarks of the page's parts rely on it).</summary>
+    static string StyleTestId(int index) => index == 0 ? "style-upload" : $"style-upload-{index + 1}";
     string WatchPath => $"/watch/{Timeline?.JobId}";
     /// <summary>The stored result's permanent link once there is one; the live view before that.</summary>
     string ShareLink => Nav.ToAbsoluteUri(Timeline?.ShareLink ?? WatchPath).ToString();
@@ -102,7 +111,13 @@ public partial class Studio
         Revalidate();
     }
 
-    async Task OnFileAsync(Slot slot, IBrowserFile file)
+    void AddStyle() => State.AddStyle(Jobs.MaxStyles);
+
+    void RemoveStyle(int index) => State.RemoveStyle(index);
+
+    static void SetStyleWeight(StyleChoice choice, double weight) => choice.Weight = Math.Max(0, weight);
+
+    async Task OnFileAsync(Slot slot, IBrowserFile file, int styleIndex = 0)
     {
         // The browser's stream may run to the file's full size; the intake stops reading one byte past its limit and
         // refuses, so the user hears the real size instead of a transport error.
@@ -110,27 +125,32 @@ public partial class Studio
         {
             await using var stream = file.OpenReadStream(Math.Max(file.Size, 1), ct);
             return await Decoder.DecodeAsync(stream, file.Name, cancellationToken: ct);
-        }, file.Name, file.Size);
+        }, file.Name, file.Size, styleIndex);
     }
 
-    async Task OnSampleAsync(Slot slot, SampleImage sample)
+    async Task OnSampleAsync(Slot slot, SampleImage sample, int styleIndex = 0)
     {
         await DecodeAsync(slot, async ct =>
         {
             await using var stream = Gallery.OpenRead(sample);
             return await Decoder.DecodeAsync(stream, sample.FileName, sample.Attribution, ct);
-        }, sample.FileName, null);
+        }, sample.FileName, null, styleIndex);
     }
 
-    async Task DecodeAsync(Slot slot, Func<CancellationToken, Task<StudioImage>> decode, string userName, long? byteCount)
+    async Task DecodeAsync(Slot slot, Func<CancellationToken, Task<StudioImage>> decode, string userName, long? byteCount, int styleIndex)
     {
         var name = SafeFileName.ForDisplay(userName);
         _decoding = slot;
+        _decodingStyle = styleIndex;
+        var choice = slot == Slot.Style ? State.Styles[styleIndex] : null;
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
             var image = await decode(timeout.Token);
-            if (slot == Slot.Content) State.SetContent(image); else State.SetStyle(image);
+            if (slot == Slot.Content) State.SetContent(image);
+            // The slot may have been removed while the picture was decoding.
+            else if (choice is not null && State.Styles.Contains(choice)) choice.Image = image;
+            else image.Dispose();
         }
         catch (ImageRejectedException ex)
         {
@@ -162,7 +182,7 @@ public partial class Studio
             Snackbar.Add(L["FixParameters"], Severity.Warning);
             return;
         }
-        if (State.Content is not { } content || State.Style is not { } style)
+        if (State.Content is not { } content || State.Styles.Any(s => s.Image is null))
         {
             Snackbar.Add(L["PickBoth"], Severity.Warning);
             return;
@@ -177,7 +197,10 @@ public partial class Studio
         SubmitResult result;
         try
         {
-            result = await Jobs.SubmitAsync(new StudioSubmission(requester, content.ClonePixels(), [style.ClonePixels()], _form.ToOptions(), _form.Backbone));
+            // One weight per style, as --style-weights gives them; a single style needs none.
+            var options = _form.ToOptions() with { StyleBlend = State.Styles.Count > 1 ? State.Styles.Select(s => s.Weight).ToArray() : [] };
+            result = await Jobs.SubmitAsync(new StudioSubmission(requester, content.ClonePixels(),
+                State.Styles.Select(s => s.Image!.ClonePixels()).ToArray(), options, _form.Backbone));
         }
         catch (Exception ex)
         {

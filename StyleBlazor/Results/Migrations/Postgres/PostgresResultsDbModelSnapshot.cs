@@ -88,6 +88,9 @@ namespace StyleBlazor.Results.Migrations.Postgres
                     b.Property<long>("StoredBytes")
                         .HasColumnType("bigint");
 
+                    b.Property<int>("StyleCount")
+                        .HasColumnType("integer");
+
                     b.Property<byte[]>("TokenHash")
                         .IsRequired()
                         .HasColumnType("bytea");

@@ -82,6 +82,9 @@ namespace StyleBlazor.Results.Migrations.Sqlite
                     b.Property<long>("StoredBytes")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("StyleCount")
+                        .HasColumnType("INTEGER");
+
                     b.Property<byte[]>("TokenHash")
                         .IsRequired()
                         .HasColumnType("BLOB");
