@@ -30,7 +30,8 @@ public sealed class RemainingTimeEstimate
 
     readonly IReadOnlyList<TransferStage> _stages;
     readonly double _fixedPixels;
-    readonly double[] _started, _firstReport, _lastReport, _pace;
+    readonly double[] _started, _firstReport, _lastReport;
+    readonly List<double>[] _recentSteps;
     readonly int[] _reports;
 
     public RemainingTimeEstimate(IReadOnlyList<TransferStage> stages, double fixedPixels = FixedPixels)
@@ -40,7 +41,7 @@ public sealed class RemainingTimeEstimate
         _started = new double[stages.Count];
         _firstReport = new double[stages.Count];
         _lastReport = new double[stages.Count];
-        _pace = new double[stages.Count];
+        _recentSteps = [.. stages.Select(_ => new List<double>())];
         _reports = new int[stages.Count];
     }
 
@@ -85,10 +86,14 @@ public sealed class RemainingTimeEstimate
         if (_reports[stage] == 0) _firstReport[stage] = now;
         else
         {
-            // The pace as it is now: a moving average of the step times, from the stage's second step on (its first makes
-            // the new size's kernels: on the 2-core CPU the first steps at 512×352 ran 1.3× slower than the rest).
-            double took = now - _lastReport[stage];
-            _pace[stage] = _reports[stage] <= 2 ? took : _pace[stage] + PaceWeight * (took - _pace[stage]);
+            // The pace as it is now: the median of the last few step times, from the stage's second step on (its first
+            // makes the new size's kernels: on the 2-core CPU the first steps at 512×352 ran 1.3× slower than the rest,
+            // and the stage's mean kept the estimate 25–35 % high). A median, because one step in the web app can take
+            // a second (a collection, the first frame's path), which a mean would carry for many steps.
+            var recent = _recentSteps[stage];
+            if (_reports[stage] == 2 && recent.Count == 1) recent.Clear();
+            recent.Add(now - _lastReport[stage]);
+            if (recent.Count > RecentSteps) recent.RemoveAt(0);
         }
         _reports[stage]++;
         _lastReport[stage] = now;
@@ -131,10 +136,14 @@ public sealed class RemainingTimeEstimate
     /// <summary>A stage's set-up in its own steps before one has been measured: the content's and the style's forward passes and the new kernels.</summary>
     public const double SetUpStepsPrior = 2;
 
-    /// <summary>How much each new step time moves the pace: about the last 10 steps count.</summary>
-    const double PaceWeight = 0.15;
+    /// <summary>How many of a stage's latest step times its pace is the median of.</summary>
+    const int RecentSteps = 15;
 
-    double StepSeconds(int stage) => _pace[stage];
+    double StepSeconds(int stage)
+    {
+        var sorted = _recentSteps[stage].Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
 
     /// <summary>P₀ fitted to <paramref name="stage"/> and the one before it when both were timed at different sizes, else the prior.</summary>
     double FittedFixedPixels(int stage)

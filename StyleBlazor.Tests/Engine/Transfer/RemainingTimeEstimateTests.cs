@@ -12,7 +12,7 @@ public class RemainingTimeEstimateTests
     /// evaluation half a step. Returns each report's (elapsed, estimate) and the end of the run.
     /// </summary>
     static (List<(double At, double? Left)> Reports, double End) Simulate(IReadOnlyList<TransferStage> stages, double fixedSeconds, double perPixel,
-        RemainingTimeEstimate? estimate = null, int seed = 19, double coldStart = 0.3)
+        RemainingTimeEstimate? estimate = null, int seed = 19, double coldStart = 0.3, int hiccupAfter = -1, double hiccupSeconds = 0)
     {
         estimate ??= new RemainingTimeEstimate(stages);
         var noise = new Random(seed);
@@ -26,7 +26,7 @@ public class RemainingTimeEstimateTests
             for (int k = 0; k < stage.Steps; k++)
             {
                 reports.Add((now, estimate.Reported(stage.Index, stage.FirstIteration + k, TimeSpan.FromSeconds(now))?.TotalSeconds));
-                now += step * (0.9 + 0.2 * noise.NextDouble());
+                now += step * (0.9 + 0.2 * noise.NextDouble()) + (stage.FirstIteration + k == hiccupAfter ? hiccupSeconds : 0);
             }
         }
         double last = fixedSeconds + perPixel * stages[^1].Pixels;
@@ -86,6 +86,18 @@ public class RemainingTimeEstimateTests
         Simulate(stages, fixedSeconds, perPixel, first, seed: 1);
         first.Learn(backbone);
         var (reports, end) = Simulate(stages, fixedSeconds, perPixel, RemainingTimeEstimate.For(backbone, stages), seed: 2);
+
+        WithinTwentyPercentFrom(0.1, reports, end);
+    }
+
+    [Fact]
+    public void OneStepThatTakesASecondLongerDoesNotThrowTheEstimateOff()
+    {
+        // In the web app a single step can take a second more (a collection, the first frame's path).
+        var stages = TransferSchedule.For(new Size(512, 384), 32, ThreeSizes);
+        double perPixel = FullStepSeconds / (512 * 384 + RemainingTimeEstimate.FixedPixels);
+
+        var (reports, end) = Simulate(stages, perPixel * RemainingTimeEstimate.FixedPixels, perPixel, hiccupAfter: 30, hiccupSeconds: 1);
 
         WithinTwentyPercentFrom(0.1, reports, end);
     }
