@@ -86,10 +86,11 @@ public sealed class RemainingTimeEstimate
         if (_reports[stage] == 0) _firstReport[stage] = now;
         else
         {
-            // The pace as it is now: the median of the last few step times, from the stage's second step on (its first
-            // makes the new size's kernels: on the 2-core CPU the first steps at 512×352 ran 1.3× slower than the rest,
-            // and the stage's mean kept the estimate 25–35 % high). A median, because one step in the web app can take
-            // a second (a collection, the first frame's path), which a mean would carry for many steps.
+            // The pace as it is now: the mean of the last 20 step times less the slowest, from the stage's second step on
+            // (its first makes the new size's kernels: on the 2-core CPU the first steps at 512×352 ran 1.3× slower than
+            // the rest, and the stage's mean kept the estimate 25–35 % high). The slowest is left out because one step
+            // in the web app can take a second (a collection, the first frame's path); a median would be too hopeful,
+            // as step times are skewed (a run's median step was ~0.75 of its mean).
             var recent = _recentSteps[stage];
             if (_reports[stage] == 2 && recent.Count == 1) recent.Clear();
             recent.Add(now - _lastReport[stage]);
@@ -99,7 +100,7 @@ public sealed class RemainingTimeEstimate
         _lastReport[stage] = now;
         // The pace comes from this stage once one of its steps is timed, else from the last stage that had one.
         int reference = stage;
-        while (reference >= 0 && _reports[reference] < 2) reference--;
+        while (reference >= 0 && _reports[reference] < MinimumReports) reference--;
         if (reference < 0) return null;
 
         var measured = _stages[reference];
@@ -136,13 +137,19 @@ public sealed class RemainingTimeEstimate
     /// <summary>A stage's set-up in its own steps before one has been measured: the content's and the style's forward passes and the new kernels.</summary>
     public const double SetUpStepsPrior = 2;
 
-    /// <summary>How many of a stage's latest step times its pace is the median of.</summary>
-    const int RecentSteps = 15;
+    /// <summary>How many of a stage's latest step times its pace is taken from.</summary>
+    const int RecentSteps = 20;
+
+    /// <summary>
+    /// A stage's own pace is used from its fourth report on (two step times besides the first, slow one); until then the
+    /// previous stage's pace, scaled to this size, is the better guess.
+    /// </summary>
+    const int MinimumReports = 4;
 
     double StepSeconds(int stage)
     {
-        var sorted = _recentSteps[stage].Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+        var recent = _recentSteps[stage];
+        return recent.Count < 3 ? recent.Average() : (recent.Sum() - recent.Max()) / (recent.Count - 1);
     }
 
     /// <summary>P₀ fitted to <paramref name="stage"/> and the one before it when both were timed at different sizes, else the prior.</summary>

@@ -67,8 +67,8 @@ public class RemainingTimeEstimateTests
 
         var (reports, end) = Simulate(stages, fixedSeconds, perPixel);
 
-        // From the second stage's second report on, P₀ is fitted to two sizes.
-        double secondStage = reports[stages[1].FirstIteration + 1].At;
+        // From the second stage's fourth report on (its own pace, past its first step), P₀ is fitted to two sizes.
+        double secondStage = reports[stages[1].FirstIteration + 3].At;
         WithinTwentyPercentFrom(secondStage / end, reports, end);
     }
 
@@ -130,13 +130,17 @@ public class RemainingTimeEstimateTests
     }
 
     [Fact]
-    public void NoEstimateBeforeAStepHasBeenTimed()
+    public void NoEstimateBeforeTwoStepsBesidesTheFirstHaveBeenTimed()
     {
-        var stages = TransferSchedule.For(new Size(64, 48), 16, new StyleTransferOptions { Iterations = 4 });
+        // A stage's first step also makes the new size's kernels, so it is not its pace.
+        var stages = TransferSchedule.For(new Size(64, 48), 16, new StyleTransferOptions { Iterations = 5 });
         var estimate = new RemainingTimeEstimate(stages);
         estimate.StageStarted(0, TimeSpan.Zero);
 
         Assert.Null(estimate.Reported(0, 0, TimeSpan.FromSeconds(1)));
-        Assert.NotNull(estimate.Reported(0, 1, TimeSpan.FromSeconds(2)));
+        Assert.Null(estimate.Reported(0, 1, TimeSpan.FromSeconds(3)));
+        Assert.Null(estimate.Reported(0, 2, TimeSpan.FromSeconds(3.5)));
+        // Two steps of 0.5 s left, then the final evaluation (half a step); the slow first step does not count.
+        Assert.Equal(1.25, estimate.Reported(0, 3, TimeSpan.FromSeconds(4))!.Value.TotalSeconds, 6);
     }
 }
