@@ -101,6 +101,12 @@ public sealed class RemainingTimeEstimate
         // The pace comes from this stage once one of its steps is timed, else from the last stage that had one.
         int reference = stage;
         while (reference >= 0 && _reports[reference] < MinimumReports) reference--;
+        if (reference < 0)
+        {
+            // Nothing has run that long yet (the run's first steps, or stages of a few steps): any timed step will do.
+            reference = stage;
+            while (reference >= 0 && _reports[reference] < 2) reference--;
+        }
         if (reference < 0) return null;
 
         var measured = _stages[reference];
@@ -142,7 +148,7 @@ public sealed class RemainingTimeEstimate
 
     /// <summary>
     /// A stage's own pace is used from its fourth report on (two step times besides the first, slow one); until then the
-    /// previous stage's pace, scaled to this size, is the better guess.
+    /// previous stage's pace, scaled to this size, is the better guess, if it has one.
     /// </summary>
     const int MinimumReports = 4;
 

@@ -130,17 +130,17 @@ public class RemainingTimeEstimateTests
     }
 
     [Fact]
-    public void NoEstimateBeforeTwoStepsBesidesTheFirstHaveBeenTimed()
+    public void NoEstimateBeforeAStepHasBeenTimedAndTheFirstSlowStepIsDroppedOnceOthersAre()
     {
-        // A stage's first step also makes the new size's kernels, so it is not its pace.
         var stages = TransferSchedule.For(new Size(64, 48), 16, new StyleTransferOptions { Iterations = 5 });
         var estimate = new RemainingTimeEstimate(stages);
         estimate.StageStarted(0, TimeSpan.Zero);
 
         Assert.Null(estimate.Reported(0, 0, TimeSpan.FromSeconds(1)));
-        Assert.Null(estimate.Reported(0, 1, TimeSpan.FromSeconds(3)));
-        Assert.Null(estimate.Reported(0, 2, TimeSpan.FromSeconds(3.5)));
-        // Two steps of 0.5 s left, then the final evaluation (half a step); the slow first step does not count.
+        // Only the first step (2 s: it also made the kernels) is timed: 4 steps and the final half step at its pace.
+        Assert.Equal(9, estimate.Reported(0, 1, TimeSpan.FromSeconds(3))!.Value.TotalSeconds, 6);
+        estimate.Reported(0, 2, TimeSpan.FromSeconds(3.5));
+        // Two steps of 0.5 s left, then the final evaluation (half a step); the slow first step no longer counts.
         Assert.Equal(1.25, estimate.Reported(0, 3, TimeSpan.FromSeconds(4))!.Value.TotalSeconds, 6);
     }
 }
