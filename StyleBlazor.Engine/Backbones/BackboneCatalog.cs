@@ -24,12 +24,28 @@ public sealed record BackboneCatalogOptions
     /// </summary>
     public ScalarType? ReducedPrecision { get; init; }
 
+    /// <summary>
+    /// With no <see cref="ReducedPrecision"/>: the embedded ResNet18 computes in bfloat16 where the CPU does so natively
+    /// (<see cref="TorchRuntime.NativeBFloat16"/>), VGG19 and every other case in float32 ("auto", the default setting).
+    /// ResNet18's steps take about half the time there and its pictures look the same (docs/performance.md).
+    /// </summary>
+    public bool AutomaticPrecision { get; init; }
+
     /// <summary>"float32" (or empty) → null, "bfloat16" → BFloat16; anything else is an error naming the setting.</summary>
     public static ScalarType? ParsePrecision(string? value, string setting) => value?.Trim().ToLowerInvariant() switch
     {
         null or "" or "float32" => null,
         "bfloat16" => ScalarType.BFloat16,
         _ => throw new ArgumentException($"{setting} must be float32 or bfloat16 (got '{value}')."),
+    };
+
+    /// <summary>A precision setting that may also be "auto" (or empty, its default): these options with it applied.</summary>
+    public BackboneCatalogOptions WithPrecision(string? value, string setting) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "auto" => this with { ReducedPrecision = null, AutomaticPrecision = true },
+        "float32" => this with { ReducedPrecision = null, AutomaticPrecision = false },
+        "bfloat16" => this with { ReducedPrecision = ScalarType.BFloat16, AutomaticPrecision = false },
+        _ => throw new ArgumentException($"{setting} must be auto, float32 or bfloat16 (got '{value}')."),
     };
 }
 
@@ -43,12 +59,14 @@ public sealed class BackboneCatalog : IBackboneCatalog
     readonly string? _vgg19Weights;
     readonly bool _randomVgg19;
     readonly ScalarType? _reducedPrecision;
+    readonly bool _automaticPrecision;
 
     public BackboneCatalog(BackboneCatalogOptions options)
     {
         _vgg19Weights = FindVgg19Weights(options);
         _randomVgg19 = _vgg19Weights is null && options.AllowRandomVgg19;
         _reducedPrecision = options.ReducedPrecision;
+        _automaticPrecision = options.AutomaticPrecision;
 
         var available = new List<BackboneInfo>
         {
@@ -82,8 +100,13 @@ public sealed class BackboneCatalog : IBackboneCatalog
     public IBackbone Load(string name, Device device)
     {
         var backbone = LoadFullPrecision(name, device);
-        return _reducedPrecision is { } type ? new ReducedPrecisionBackbone(backbone, type) : backbone;
+        return PrecisionFor(name, device) is { } type ? new ReducedPrecisionBackbone(backbone, type) : backbone;
     }
+
+    /// <summary>What backbone <paramref name="name"/> computes in on <paramref name="device"/>: null for float32.</summary>
+    public ScalarType? PrecisionFor(string name, Device device) =>
+        _reducedPrecision ?? (_automaticPrecision && name == "resnet18" && device.type == TorchSharp.DeviceType.CPU && TorchRuntime.NativeBFloat16
+            ? ScalarType.BFloat16 : null);
 
     IBackbone LoadFullPrecision(string name, Device device) => name switch
     {

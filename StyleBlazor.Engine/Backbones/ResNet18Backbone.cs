@@ -1,4 +1,5 @@
 using StyleBlazor.Engine.Onnx;
+using StyleBlazor.Engine.Transfer;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -26,7 +27,8 @@ public sealed class ResNet18Backbone : IBackbone
     ];
 
     readonly OnnxGraph _graph;
-    readonly Tensor? _blur;
+    readonly bool _antiAlias;
+    bool _channelsLast;
 
     /// <param name="device">Where the weights live; the CPU when null.</param>
     /// <param name="modelPath">The ONNX file; <see cref="FindModel"/> when null.</param>
@@ -52,12 +54,8 @@ public sealed class ResNet18Backbone : IBackbone
             _graph.Dispose();
             throw new InvalidDataException($"'{modelPath}' is not the packaged ResNet18: it has no {string.Join(", ", missing)}.");
         }
-        if (antiAlias)
-        {
-            using var scope = NewDisposeScope();
-            var k = tensor(new float[] { 1, 2, 1 }, device: Device);
-            _blur = k.outer(k).div(16).expand(3, 1, 3, 3).contiguous().DetachFromDisposeScope();
-        }
+        _antiAlias = antiAlias;
+        _channelsLast = TorchRuntime.ResNet18ChannelsLast ?? false;
     }
 
     /// <summary>The model copied into the build output, or null when it is not there.</summary>
@@ -90,7 +88,7 @@ public sealed class ResNet18Backbone : IBackbone
 
     public Device Device { get; }
 
-    public bool AntiAlias => _blur is not null;
+    public bool AntiAlias => _antiAlias;
 
     public IReadOnlyDictionary<string, Tensor> Forward(Tensor input, IReadOnlyCollection<string> taps) => Run(input, taps, onTap: null);
 
@@ -106,17 +104,39 @@ public sealed class ResNet18Backbone : IBackbone
             .ToArray();
 
         using var scope = NewDisposeScope();
-        var x = _blur is null ? input : F.conv2d(F.pad(input, [1, 1, 1, 1], PaddingModes.Replicate), _blur, groups: 3);
+        var x = _antiAlias ? Blur(input) : input;
+        if (_channelsLast) x = ImageTensors.ToChannelsLast(x); // every layer after keeps the layout
         var outputs = _graph.Run(x, values, onTap is null ? null : (value, map) => onTap(wanted[Array.IndexOf(values, value)], map));
         return wanted.Zip(values).ToDictionary(p => p.First, p => outputs[p.Second].MoveToOuterDisposeScope());
     }
 
-    /// <summary>The anti-aliasing blur and the stem read the image in float32; the rest computes in <paramref name="type"/>.</summary>
-    public void ConvertWeights(ScalarType type) => _graph.ConvertWeights(type);
+    /// <summary>
+    /// The [1,2,1]ᵀ[1,2,1]/16 blur with replicate padding, as two passes of shifted slices: the same sums as the grouped
+    /// 3×3 convolution, which oneDNN runs slowly on 3 channels (its input gradient above all).
+    /// </summary>
+    internal static Tensor Blur(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var p = F.pad(input, [1, 1, 1, 1], PaddingModes.Replicate);
+        long h = p.shape[2], w = p.shape[3];
+        var rows = p[.., .., ..(int)(h - 2), ..] + p[.., .., 1..(int)(h - 1), ..].mul(2) + p[.., .., 2.., ..];
+        var blurred = (rows[.., .., .., ..(int)(w - 2)] + rows[.., .., .., 1..(int)(w - 1)].mul(2) + rows[.., .., .., 2..]).div_(16);
+        return blurred.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The anti-aliasing blur reads the image in float32; the stem and the rest compute in <paramref name="type"/>.</summary>
+    public void ConvertWeights(ScalarType type)
+    {
+        // The stem too: by space-to-depth it convolves 12 channels, and its bfloat16 input gradient is as close to
+        // float64's as the other layers' (2.9e-3, cosine 1.0000 at 512²; docs/performance.md), the image rounded to
+        // bfloat16 on the way in. Only a direct convolution on the 3 channels themselves was 30 % off.
+        _graph.ConvertWeights(type, includingEntry: true);
+        // oneDNN's bfloat16 kernels run this network's convolutions and its max pool far faster NHWC (docs/performance.md).
+        _channelsLast = TorchRuntime.ResNet18ChannelsLast ?? Device.type == DeviceType.CPU;
+    }
 
     public void Dispose()
     {
         _graph.Dispose();
-        _blur?.Dispose();
     }
 }

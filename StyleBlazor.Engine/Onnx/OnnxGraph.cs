@@ -33,6 +33,7 @@ public sealed class OnnxGraph : IDisposable
     // Set by ConvertWeights: the type to compute in, and the nodes reading the graph input that cast to it.
     ScalarType? _computeType;
     HashSet<int> _entryNodes = [];
+    bool _narrowInputs;
 
     OnnxGraph(Dictionary<string, Tensor> initializers, CompiledNode[] nodes, string[] inputs, string[] outputs,
         Dictionary<string, string> foldedInto, long opset, Device device)
@@ -64,24 +65,30 @@ public sealed class OnnxGraph : IDisposable
     /// <summary>
     /// Computes in <paramref name="type"/> (e.g. bfloat16) from the nodes after the graph input on: their floating-point
     /// initializers are converted; the nodes that read the input keep float32 weights and cast what they produce.
-    /// (libtorch 2.10's bfloat16 backward through a 3-channel input is 30 % off; every other layer 2e-3.)
+    /// (libtorch 2.10's bfloat16 input gradient of a direct convolution on 3 channels is 30 % off; every other layer
+    /// 2e-3.) With <paramref name="includingEntry"/> those nodes compute in <paramref name="type"/> too, on the input cast
+    /// to it: for an entry layer known to be accurate in it, such as a stride-2 convolution by space-to-depth (12 channels).
     /// </summary>
-    public void ConvertWeights(ScalarType type)
+    public void ConvertWeights(ScalarType type, bool includingEntry = false)
     {
         var entry = _nodes.Select((n, i) => (n, i)).Where(p => p.n.Info.Inputs.Any(InputNames.Contains)).ToArray();
-        var keep = entry.SelectMany(p => p.n.Info.Inputs).ToHashSet();
+        var keep = includingEntry ? [] : entry.SelectMany(p => p.n.Info.Inputs).ToHashSet();
         foreach (var (name, tensor) in _initializers.ToArray())
         {
             if (!tensor.is_floating_point() || tensor.dtype == type || keep.Contains(name)) continue;
             _initializers[name] = Frozen(tensor.to(type));
             tensor.Dispose();
         }
-        _entryNodes = entry.Select(p => p.i).ToHashSet();
+        _entryNodes = includingEntry ? [] : entry.Select(p => p.i).ToHashSet();
+        _narrowInputs = includingEntry;
         _computeType = type;
     }
 
     /// <summary>The frozen tensor behind an initializer (owned by the graph), or null.</summary>
     public Tensor? Initializer(string name) => _initializers.GetValueOrDefault(name);
+
+    /// <summary>Runs node <paramref name="index"/> of <see cref="Nodes"/> alone (the bench times layers one by one).</summary>
+    internal Tensor[] RunNode(int index, IReadOnlyList<Tensor?> inputs) => _nodes[index].Kernel(inputs);
 
     public static OnnxGraph Load(string path, Device? device = null, OnnxLoadOptions? options = null)
     {
@@ -168,6 +175,8 @@ public sealed class OnnxGraph : IDisposable
         var wanted = outputs.ToHashSet();
         var results = new Dictionary<string, Tensor>();
         using var scope = NewDisposeScope();
+        if (_narrowInputs && _computeType is { } narrow)
+            inputs = inputs.ToDictionary(p => p.Key, p => p.Value.is_floating_point() && p.Value.dtype != narrow ? p.Value.to(narrow) : p.Value);
         try
         {
             foreach (var index in plan.Nodes)

@@ -88,11 +88,55 @@ static class OnnxOperators
             }
             if (spatial != 2) throw new NotSupportedException($"Conv over {spatial} spatial dimensions is not supported (1-D and 2-D are).");
 
-            var (padded, symmetric) = PadIfAsymmetric(input, p, 0.0);
-            var y = F.conv2d(padded, weight, bias, strides: s, padding: symmetric, dilation: d, groups: group);
+            var y = SpaceToDepth(input, weight, bias, s, d, p, group) ?? Direct(input, weight, bias, s, d, p, group);
             if (x[0]!.dim() == 3) y = y.squeeze(2);
             return [y.MoveToOuterDisposeScope()];
         };
+    }
+
+    static Tensor Direct(Tensor input, Tensor weight, Tensor? bias, long[] s, long[] d, long[] p, long group)
+    {
+        var (padded, symmetric) = PadIfAsymmetric(input, p, 0.0, weight.shape[2..], s, d);
+        return F.conv2d(padded, weight, bias, strides: s, padding: symmetric, dilation: d, groups: group);
+    }
+
+    /// <summary>
+    /// A stride-2 convolution of an input with few channels (ResNet's 7×7/2 stem on the RGB image) as a stride-1 one on
+    /// its space-to-depth rearrangement: pixel (2m + ry, 2n + rx) of channel c becomes pixel (m, n) of channel 4c + 2ry + rx,
+    /// and the kernel, given a leading zero tap where the top/left padding is odd and a trailing one to an even size, is
+    /// cut the same way into a half-size kernel on 4× the channels. The same products and sums; oneDNN's direct kernels
+    /// are slow for 3 input channels (its input gradient above all), and 12 suit them far better. Null when the layer or
+    /// the input does not fit (odd sides, dilation, groups).
+    /// </summary>
+    static Tensor? SpaceToDepth(Tensor input, Tensor weight, Tensor? bias, long[] s, long[] d, long[] p, long group)
+    {
+        long channels = input.shape[1], height = input.shape[2], width = input.shape[3];
+        if (s is not [2, 2] || d is not [1, 1] || group != 1 || channels > 4 || height % 2 != 0 || width % 2 != 0 || weight.shape[2] < 3)
+            return null;
+        long[] kernel = [weight.shape[2], weight.shape[3]];
+        var lead = new long[2];
+        var half = new long[2];
+        var begin = new long[2];
+        var end = new long[2];
+        long[] outputs = new long[2];
+        for (int i = 0; i < 2; i++)
+        {
+            outputs[i] = (input.shape[2 + i] + p[i] + p[i + 2] - kernel[i]) / 2 + 1;
+            lead[i] = p[i] % 2;
+            half[i] = (kernel[i] + lead[i] + 1) / 2;
+            begin[i] = (p[i] + lead[i]) / 2;
+            end[i] = outputs[i] - 1 - begin[i] + half[i] - input.shape[2 + i] / 2;
+            if (end[i] < 0) return null;
+        }
+        using var scope = NewDisposeScope();
+        long o = weight.shape[0];
+        // Zero taps: lead before, and after up to 2·half.
+        var padded = F.pad(weight, [lead[1], 2 * half[1] - kernel[1] - lead[1], lead[0], 2 * half[0] - kernel[0] - lead[0]]);
+        var cut = padded.view(o, channels, half[0], 2, half[1], 2).permute(0, 1, 3, 5, 2, 4).reshape(o, 4 * channels, half[0], half[1]);
+        var unshuffled = F.pixel_unshuffle(input, 2);
+        if (Transfer.ImageTensors.IsChannelsLast(input)) cut = Transfer.ImageTensors.ToChannelsLast(cut); // keeps the output NHWC
+        var y = F.conv2d(F.pad(unshuffled, [begin[1], end[1], begin[0], end[0]]), cut, bias);
+        return y.MoveToOuterDisposeScope();
     }
 
     static OnnxKernel MaxPool(NodeProto node, OnnxAttributes a, long opset)
@@ -110,7 +154,7 @@ static class OnnxOperators
         return x => Pool2d(x[0]!, kernel, strides, dilations, pads, autoPad, (input, k, s, d, p) =>
         {
             // Explicit padding with -inf, so a padded cell never wins the max (torch's own padding does the same).
-            var (padded, symmetric) = PadIfAsymmetric(input, p, double.NegativeInfinity, maxSymmetric: k);
+            var (padded, symmetric) = PadIfAsymmetric(input, p, double.NegativeInfinity, k, s, d, ceil, maxSymmetric: k);
             return F.max_pool2d(padded, k, s, symmetric, d, ceil);
         });
     }
@@ -127,7 +171,7 @@ static class OnnxOperators
         var countIncludePad = a.Int("count_include_pad", 0) != 0;
         return x => Pool2d(x[0]!, kernel, strides, Ones(kernel.Length), pads, autoPad, (input, k, s, _, p) =>
         {
-            var (padded, symmetric) = PadIfAsymmetric(input, p, 0.0, maxSymmetric: k);
+            var (padded, symmetric) = PadIfAsymmetric(input, p, 0.0, k, s, Ones(k.Length), ceil, maxSymmetric: k);
             var mean = F.avg_pool2d(padded, k, s, symmetric, ceil, count_include_pad: countIncludePad || !ReferenceEquals(padded, input));
             if (countIncludePad || ReferenceEquals(padded, input)) return mean;
             // Explicitly zero-padded, but padded cells must not count: divide by the share of real cells in each window.
@@ -181,15 +225,22 @@ static class OnnxOperators
 
     /// <summary>
     /// Torch pads symmetrically only; asymmetric ONNX pads (CNTK's stride-2 layers use top/left 1, bottom/right 0) are
-    /// applied explicitly with <paramref name="value"/>. Returns the tensor to run on and the symmetric padding left to torch.
+    /// applied explicitly with <paramref name="value"/>, a copy of the whole map. Where padding the end as much as the
+    /// begin gives as many outputs (an even side under CNTK's stride-2 pads), every window is the same and never reaches
+    /// the extra end padding, so torch's own symmetric padding computes the same values without the copy.
+    /// Returns the tensor to run on and the symmetric padding left to torch.
     /// </summary>
-    static (Tensor Input, long[] Symmetric) PadIfAsymmetric(Tensor input, long[] pads, double value, long[]? maxSymmetric = null)
+    static (Tensor Input, long[] Symmetric) PadIfAsymmetric(Tensor input, long[] pads, double value, long[] kernel, long[] strides,
+        long[] dilations, bool ceil = false, long[]? maxSymmetric = null)
     {
         var n = pads.Length / 2;
         var begin = pads[..n];
         var end = pads[n..];
+        long Outputs(int i, long padding) => (input.shape[2 + i] + padding - dilations[i] * (kernel[i] - 1) - 1) / strides[i] + 1;
+        var sameWindows = Enumerable.Range(0, n).All(i => begin[i] == end[i]
+            || (!ceil && begin[i] > end[i] && Outputs(i, 2 * begin[i]) == Outputs(i, begin[i] + end[i])));
         // Torch pooling only pads up to half the kernel; beyond that pad explicitly as well.
-        var torchCanPad = begin.SequenceEqual(end) && (maxSymmetric is null || begin.Select((b, i) => b <= maxSymmetric[i] / 2).All(ok => ok));
+        var torchCanPad = sameWindows && (maxSymmetric is null || begin.Select((b, i) => b <= maxSymmetric[i] / 2).All(ok => ok));
         if (torchCanPad) return (input, begin);
         return (F.pad(input, TorchPadOrder(pads), PaddingModes.Constant, value), new long[n]);
     }

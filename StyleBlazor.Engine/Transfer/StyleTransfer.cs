@@ -58,7 +58,8 @@ public static class StyleTransfer
 
         var clock = Stopwatch.StartNew();
         var finalSize = ImageTensors.WorkingSize(content.Width, content.Height, options.MaxSide, backbone.SizeMultiple);
-        var stages = Stages(finalSize, backbone.SizeMultiple, options);
+        var stages = TransferSchedule.For(finalSize, backbone.SizeMultiple, options);
+        var remaining = RemainingTimeEstimate.For(backbone, stages);
         var blend = BlendWeights(styles.Count, options.StyleBlend);
         var jitter = new Random(options.Seed);
         var (clipMin, clipMax) = backbone.Preprocessing.ClipBounds(backbone.Device);
@@ -79,8 +80,10 @@ public static class StyleTransfer
         {
             for (int s = 0; s < stages.Count; s++)
             {
-                var (size, steps) = stages[s];
+                var stage = stages[s];
+                var (size, steps) = (new Size(stage.Width, stage.Height), stage.Steps);
                 bool lastStage = s == stages.Count - 1;
+                remaining.StageStarted(s, clock.Elapsed);
                 using var objective = CreateObjective(backbone, content, styles, blend, size, options, channelsLast);
                 bool lbfgsStage = options.Optimizer == TransferOptimizer.Lbfgs;
                 // libtorch's L-BFGS flattens the gradient with view(-1), which a channels-last image refuses.
@@ -109,7 +112,9 @@ public static class StyleTransfer
                         return;
                     }
                     var values = cat([total.detach().reshape(1), parts.detach(), improvedFlag.to(ScalarType.Float32).reshape(1)]);
-                    pending.Add((iteration, values.DetachFromDisposeScope(), clock.Elapsed));
+                    var elapsed = clock.Elapsed;
+                    var left = iteration == options.Iterations ? TimeSpan.Zero : remaining.Reported(s, iteration, elapsed);
+                    pending.Add((iteration, values.DetachFromDisposeScope(), elapsed, left));
                     // A frame is read only for the iteration now on the device, so a wanted frame flushes the queue.
                     bool frameWanted = wantsFrame?.Invoke(iteration) ?? true;
                     if (frameWanted || pending.Count >= progressBatch) Flush(frameWanted);
@@ -124,13 +129,17 @@ public static class StyleTransfer
                     int width = all.Length / pending.Count;
                     for (int i = 0; i < pending.Count; i++)
                     {
-                        var (at, record, elapsed) = pending[i];
+                        var (at, record, elapsed, left) = pending[i];
                         record.Dispose();
                         var values = all.AsSpan(i * width, width).ToArray();
                         bool improved = values[^1] > 0;
                         if (improved) (bestIteration, bestParts) = (at, values[..^1]);
                         RgbFrame? frame = improved && frameWanted && at == iteration ? ReadFrame(backbone, newestPicture!, finalSize, chromaSource) : null;
-                        onProgress!(new TransferProgress(at, options.Iterations, ToLossValues(values, options), elapsed, improved, frame));
+                        onProgress!(new TransferProgress(at, options.Iterations, ToLossValues(values, options), elapsed, improved, frame)
+                        {
+                            Stage = stage,
+                            Remaining = left,
+                        });
                     }
                     pending.Clear();
                 }
@@ -196,18 +205,8 @@ public static class StyleTransfer
             clipMin.Dispose();
             clipMax.Dispose();
         }
+        remaining.Learn(backbone); // how the step cost grew with the size, for this backbone's next run's ETA
         return result!;
-    }
-
-    /// <summary>
-    /// The preprocessing's clip bounds, made inside a scope so that only the two bounds survive: the caffe
-    /// preprocessing leaves an intermediate tensor undisposed (the memory test caught one leaked per run).
-    /// </summary>
-    static List<(Size Size, int Steps)> Stages(Size finalSize, int multiple, StyleTransferOptions options)
-    {
-        if (options.CoarseIterations == 0) return [(finalSize, options.Iterations)];
-        var coarse = ImageTensors.WorkingSize(finalSize.Width, finalSize.Height, Math.Max(finalSize.Width, finalSize.Height) / 2, multiple);
-        return [(coarse, options.CoarseIterations), (finalSize, options.Iterations - options.CoarseIterations)];
     }
 
     static double[] BlendWeights(int count, IReadOnlyList<double> blend)
@@ -318,11 +317,11 @@ public static class StyleTransfer
     }
 
     /// <summary>Loss records waiting on the device; disposed with the stage if it ends by an exception.</summary>
-    sealed class PendingRecords : List<(int Iteration, Tensor Record, TimeSpan Elapsed)>, IDisposable
+    sealed class PendingRecords : List<(int Iteration, Tensor Record, TimeSpan Elapsed, TimeSpan? Remaining)>, IDisposable
     {
         public void Dispose()
         {
-            foreach (var (_, record, _) in this) record.Dispose();
+            foreach (var (_, record, _, _) in this) record.Dispose();
             Clear();
         }
     }

@@ -20,6 +20,12 @@ public enum TransferOptimizer { Adam, Lbfgs }
 /// <summary>One style tap and its weight λ_l in (4).</summary>
 public sealed record StyleLayerWeight(string Layer, double Weight);
 
+/// <summary>
+/// One smaller size a coarse-to-fine run passes through: its longest side as a share of the final one, and its share
+/// of <see cref="StyleTransferOptions.CoarseIterations"/> (shares are relative: they need not sum to 1).
+/// </summary>
+public sealed record CoarseStage(double Scale, double Share);
+
 /// <summary>Everything that controls one style transfer. Defaults are the article's (VGG19, Keras code).</summary>
 public sealed record StyleTransferOptions
 {
@@ -81,8 +87,14 @@ public sealed record StyleTransferOptions
     /// <summary>Random circular shift of up to this many pixels before each forward pass (removes stride checkerboards).</summary>
     public int JitterPixels { get; init; }
 
-    /// <summary>Coarse-to-fine: iterations run first at half size (0 = off). Part of <see cref="Iterations"/>.</summary>
+    /// <summary>Coarse-to-fine: iterations run first at smaller sizes (0 = off). Part of <see cref="Iterations"/>.</summary>
     public int CoarseIterations { get; init; }
+
+    /// <summary>
+    /// The smaller sizes the <see cref="CoarseIterations"/> run at, smallest first, and how they share them; each stage
+    /// starts from the previous one's image upsampled. The default is one stage at half size.
+    /// </summary>
+    public IReadOnlyList<CoarseStage> CoarseStages { get; init; } = [new(0.5, 1)];
 
     /// <summary>
     /// One weight per style image (the CLI's <c>--style-weights</c>), normalised to sum 1: each style layer's target is the
@@ -145,6 +157,14 @@ public sealed record StyleTransferOptions
         if (!Enum.IsDefined(Optimizer)) return $"Optimizer must be adam or lbfgs (got {Optimizer}).";
         if (JitterPixels is < 0 or > 64) return $"Jitter must be between 0 and 64 px (got {JitterPixels}).";
         if (CoarseIterations < 0 || CoarseIterations >= Iterations) return $"Coarse iterations must be ≥ 0 and fewer than the iterations (got {CoarseIterations}).";
+        if (CoarseStages.Count == 0) return "At least one coarse stage is needed (or no coarse iterations).";
+        for (int i = 0; i < CoarseStages.Count; i++)
+        {
+            var (scale, share) = (CoarseStages[i].Scale, CoarseStages[i].Share);
+            if (!Finite(scale) || scale <= 0 || scale >= 1 || (i > 0 && scale <= CoarseStages[i - 1].Scale))
+                return $"Coarse stage sizes must grow from stage to stage and stay below the final size (got {scale} for stage {i + 1}).";
+            if (!Finite(share) || share <= 0) return $"Coarse stage shares must be finite numbers > 0 (got {share} for stage {i + 1}).";
+        }
         if (StyleLayers.Count == 0) return "At least one style layer is needed.";
         foreach (var l in StyleLayers)
             if (!Finite(l.Weight) || l.Weight < 0) return $"Style layer weight λ for {l.Layer} must be a finite number ≥ 0 (got {l.Weight}).";

@@ -27,7 +27,17 @@ public sealed record TransferProgress(
     LossValues Loss,
     TimeSpan Elapsed,
     bool Improved,
-    RgbFrame? Frame);
+    RgbFrame? Frame)
+{
+    /// <summary>The stage this iteration belongs to: its size and steps (a coarse-to-fine run has several).</summary>
+    public TransferStage? Stage { get; init; }
+
+    /// <summary>
+    /// The engine's estimate of the time left until the final image, knowing the stages still to come (their steps cost
+    /// more than the ones so far): null until a step has been timed, zero at the final report.
+    /// </summary>
+    public TimeSpan? Remaining { get; init; }
+}
 
 /// <summary>The outcome of a run: the best image and its loss.</summary>
 public sealed record TransferResult(RgbFrame BestImage, int BestIteration, LossValues BestLoss, int IterationsRun, TimeSpan Elapsed);

@@ -88,7 +88,7 @@ public abstract class ComponentTestBase
         return new JobUpdate.Frame(iteration, width, height, "image/jpeg", jpeg.ToArray());
     }
 
-    protected static LossRecord Loss(int iteration, double total = 100, double itPerSec = 4, double eta = 30) =>
+    protected static LossRecord Loss(int iteration, double total = 100, double itPerSec = 4, double? eta = 30) =>
         new(iteration, total, total / 2e3, total / 2e-2 / 2, 0, new Dictionary<string, double> { ["block1_conv1"] = 1, ["block5_conv1"] = 2 },
             iteration / itPerSec, itPerSec, eta);
 }

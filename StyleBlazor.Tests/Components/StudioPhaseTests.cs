@@ -99,6 +99,25 @@ public class StudioPhaseTests : ComponentTestBase
     }
 
     [Fact]
+    public async Task BeforeTheEngineHasTimedAStepTheTimeLeftIsBeingEstimatedNotZero()
+    {
+        var (ctx, studio) = await StartedStudio();
+        await using var _ = ctx;
+
+        await studio.InvokeAsync(() =>
+        {
+            Jobs.Push(JobId, new JobUpdate.Started(1));
+            Jobs.Push(JobId, new JobUpdate.Progress(Loss(0, eta: null)));
+        });
+
+        studio.WaitForAssertion(() => Assert.Equal("estimating the time left…", studio.Find("[data-testid=progress-eta]").TextContent.Trim()), Patience);
+
+        await studio.InvokeAsync(() => Jobs.Push(JobId, new JobUpdate.Progress(Loss(1, eta: 7.4))));
+
+        studio.WaitForAssertion(() => Assert.Equal("0:07 left", studio.Find("[data-testid=progress-eta]").TextContent.Trim()), Patience);
+    }
+
+    [Fact]
     public async Task AfterTheLastIterationItSaysSavingWithNothingToCancelUntilTheJobEnds()
     {
         var (ctx, studio) = await StartedStudio();

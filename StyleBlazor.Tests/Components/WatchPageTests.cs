@@ -40,6 +40,19 @@ public class WatchPageTests : ComponentTestBase
     }
 
     [Fact]
+    public async Task ARunningJobShowsTheEnginesEstimateOfTheTimeLeft()
+    {
+        Jobs.Snapshots["live"] = FakeStudioJobs.Snapshot("live", JobState.Running, new StyleTransferOptions { Iterations = 50 }, [Loss(0, eta: null)]);
+        await using var ctx = NewContext();
+        var page = RenderWithProviders<Watch>(ctx, Job("live"));
+        Assert.Equal("estimating the time left…", page.Find("[data-testid=watch-eta]").TextContent.Trim());
+
+        await page.InvokeAsync(() => Jobs.Push("live", new JobUpdate.Progress(Loss(1, eta: 65))));
+
+        page.WaitForAssertion(() => Assert.Equal("1:05 left", page.Find("[data-testid=watch-eta]").TextContent.Trim()), Patience);
+    }
+
+    [Fact]
     public async Task AnUnknownJobSaysSoInsteadOfFailing()
     {
         await using var ctx = NewContext();

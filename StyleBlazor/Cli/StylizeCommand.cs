@@ -20,7 +20,7 @@ public static class StylizeCommand
         "[--backbone resnet18|vgg19] [--weights FILE] [--random-weights] [--size N] [--iterations N] [--seed N] [--alpha X] [--beta X] " +
         "[--lr X] [--tv-weight X] [--optimizer adam|lbfgs] [--preserve-colors none|luminance|histogram] [--style-scale X] [--pooling max|avg] " +
         "[--init content|noise|style] [--normalization code|paper] [--device auto|cpu|cuda] [--threads N] " +
-        "[--precision float32|bfloat16] [--progress-json]. " +
+        "[--precision auto|float32|bfloat16] [--progress-json]. " +
         $"Up to {CliArguments.MaxStyles} styles, one weight each; --preserve-colors luminance transfers the luminance Y of " +
         "YCbCr (BT.601, full range) and keeps the content's Cb and Cr; histogram gives each style the content's colour mean and " +
         "covariance first; --style-scale 0.25-2 sizes the style relative to the content (stroke size); --pooling avg is VGG19's.";
@@ -54,8 +54,12 @@ public static class StylizeCommand
         var outPath = cli.Required("out");
         if (!string.Equals(Path.GetExtension(outPath), ".png", StringComparison.OrdinalIgnoreCase))
             throw new CliException($"--out must be a .png file (got '{outPath}')");
-        TorchSharp.torch.ScalarType? precision;
-        try { precision = BackboneCatalogOptions.ParsePrecision(cli.Value("precision"), "--precision"); }
+        var catalogOptions = new BackboneCatalogOptions
+        {
+            WeightsFile = cli.Value("weights"),
+            AllowRandomVgg19 = cli.Flag("random-weights"),
+        };
+        try { catalogOptions = catalogOptions.WithPrecision(cli.Value("precision"), "--precision"); }
         catch (ArgumentException e) { throw new CliException(e.Message); }
 
         using var content = await CliImages.LoadAsync(contentPath, cancellationToken);
@@ -68,12 +72,7 @@ public static class StylizeCommand
             NativeHeap.ReuseFreedMemory();
             var device = TorchRuntime.SelectDevice(cli.Value("device") ?? "auto");
             TorchRuntime.Configure(device, cli.Int("threads") ?? 0);
-            var catalog = new BackboneCatalog(new BackboneCatalogOptions
-            {
-                WeightsFile = cli.Value("weights"),
-                AllowRandomVgg19 = cli.Flag("random-weights"),
-                ReducedPrecision = precision,
-            });
+            var catalog = new BackboneCatalog(catalogOptions);
             var backboneName = cli.Value("backbone") ?? (cli.Value("weights") is not null || cli.Flag("random-weights") ? "vgg19" : catalog.Default?.Name);
             var info = catalog.Available.FirstOrDefault(b => b.Name == backboneName)
                        ?? throw new CliException($"backbone '{backboneName}' is not available; available: {string.Join(", ", catalog.Available.Select(b => b.Name))}"
@@ -112,6 +111,9 @@ public static class StylizeCommand
         ["J_S_layers"] = p.Loss.StyleLayers,
         ["elapsed"] = Math.Round(p.Elapsed.TotalSeconds, 3),
         ["improved"] = p.Improved,
+        ["stage"] = p.Stage?.Index ?? 0,
+        ["size"] = p.Stage is { } s ? $"{s.Width}x{s.Height}" : "",
+        ["remaining"] = p.Remaining is { } r ? Math.Round(r.TotalSeconds, 3) : null!,
     });
 }
 

@@ -125,8 +125,7 @@ public static class Extensions
                 ModelsDirectory = Rooted(section["ModelsDirectory"] ?? "models"),
                 AllowRandomVgg19 = section.GetValue<bool>("AllowRandomVgg19"),
                 Default = section["Default"],
-                ReducedPrecision = BackboneCatalogOptions.ParsePrecision(section["Precision"], "Backbones:Precision"),
-            });
+            }.WithPrecision(section["Precision"], "Backbones:Precision"));
         });
         return builder;
     }

@@ -169,7 +169,9 @@ public sealed class JobRunner(
     {
         double seconds = p.Elapsed.TotalSeconds;
         double perSecond = p.Iteration > 0 && seconds > 0 ? p.Iteration / seconds : 0;
-        double eta = perSecond > 0 ? (p.TotalIterations - p.Iteration) / perSecond : 0;
+        // The engine's estimate, not iterations left at the mean pace: a coarse-to-fine run's first steps are many times
+        // cheaper than its last, so that would promise half the real time.
+        double? eta = p.Remaining?.TotalSeconds;
         var record = new LossRecord(p.Iteration, p.Loss.Total, p.Loss.Content, p.Loss.Style, p.Loss.TotalVariation,
             p.Loss.StyleLayers, seconds, perSecond, eta);
         jobs.Record(job, new JobUpdate.Progress(record));

@@ -10,7 +10,9 @@ public enum JobState { Queued, Running, Completed, Failed, Cancelled, Interrupte
 
 /// <summary>
 /// One iteration's loss values as watchers see them: J of (5), the terms J_C (2) and J_S (4) as they enter J, the
-/// total-variation term, each style layer's J_S^(l) (3), and the pace at that moment (the ETA knows the run's schedule).
+/// total-variation term, each style layer's J_S^(l) (3), and the pace at that moment. <c>EtaSeconds</c> is the engine's
+/// estimate of the time left, which knows the run's schedule (a coarse-to-fine run's later steps cost more): null until
+/// a step has been timed.
 /// </summary>
 public sealed record LossRecord(
     int Iteration,
@@ -21,7 +23,7 @@ public sealed record LossRecord(
     IReadOnlyDictionary<string, double> StyleLayers,
     double ElapsedSeconds,
     double IterationsPerSecond,
-    double EtaSeconds);
+    double? EtaSeconds);
 
 /// <summary>
 /// Something that happened to a job, as every watcher receives it: the Blazor components, the hub's clients, the HTTP

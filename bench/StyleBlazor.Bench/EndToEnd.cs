@@ -74,7 +74,7 @@ static class EndToEnd
         string.Join(", ", values!.AsArray().Select(v => ((double)v!).ToString(format)));
 
     /// <summary>The app in its own process, with a throw-away data directory; killed on dispose.</summary>
-    sealed class AppServer : IDisposable
+    internal sealed class AppServer : IDisposable
     {
         readonly Process _process;
         readonly StringBuilder _log = new();
@@ -88,6 +88,8 @@ static class EndToEnd
         }
 
         public string Url { get; }
+
+        public int Pid => _process.Id;
 
         /// <summary>Starts the app; <paramref name="malloc"/> "jemalloc" preloads it as the Docker image does, else glibc.</summary>
         public static AppServer Start(string dll, string contentRoot, int threads, string malloc, string[] extraArgs)

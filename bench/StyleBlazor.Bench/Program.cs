@@ -6,9 +6,13 @@ using StyleBlazor.Bench;
 // styleblazor-bench memory [--size 128] [--early 100] [--late 1000]      memory-flatness check of the engine
 // styleblazor-bench dump-weights --seed 0 --out FILE                     the random VGG19 for the peer
 // styleblazor-bench profile [--size 512] [--interop N] [--malloc reuse] [--winograd auto|on|off]   one iteration, phase by phase
+// styleblazor-bench profile --backbone resnet18 [--size 512]            one ResNet18 step phase by phase, then layer by layer
 // styleblazor-bench endtoend [--endtoend-repeats 4] [--endtoend-side 512]  the web app: first frame, 10 watchers on/off
 // styleblazor-bench precision [--size 512] [--loop N]                   float32 against bfloat16 convolutions (an experiment)
 // styleblazor-bench kernels [--size 512] [--iterations 4]                convolutions, pools, Gram matrices, Winograd, each timed
+// styleblazor-bench time-to-result [--pairs cat,panda] [--modes cli,load,studio] [--repeats 1]  the default picture: wall, first frame, J
+// styleblazor-bench schedule --pair cat --out x.png [--iterations N --coarse N --stages 0.25:3,0.5:1] [--precision bfloat16]  one run, its stages' times and J
+// styleblazor-bench kernels --backbone resnet18 [--size 512]            ResNet18's blur, stem, pool and 3x3 convolutions, each way
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
@@ -23,6 +27,7 @@ try
         {
             InteropThreads = a.Int("interop", 0), Frames = a.Flag("frames"), Malloc = a.Str("malloc", "default"),
             ChannelsLast = a.StrOrNull("channels-last"), Precision = a.Str("precision", "float32"),
+            ResNetChannelsLast = a.StrOrNull("resnet-nhwc"),
         }),
         "memory" => MemoryCheck.Run(a.Str("backbone", "vgg19"), a.Int("size", 128), a.Int("early", 100), a.Int("late", 1000),
             a.Int("threads", 2), a.StrOrNull("channels-last"), a.Str("malloc", "default")),
@@ -30,9 +35,14 @@ try
         "compare" => Compare.Run(a),
         "endtoend" => EndToEnd.RunVerb(a),
         "precision" => PrecisionProbe.Run(a.Int("size", 512), a.Int("iterations", 3), a.Int("loop", 0), a.Str("malloc", "reuse")),
+        "time-to-result" => TimeToResult.Run(a),
+        "schedule" => ScheduleRun.Run(a),
+        "kernels" when a.Str("backbone", "vgg19") == "resnet18" => ResNetKernels.Run(a.Int("size", 512), a.Int("iterations", 4), a.Int("threads", 2)),
         "kernels" => KernelProbes.Run(a.Int("size", 512), a.Int("iterations", 4)),
+        "profile" when a.Str("backbone", "vgg19") == "resnet18" => ResNetProfile.Run(a.Int("size", 512), a.Int("iterations", 5), a.Int("threads", 2), a.Str("malloc", "reuse"),
+            a.StrOrNull("precision"), a.StrOrNull("resnet-nhwc")),
         "profile" => Profile.Run(a.Int("size", 512), a.Int("iterations", 5), a.Int("threads", 2), a.Int("interop", 0), a.Str("malloc", "reuse"), a.Str("winograd", "auto")),
-        _ => throw new ArgumentException($"Unknown verb '{verb}' (compare, worker, memory, profile, endtoend, precision, kernels, dump-weights)."),
+        _ => throw new ArgumentException($"Unknown verb '{verb}' (compare, worker, memory, profile, endtoend, precision, kernels, time-to-result, schedule, dump-weights)."),
     };
 }
 catch (ArgumentException e)

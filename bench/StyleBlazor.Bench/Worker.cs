@@ -15,6 +15,8 @@ sealed record RunSettings(string Backbone, int Size, int Iterations, int Warmup,
     public bool Frames { get; init; }
     public string Malloc { get; init; } = "default";
     public string? ChannelsLast { get; init; }
+    /// <summary>"on"/"off": ResNet18's activations NHWC inside the network (TorchRuntime.ResNet18ChannelsLast); null = as configured.</summary>
+    public string? ResNetChannelsLast { get; init; }
     public string? WeightsFile { get; init; }
     /// <summary>"float32" or "bfloat16" (Backbones:Precision).</summary>
     public string Precision { get; init; } = "float32";
@@ -60,6 +62,7 @@ static class Worker
         bool mallocTuned = ProcessStats.TuneMalloc(s.Malloc);
         TorchRuntime.Configure(CPU, s.Threads, s.InteropThreads);
         ApplyChannelsLast(s.ChannelsLast);
+        if (s.ResNetChannelsLast is { } nhwc) TorchRuntime.ResNet18ChannelsLast = nhwc is "on" or "true" or "1";
 
         int total = s.Warmup + s.Iterations + 1; // +1: the interval into the last step is a full iteration too
         var options = Options(s.Backbone, s.Size, total);
@@ -99,6 +102,7 @@ static class Worker
             ["threads"] = get_num_threads(),
             ["interop_threads"] = get_num_interop_threads(),
             ["channels_last"] = TorchRuntime.ChannelsLast,
+            ["resnet18_channels_last"] = TorchRuntime.ResNet18ChannelsLast,
             ["malloc"] = mallocTuned ? s.Malloc : "default",
             ["mkl"] = MatrixLibrary.CodePath.ToString(),
             ["allocator"] = NativeHeap.Active.ToString(),

@@ -94,6 +94,64 @@ static class EndToEndScenario
         return 0;
     }
 
+    /// <summary>
+    /// Issue 19: one job with the server's default recipe (only the two pictures given), watched by its owner from the
+    /// moment it is accepted, as a user who presses Start: Submit → first Frame, Submit → Ended, the engine's own time,
+    /// the final J, and how far the ETA the watchers were shown was from the time really left, from the 10 % mark on.
+    /// </summary>
+    public static async Task<int> TimeToResultAsync(Arguments settings, Func<Uri, Task<HubConnection>> connect)
+    {
+        if (settings.ContentFile is null || settings.StyleFile is null) throw new ArgumentException("--time-to-result needs --content FILE and --style FILE.");
+        var request = new SubmitRequest
+        {
+            Content = await File.ReadAllBytesAsync(settings.ContentFile),
+            Styles = [await File.ReadAllBytesAsync(settings.StyleFile)],
+        };
+        var owner = await connect(settings.Url);
+        await owner.InvokeAsync<bool>("Watch", "no-such-job"); // this client's own first call, before anything is timed
+        var progress = new List<LossRecord>();
+        var ended = new TaskCompletionSource<JobUpdate.Ended>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var firstFrame = new TaskCompletionSource<double>(TaskCreationOptions.RunContinuationsAsynchronously);
+        int frames = 0;
+        long submittedAt = 0;
+        owner.On<JobUpdate.Progress>("Progress", p => { lock (progress) progress.Add(p.Loss); });
+        owner.On<JobUpdate.Frame>("Frame", _ =>
+        {
+            Interlocked.Increment(ref frames);
+            firstFrame.TrySetResult(Stopwatch.GetElapsedTime(submittedAt).TotalSeconds);
+        });
+        owner.On<JobUpdate.Ended>("Ended", e => ended.TrySetResult(e));
+
+        submittedAt = Stopwatch.GetTimestamp();
+        var reply = await owner.InvokeAsync<SubmitReply>("Submit", request);
+        if (!reply.Accepted) throw new InvalidOperationException($"The job was refused: {reply.Refusal}: {reply.Message}");
+        await owner.InvokeAsync<bool>("Watch", reply.JobId!);
+        var end = await ended.Task.WaitAsync(TimeSpan.FromSeconds(settings.TimeoutSeconds));
+        double wall = Stopwatch.GetElapsedTime(submittedAt).TotalSeconds;
+        await owner.DisposeAsync();
+        if (end.State != JobState.Completed) throw new InvalidOperationException($"The job ended {end.State}: {end.Message}");
+
+        // Progress updates are never coalesced, so the owner saw every iteration; a late join would get them as History.
+        var history = progress.OrderBy(r => r.Iteration).ToArray();
+        double engine = history[^1].ElapsedSeconds;
+        var judged = history.Where(r => r.ElapsedSeconds >= 0.1 * engine && r.ElapsedSeconds <= 0.95 * engine && r.EtaSeconds > 0).ToArray();
+        double etaError = judged.Length == 0 ? double.NaN
+            : judged.Max(r => Math.Abs(r.EtaSeconds!.Value - (engine - r.ElapsedSeconds)) / (engine - r.ElapsedSeconds));
+        Console.WriteLine($"time to result  wall {wall:0.00} s (submit -> ended), first frame {firstFrame.Task.Result:0.00} s, engine {engine:0.00} s, " +
+                          $"{history[^1].Iteration} iterations, final J {history[^1].Total:0.0000}, {frames} frames, ETA error {etaError * 100:0} %");
+        Console.WriteLine("RESULT " + JsonSerializer.Serialize(new
+        {
+            wall_s = wall,
+            first_frame_s = firstFrame.Task.Result,
+            engine_s = engine,
+            steps = $"{history[^1].Iteration} steps",
+            final_j = history[^1].Total,
+            frames,
+            eta_error = etaError,
+        }));
+        return 0;
+    }
+
     /// <summary>The engine's pace over one job's full-size stage, and what its watchers saw.</summary>
     sealed record JobPace(double Seconds, int Iterations, double FirstFrameMs, double FramesPerWatcher)
     {

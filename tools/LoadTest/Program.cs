@@ -4,6 +4,8 @@ using StyleBlazor.Jobs;
 //   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5000 --watchers 50 --jobs 2 [--iterations 100] [--side 256] [--backbone NAME]
 // Issue 7's scenario, N users submitting and watching M consecutive jobs in all (see UsersScenario):
 //   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5000 --users 50 --jobs 200 --iterations 20 --side 64 --backbone resnet18
+// Issue 19's time to a good picture: one job with the default recipe on two picture files, watched by its owner (see EndToEndScenario):
+//   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5000 --time-to-result 1 --content a.png --style b.jpg
 // Issue 15's numbers across nodes: N jobs submitted on one web node and watched on another (see ScaleOutScenario):
 //   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5001 --watch-url http://127.0.0.1:5002 --scale-out 12 [--first-frames 10] [--iterations 30] [--side 128]
 // Issue 8's end-to-end numbers (submit -> first frame; engine pace with 10 watchers versus none), R repeats (see EndToEndScenario):
@@ -30,6 +32,7 @@ if (!settings.Url.IsLoopback)
 
 if (settings.Users > 0) return await UsersScenario.RunAsync(settings, ConnectAsync, (w, h, seed) => Png(w, h, seed));
 if (settings.EndToEndRepeats > 0) return await EndToEndScenario.RunAsync(settings, ConnectAsync, (w, h, seed) => Png(w, h, seed));
+if (settings.TimeToResult) return await EndToEndScenario.TimeToResultAsync(settings, ConnectAsync);
 if (settings.ScaleOutJobs > 0) return await ScaleOutScenario.RunAsync(settings, ConnectAsync, (w, h, seed) => Png(w, h, seed));
 
 using var http = new HttpClient { BaseAddress = settings.Url };
@@ -139,6 +142,10 @@ sealed record Arguments(Uri Url, int Watchers, int Jobs, int? Iterations, int Si
     /// <summary>Jobs whose submit-to-first-frame time EndToEndScenario measures.</summary>
     public int FirstFrameJobs { get; init; }
 
+    /// <summary>One job of the default recipe on <see cref="ContentFile"/> and <see cref="StyleFile"/> (EndToEndScenario.TimeToResultAsync).</summary>
+    public bool TimeToResult { get; init; }
+    public string? ContentFile { get; init; }
+    public string? StyleFile { get; init; }
     /// <summary>Jobs queued at once by ScaleOutScenario (0 = not that scenario), watched through <see cref="WatchUrl"/>.</summary>
     public int ScaleOutJobs { get; init; }
 
@@ -160,6 +167,9 @@ sealed record Arguments(Uri Url, int Watchers, int Jobs, int? Iterations, int Si
         {
             EndToEndRepeats = map.ContainsKey("endtoend") ? Int("endtoend", 3) : 0,
             FirstFrameJobs = Int("first-frames", 6),
+            TimeToResult = map.ContainsKey("time-to-result"),
+            ContentFile = map.GetValueOrDefault("content"),
+            StyleFile = map.GetValueOrDefault("style"),
             ScaleOutJobs = map.ContainsKey("scale-out") ? Int("scale-out", 12) : 0,
             WatchUrl = map.TryGetValue("watch-url", out var watch) && Uri.TryCreate(watch, UriKind.Absolute, out var watchUri) && watchUri.IsLoopback ? watchUri : null,
         };

@@ -1,3 +1,4 @@
+using StyleBlazor.Engine;
 using StyleBlazor.Engine.Backbones;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -76,5 +77,20 @@ public sealed class ReducedPrecisionBackboneTests
         Assert.Equal("vgg19", vgg19.Name);
         using var plain = new BackboneCatalog(new BackboneCatalogOptions()).Load("resnet18", CPU);
         Assert.IsType<ResNet18Backbone>(plain);
+    }
+
+    [Fact]
+    public void AutomaticPrecisionNarrowsOnlyResNet18AndOnlyOnACpuThatComputesBFloat16Natively()
+    {
+        var automatic = new BackboneCatalogOptions { AllowRandomVgg19 = true }.WithPrecision("auto", "Backbones:Precision");
+        var catalog = new BackboneCatalog(automatic);
+
+        Assert.Equal(TorchRuntime.NativeBFloat16 ? ScalarType.BFloat16 : (ScalarType?)null, catalog.PrecisionFor("resnet18", CPU));
+        Assert.Null(catalog.PrecisionFor("vgg19", CPU));
+        Assert.Equal(automatic, new BackboneCatalogOptions { AllowRandomVgg19 = true }.WithPrecision(null, "x")); // the default
+        Assert.Null(new BackboneCatalog(automatic.WithPrecision("float32", "x")).PrecisionFor("resnet18", CPU));
+        Assert.Equal(ScalarType.BFloat16, new BackboneCatalog(automatic.WithPrecision("bfloat16", "x")).PrecisionFor("vgg19", CPU));
+        Assert.Contains("must be auto, float32 or bfloat16 (got 'half')",
+            Assert.Throws<ArgumentException>(() => automatic.WithPrecision("half", "Backbones:Precision")).Message);
     }
 }

@@ -5,9 +5,9 @@ namespace StyleBlazor.Tests.Engine.Transfer;
 public class WithIterationsTests
 {
     [Theory]
-    [InlineData(20, 10)]
-    [InlineData(400, 200)]
-    [InlineData(1000, 500)]
+    [InlineData(20, 11)]
+    [InlineData(400, 222)]
+    [InlineData(1000, 555)]
     [InlineData(3, 1)]
     [InlineData(1, 0)]
     public void ARecipesCoarseShareStaysInProportionAndValid(int iterations, int expectedCoarse)

@@ -6,6 +6,7 @@ using SixLabors.ImageSharp.Formats.Png;
 // compose CONTENT STYLE RESULT OUT.png [HEIGHT]: the three images scaled to one height (default: the result's),
 // side by side with a white gutter. convert IN OUT.png [MAXSIDE]: re-encode (e.g. a JPEG to PNG) for viewing.
 // crop IN OUT.png X Y W H SCALE: an enlarged detail, to look for checkerboard and speckle.
+// row OUT.png HEIGHT IMAGE...: several images side by side at one height (before | after).
 if (args.Length >= 2 && args[0] == "convert")
 {
     using var image = Image.Load<Rgb24>(args[1]);
@@ -22,9 +23,28 @@ if (args.Length == 8 && args[0] == "crop")
     image.SaveAsPng(args[2]);
     return 0;
 }
+if (args.Length >= 4 && args[0] == "row")
+{
+    // row OUT.png HEIGHT IMAGE...: any number of images scaled to one height, side by side (e.g. before | after).
+    int rowHeight = int.Parse(args[2]);
+    var images = args[3..].Select(path => Image.Load<Rgb24>(path)).ToList();
+    var scaled = images.Select(i => i.Height == rowHeight ? i.Clone() : i.Clone(c => c.Resize(0, rowHeight, KnownResamplers.Lanczos3))).ToList();
+    foreach (var i in images) i.Dispose();
+    using var row = new Image<Rgb24>(scaled.Sum(p => p.Width) + 8 * (scaled.Count - 1), rowHeight, Color.White);
+    int left = 0;
+    foreach (var p in scaled)
+    {
+        row.Mutate(c => c.DrawImage(p, new Point(left, 0), 1f));
+        left += p.Width + 8;
+        p.Dispose();
+    }
+    row.SaveAsPng(args[1], new PngEncoder { CompressionLevel = PngCompressionLevel.BestCompression });
+    Console.WriteLine($"{args[1]}: {row.Width}x{row.Height}");
+    return 0;
+}
 if (args.Length is < 5 or > 6 || args[0] != "compose")
 {
-    Console.Error.WriteLine("usage: compose CONTENT STYLE RESULT OUT.png [HEIGHT] | convert IN OUT.png [MAXSIDE]");
+    Console.Error.WriteLine("usage: compose CONTENT STYLE RESULT OUT.png [HEIGHT] | row OUT.png HEIGHT IMAGE... | convert IN OUT.png [MAXSIDE] | crop IN OUT.png X Y W H SCALE");
     return 2;
 }
 using var content = Image.Load<Rgb24>(args[1]);

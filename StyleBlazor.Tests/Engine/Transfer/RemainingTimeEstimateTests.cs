@@ -1,0 +1,146 @@
+using StyleBlazor.Engine.Transfer;
+using Size = SixLabors.ImageSharp.Size;
+
+namespace StyleBlazor.Tests.Engine.Transfer;
+
+public class RemainingTimeEstimateTests
+{
+    /// <summary>
+    /// A run of <paramref name="stages"/> on a synthetic clock: a step at P pixels costs fixed + perPixel·P (±10 %, drawn
+    /// from <paramref name="seed"/>), a stage's set-up 2.5 steps of its size, and the first stage's also a cold start of
+    /// <paramref name="coldStart"/> seconds (the process's first pass of all, worth many small steps), the final
+    /// evaluation half a step. Returns each report's (elapsed, estimate) and the end of the run.
+    /// </summary>
+    static (List<(double At, double? Left)> Reports, double End) Simulate(IReadOnlyList<TransferStage> stages, double fixedSeconds, double perPixel,
+        RemainingTimeEstimate? estimate = null, int seed = 19, double coldStart = 0.3, int hiccupAfter = -1, double hiccupSeconds = 0)
+    {
+        estimate ??= new RemainingTimeEstimate(stages);
+        var noise = new Random(seed);
+        var reports = new List<(double, double?)>();
+        double now = 0;
+        foreach (var stage in stages)
+        {
+            double step = fixedSeconds + perPixel * stage.Pixels;
+            estimate.StageStarted(stage.Index, TimeSpan.FromSeconds(now));
+            now += 2.5 * step + step / 2 + (stage.Index == 0 ? coldStart : 0); // targets and new kernels, then the first evaluation
+            for (int k = 0; k < stage.Steps; k++)
+            {
+                reports.Add((now, estimate.Reported(stage.Index, stage.FirstIteration + k, TimeSpan.FromSeconds(now))?.TotalSeconds));
+                now += step * (0.9 + 0.2 * noise.NextDouble()) + (stage.FirstIteration + k == hiccupAfter ? hiccupSeconds : 0);
+            }
+        }
+        double last = fixedSeconds + perPixel * stages[^1].Pixels;
+        return (reports, now + last / 2);
+    }
+
+    static readonly StyleTransferOptions ThreeSizes = new() { Iterations = 210, CoarseIterations = 160, CoarseStages = [new(0.25, 3), new(0.5, 1)] };
+    const double FullStepSeconds = 0.12;
+
+    static void WithinTwentyPercentFrom(double from, List<(double At, double? Left)> reports, double end) =>
+        Assert.All(reports.Where(r => r.At >= from * end && r.At <= 0.95 * end), r =>
+        {
+            double left = end - r.At;
+            Assert.NotNull(r.Left);
+            Assert.InRange(r.Left!.Value / left, 0.8, 1.2);
+        });
+
+    [Fact]
+    public void WhenTheStepCostGrowsAsThePriorSaysTheFirstRunIsWithinTwentyPercentFromTheTenPercentMark()
+    {
+        var stages = TransferSchedule.For(new Size(512, 384), 32, ThreeSizes);
+        // A fixed part worth FixedPixels: step = perPixel·(P + P₀).
+        double perPixel = FullStepSeconds / (512 * 384 + RemainingTimeEstimate.FixedPixels);
+
+        var (reports, end) = Simulate(stages, perPixel * RemainingTimeEstimate.FixedPixels, perPixel);
+
+        WithinTwentyPercentFrom(0.1, reports, end);
+    }
+
+    [Theory]
+    [InlineData(0.0)]   // cost in proportion to the pixels alone
+    [InlineData(0.004)] // a small fixed part
+    [InlineData(0.02)]  // small steps dominated by their fixed cost, as on a GPU
+    public void AnyFixedPartIsCaughtOnceTwoSizesAreTimed(double fixedSeconds)
+    {
+        var stages = TransferSchedule.For(new Size(512, 384), 32, ThreeSizes);
+        double perPixel = (FullStepSeconds - fixedSeconds) / (512 * 384);
+
+        var (reports, end) = Simulate(stages, fixedSeconds, perPixel);
+
+        // From the second stage's fourth report on (its own pace, past its first step), P₀ is fitted to two sizes.
+        double secondStage = reports[stages[1].FirstIteration + 3].At;
+        WithinTwentyPercentFrom(secondStage / end, reports, end);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.004)]
+    [InlineData(0.02)]
+    public void TheNextRunOnTheSameBackboneIsWithinTwentyPercentFromTheTenPercentMarkWhateverTheFixedPart(double fixedSeconds)
+    {
+        var stages = TransferSchedule.For(new Size(512, 384), 32, ThreeSizes);
+        double perPixel = (FullStepSeconds - fixedSeconds) / (512 * 384);
+        var backbone = new object();
+
+        var first = RemainingTimeEstimate.For(backbone, stages);
+        Simulate(stages, fixedSeconds, perPixel, first, seed: 1);
+        first.Learn(backbone);
+        var (reports, end) = Simulate(stages, fixedSeconds, perPixel, RemainingTimeEstimate.For(backbone, stages), seed: 2);
+
+        WithinTwentyPercentFrom(0.1, reports, end);
+    }
+
+    [Fact]
+    public void OneStepThatTakesASecondLongerDoesNotThrowTheEstimateOff()
+    {
+        // In the web app a single step can take a second more (a collection, the first frame's path).
+        var stages = TransferSchedule.For(new Size(512, 384), 32, ThreeSizes);
+        double perPixel = FullStepSeconds / (512 * 384 + RemainingTimeEstimate.FixedPixels);
+
+        var (reports, end) = Simulate(stages, perPixel * RemainingTimeEstimate.FixedPixels, perPixel, hiccupAfter: 30, hiccupSeconds: 1);
+
+        WithinTwentyPercentFrom(0.1, reports, end);
+    }
+
+    [Fact]
+    public void TheFixedPartMeasuredOverARunIsTheSimulatedOne()
+    {
+        var stages = TransferSchedule.For(new Size(512, 384), 32, ThreeSizes);
+        double perPixel = 0.1 / (512 * 384);
+        var estimate = new RemainingTimeEstimate(stages);
+
+        Simulate(stages, 0.02, perPixel, estimate);
+
+        // 0.02 s is worth 0.02 / perPixel = 39 322 pixels; the ±10 % noise moves the fit by a few percent.
+        Assert.InRange(estimate.MeasuredFixedPixels()!.Value, 0.9 * 0.02 / perPixel, 1.1 * 0.02 / perPixel);
+    }
+
+    [Fact]
+    public void IterationsPerSecondWouldMissByFarOnTheSameRun()
+    {
+        // What the web app showed before: the iterations left at the mean pace so far. On a coarse-to-fine run it is
+        // far too hopeful early on, which is why the estimate must know the stages.
+        var stages = TransferSchedule.For(new Size(512, 384), 32, ThreeSizes);
+        var (reports, end) = Simulate(stages, 0.004, 0.12 / (512 * 384));
+
+        int i = reports.FindIndex(r => r.At >= 0.1 * end);
+        double naive = (ThreeSizes.Iterations - i) * reports[i].At / i;
+
+        Assert.True(naive < 0.5 * (end - reports[i].At), $"naive {naive:F2} s against {end - reports[i].At:F2} s left");
+    }
+
+    [Fact]
+    public void NoEstimateBeforeAStepHasBeenTimedAndTheFirstSlowStepIsDroppedOnceOthersAre()
+    {
+        var stages = TransferSchedule.For(new Size(64, 48), 16, new StyleTransferOptions { Iterations = 5 });
+        var estimate = new RemainingTimeEstimate(stages);
+        estimate.StageStarted(0, TimeSpan.Zero);
+
+        Assert.Null(estimate.Reported(0, 0, TimeSpan.FromSeconds(1)));
+        // Only the first step (2 s: it also made the kernels) is timed: 4 steps and the final half step at its pace.
+        Assert.Equal(9, estimate.Reported(0, 1, TimeSpan.FromSeconds(3))!.Value.TotalSeconds, 6);
+        estimate.Reported(0, 2, TimeSpan.FromSeconds(3.5));
+        // Two steps of 0.5 s left, then the final evaluation (half a step); the slow first step no longer counts.
+        Assert.Equal(1.25, estimate.Reported(0, 3, TimeSpan.FromSeconds(4))!.Value.TotalSeconds, 6);
+    }
+}

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using StyleBlazor.Engine;
+using StyleBlazor.Engine.Backbones;
+using StyleBlazor.Engine.Imaging;
+using StyleBlazor.Engine.Transfer;
+using static TorchSharp.torch;
+
+namespace StyleBlazor.Bench;
+
+/// <summary>
+/// <c>schedule</c>: one ResNet18 run on a gallery pair with a schedule given on the command line, to compare schedules
+/// by their picture at full size and their time (issue 19). Writes the PNG and prints the time of each stage and the
+/// final J (measured at the final size without jitter, so comparable between schedules).
+/// <code>schedule --pair cat --out x.png --iterations 210 --coarse 160 --stages 0.25:3,0.5:1 [--precision bfloat16]
+///   [--threads 2] [--lr 3] [--jitter 7] [--resnet-nhwc on|off] [--seed 0] [--precision auto|float32|bfloat16]</code>
+/// Without --coarse and --stages it is the recipe as shipped.
+/// </summary>
+static class ScheduleRun
+{
+    public static int Run(Args a)
+    {
+        var root = Path.GetDirectoryName(Compare.FindUpwards("StyleBlazor.sln"))
+            ?? throw new ArgumentException("Run the bench from inside the StyleBlazor repository.");
+        var pair = TimeToResult.GalleryPairs.FirstOrDefault(p => p.Name.StartsWith(a.Str("pair", "cat")))
+            ?? throw new ArgumentException($"Unknown pair (one of {string.Join(", ", TimeToResult.GalleryPairs.Select(p => p.Name))}).");
+        var clock = Stopwatch.StartNew();
+        if (NativeHeap.Active == NativeAllocator.Jemalloc || a.Str("malloc", "jemalloc") == "reuse") NativeHeap.ReuseFreedMemory();
+        TorchRuntime.Configure(CPU, a.Int("threads", 0));
+        if (a.StrOrNull("resnet-nhwc") is { } nhwc) TorchRuntime.ResNet18ChannelsLast = nhwc == "on";
+
+        var options = BackboneRecipes.ResNet18;
+        if (a.Has("iterations")) options = options.WithIterations(a.Int("iterations", options.Iterations));
+        if (a.Has("coarse")) options = options with { CoarseIterations = a.Int("coarse", options.CoarseIterations) };
+        if (a.StrOrNull("stages") is { } stages)
+            options = options with
+            {
+                CoarseStages = stages.Split(',').Select(s => s.Split(':')).Select(p =>
+                    new CoarseStage(double.Parse(p[0], CultureInfo.InvariantCulture), double.Parse(p[1], CultureInfo.InvariantCulture))).ToArray(),
+            };
+        if (a.StrOrNull("lr") is { } lr) options = options with { LearningRate = double.Parse(lr, CultureInfo.InvariantCulture) };
+        if (a.Has("jitter")) options = options with { JitterPixels = a.Int("jitter", options.JitterPixels) };
+        options = options with { Seed = a.Int("seed", 0), MaxSide = a.Int("size", options.MaxSide) };
+        if (options.Validate() is { } problem) throw new ArgumentException(problem);
+
+        var intake = new ImageIntake(new ImageIntakeOptions());
+        string samples = Path.Combine(root, "wwwroot-assets", "samples");
+        using var content = intake.DecodeAsync(File.ReadAllBytes(Path.Combine(samples, pair.Content))).GetAwaiter().GetResult();
+        using var style = intake.DecodeAsync(File.ReadAllBytes(Path.Combine(samples, pair.Style))).GetAwaiter().GetResult();
+        // As the app loads it: --precision auto (the default) is bfloat16 with NHWC where the CPU does bfloat16 natively.
+        var catalog = new BackboneCatalog(new BackboneCatalogOptions().WithPrecision(a.StrOrNull("precision"), "--precision"));
+        IBackbone backbone = catalog.Load("resnet18", CPU);
+        double setUp = clock.Elapsed.TotalSeconds;
+
+        var reports = new List<TransferProgress>();
+        var cpu = new List<double>(); // this thread's CPU ms at each report: with --threads 1 the run's work, whatever the load
+        double cpuStart = ThreadCpuClock.Milliseconds();
+        var result = StyleTransfer.Run(backbone, content, [style], options, p => { reports.Add(p); cpu.Add(ThreadCpuClock.Milliseconds() - cpuStart); }, _ => false);
+        double cpuEnd = ThreadCpuClock.Milliseconds() - cpuStart;
+        backbone.Dispose();
+        string output = a.Str("out", Path.Combine(Path.GetTempPath(), $"{pair.Name}.png"));
+        using (var image = result.BestImage.ToImage()) image.SaveAsPng(output);
+
+        var perStage = reports.Take(reports.Count - 1).GroupBy(r => r.Stage!.Index).Select(g =>
+        {
+            var first = g.First();
+            int firstIndex = reports.IndexOf(first), nextIndex = reports.FindIndex(r => r.Stage!.Index > g.Key);
+            if (nextIndex < 0) nextIndex = reports.Count - 1; // the last stage runs to the final report
+            var next = reports[nextIndex];
+            // CPU from this stage's first report to the next stage's: its steps (the next stage's set-up included).
+            return new
+            {
+                size = $"{first.Stage!.Width}x{first.Stage.Height}",
+                steps = g.Count(),
+                seconds = Math.Round((next.Elapsed - (g.Key == 0 ? TimeSpan.Zero : first.Elapsed)).TotalSeconds, 3),
+                seconds_per_step = Math.Round((next.Elapsed - first.Elapsed).TotalSeconds / g.Count(), 4),
+                cpu_ms_per_step = Math.Round((cpu[nextIndex] - cpu[firstIndex]) / g.Count(), 1),
+            };
+        }).ToArray();
+        double eta = TimeToResult.EtaError(reports.Select(r => (r.Elapsed.TotalSeconds, r.Remaining?.TotalSeconds)).ToArray());
+        Console.WriteLine($"{pair.Name}: {string.Join(" + ", perStage.Select(s => $"{s.steps}@{s.size} {s.seconds:F2} s ({s.seconds_per_step * 1000:F0} ms/step, CPU {s.cpu_ms_per_step:F0} ms/step)"))}; " +
+                          $"engine {result.Elapsed.TotalSeconds:F2} s (CPU {cpuEnd / 1000:F2} s, first report at CPU {cpu[0] / 1000:F2} s), set-up {setUp:F2} s, final J {reports[^1].Loss.Total:F4} " +
+                          $"(J_C {reports[^1].Loss.Content:F4}, J_S {reports[^1].Loss.Style:F4}, TV {reports[^1].Loss.TotalVariation:F3}), ETA error {eta * 100:F0} %, load {ProcessStats.LoadAverage()}; {output}");
+        Console.WriteLine("RESULT " + JsonSerializer.Serialize(new
+        {
+            pair = pair.Name, output, stages = perStage, engine_s = result.Elapsed.TotalSeconds, engine_cpu_s = cpuEnd / 1000, set_up_s = setUp,
+            final_j = reports[^1].Loss.Total, j_c = reports[^1].Loss.Content, j_s = reports[^1].Loss.Style, tv = reports[^1].Loss.TotalVariation,
+            eta_error = eta, load = ProcessStats.LoadAverage(),
+        }));
+        return 0;
+    }
+}

@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace StyleBlazor.Bench;
+
+/// <summary>
+/// <c>time-to-result</c> (issue 19): how long a user waits for the default picture. The default recipe (no option but
+/// the pictures) on the five gallery pairs, each as a user meets it:
+/// <list type="bullet">
+/// <item><b>cli</b>: <c>stylize</c> in its own process, timed from its start to its exit (start-up, decoding, the run,
+/// the PNG); the first frame is the first progress line (the starting image, iteration 0);</item>
+/// <item><b>load</b>: the web app (started once, warm) with one watcher, the owner, through the hub: from Submit to the
+/// first Frame and to Ended (<c>tools/LoadTest --time-to-result</c>);</item>
+/// <item><b>studio</b>: the same app with a headless Chromium (Playwright) in the Studio: from the click on Start to the
+/// first frame drawn on the canvas and to the finished phase (<see cref="StudioWatcher"/>).</item>
+/// </list>
+/// Per pair: wall time, time to the first frame, the steps at each size, the final J, and how far the engine's
+/// remaining-time estimate was from the real time left, from the 10 % mark on.
+/// </summary>
+static class TimeToResult
+{
+    public sealed record Pair(string Name, string Content, string Style);
+
+    /// <summary>The gallery's pairs (docs/gallery/README.md), from wwwroot-assets/samples.</summary>
+    public static readonly Pair[] GalleryPairs =
+    [
+        new("cat-starry-night", "photo-chelsea-cat.png", "art-van-gogh-starry-night.jpg"),
+        new("red-panda-ejiri", "photo-red-panda.webp", "art-hokusai-ejiri-suruga.png"),
+        new("colosseum-great-wave", "photo-colosseum.webp", "art-hokusai-great-wave.png"),
+        new("machu-picchu-night-cafe", "photo-machu-picchu.webp", "art-van-gogh-night-cafe.webp"),
+        new("astronaut-pere-tanguy", "photo-astronaut.png", "art-van-gogh-pere-tanguy.webp"),
+    ];
+
+    public static int Run(Args a)
+    {
+        var root = Path.GetDirectoryName(Compare.FindUpwards("StyleBlazor.sln"))
+            ?? throw new ArgumentException("Run the bench from inside the StyleBlazor repository.");
+        string app = Path.Combine(root, "StyleBlazor", "bin", "Release", "net10.0", "StyleBlazor.dll");
+        if (!File.Exists(app)) throw new ArgumentException($"{app} is missing: run `dotnet build -c Release StyleBlazor` first.");
+        string samples = Path.Combine(root, "wwwroot-assets", "samples");
+        var names = a.Strs("pairs", GalleryPairs.Select(p => p.Name).ToArray());
+        var pairs = names.Select(n => GalleryPairs.FirstOrDefault(p => p.Name.StartsWith(n))
+            ?? throw new ArgumentException($"Unknown pair '{n}' ({string.Join(", ", GalleryPairs.Select(p => p.Name))}).")).ToArray();
+        var modes = a.Strs("modes", ["cli"]);
+        string malloc = a.Str("malloc", "jemalloc");
+        int repeats = a.Int("repeats", 1);
+        string outDirectory = a.Str("out-dir", Path.Combine(Path.GetTempPath(), "styleblazor-time-to-result"));
+        Directory.CreateDirectory(outDirectory);
+        // Anything after --stylize-args is handed to stylize as it is (e.g. "--iterations 120"); the web modes take the default.
+        var extra = (a.StrOrNull("stylize-args") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+        Console.WriteLine($"# time to result — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load {ProcessStats.LoadAverage()}");
+        Console.WriteLine($"app: {app}; malloc={malloc} ({(malloc == "jemalloc" ? "jemalloc and the MKL answer preloaded, as the Docker image" : "glibc, as `dotnet run`")}); modes {string.Join(",", modes)}; {repeats} repeat(s)");
+        var rows = new List<Row>();
+        for (int r = 0; r < repeats; r++)
+        {
+            if (modes.Contains("cli"))
+                foreach (var pair in pairs)
+                    rows.Add(Cli(app, samples, pair, malloc, Path.Combine(outDirectory, $"{pair.Name}.png"), extra, r));
+            if (modes.Any(m => m is "load" or "studio"))
+                rows.AddRange(Web(app, root, samples, pairs, malloc, modes, a.Int("threads", 0), r));
+        }
+
+        Console.WriteLine("\n| mode | pair | wall s | first frame s | engine s | steps per size | final J | ETA error from 10 % (max) | load at start |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var row in rows)
+            Console.WriteLine($"| {row.Mode} | {row.Pair} | {F(row.Wall, 2)} | {F(row.FirstFrame, 2)} | {F(row.Engine, 2)} | {row.Steps} | {F(row.FinalJ, 4)} | " +
+                              $"{(double.IsNaN(row.EtaError) ? "—" : $"{row.EtaError * 100:F0} %")} | {row.Load} |");
+        foreach (var mode in rows.Select(r => r.Mode).Distinct())
+        {
+            var mine = rows.Where(r => r.Mode == mode).ToArray();
+            Console.WriteLine($"{mode}: median wall {Worker.Median(mine.Select(r => r.Wall).ToArray()):F2} s, median first frame " +
+                              $"{Worker.Median(mine.Select(r => r.FirstFrame).ToArray()):F2} s over {mine.Length} run(s)");
+        }
+        Console.WriteLine("RESULT " + JsonSerializer.Serialize(rows, new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+        return rows.All(r => !double.IsNaN(r.Wall)) ? 0 : 1;
+    }
+
+    public sealed record Row(string Mode, string Pair, double Wall, double FirstFrame, double Engine, string Steps, double FinalJ, double EtaError, string Load)
+    {
+        /// <summary>CPU seconds during the run: the process doing the work (cli: stylize; web: the app), its torch
+        /// thread with its OpenMP team, and the browser's processes (studio).</summary>
+        public double CpuProcess { get; init; } = double.NaN;
+        public double CpuTorch { get; init; } = double.NaN;
+        public double CpuBrowser { get; init; } = double.NaN;
+    }
+
+    static string F(double v, int digits) => double.IsNaN(v) ? "—" : v.ToString($"F{digits}", CultureInfo.InvariantCulture);
+
+    /// <summary>One <c>stylize</c> run in its own process, timed from outside.</summary>
+    static Row Cli(string app, string samples, Pair pair, string malloc, string output, string[] extra, int repeat)
+    {
+        string load = ProcessStats.LoadAverage();
+        var start = new ProcessStartInfo("dotnet", [app, "stylize", "--content", Path.Combine(samples, pair.Content),
+            "--style", Path.Combine(samples, pair.Style), "--out", output, "--progress-json", .. extra])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        Compare.WithAllocator(start, malloc, keepFreedPages: false);
+        var progress = new List<(double At, JsonObject Line)>();
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(start)!;
+        var errors = process.StandardError.ReadToEndAsync();
+        // The process's CPU seconds, sampled until it exits (the last sample misses at most the last 20 ms).
+        double cpu = 0;
+        var sampling = Task.Run(async () =>
+        {
+            while (!process.HasExited)
+            {
+                double now = ProcessCpu.TreeSeconds(process.Id);
+                if (now > 0) cpu = now;
+                await Task.Delay(20);
+            }
+        });
+        while (process.StandardOutput.ReadLine() is { } line)
+            if (line.StartsWith('{')) progress.Add((clock.Elapsed.TotalSeconds, JsonNode.Parse(line)!.AsObject()));
+        process.WaitForExit();
+        double wall = clock.Elapsed.TotalSeconds;
+        sampling.Wait();
+        if (process.ExitCode != 0 || progress.Count == 0)
+        {
+            Console.WriteLine($"cli {pair.Name}: FAILED (exit {process.ExitCode}) {errors.Result.Trim()}");
+            return new Row("cli", pair.Name, double.NaN, double.NaN, double.NaN, "", double.NaN, double.NaN, load);
+        }
+        var lines = progress.Select(p => p.Line).ToArray();
+        var row = new Row("cli", pair.Name, wall, progress[0].At, (double)lines[^1]["elapsed"]!, StepsPerSize(lines),
+            (double)lines[^1]["J"]!, EtaError(lines.Select(l => ((double)l["elapsed"]!, (double?)l["remaining"])).ToArray()), load) { CpuProcess = cpu };
+        Console.WriteLine($"cli {pair.Name} #{repeat + 1}: wall {row.Wall:F2} s, first frame {row.FirstFrame:F2} s, engine {row.Engine:F2} s, {row.Steps}, J {row.FinalJ:F4}, " +
+                          $"ETA error {row.EtaError * 100:F0} %, CPU {cpu:F1} s (load {load})");
+        return row;
+    }
+
+    /// <summary>"80@128x96 + 40@256x192 + 20@512x384": the steps run at each working size (the final evaluation left out).</summary>
+    public static string StepsPerSize(IReadOnlyList<JsonObject> lines) =>
+        string.Join(" + ", lines.Take(lines.Count - 1).GroupBy(l => (string?)l["size"] ?? "?").Select(g => $"{g.Count()}@{g.Key}"));
+
+    /// <summary>
+    /// The largest relative difference between the engine's estimate of the time left and the time that was really
+    /// left, over every report from 10 % of the run's time to its last 5 % (where a few hundredths of a second are a
+    /// large share); NaN when the run gave no estimates.
+    /// </summary>
+    public static double EtaError(IReadOnlyList<(double Elapsed, double? Remaining)> reports)
+    {
+        double end = reports[^1].Elapsed;
+        var judged = reports.Where(r => r.Remaining is not null && r.Elapsed >= 0.1 * end && r.Elapsed <= 0.95 * end).ToArray();
+        return judged.Length == 0 ? double.NaN : judged.Max(r => Math.Abs(r.Remaining!.Value - (end - r.Elapsed)) / (end - r.Elapsed));
+    }
+
+    /// <summary>The web modes against one warm app: the load tool with one watcher, and Chromium in the Studio.</summary>
+    static IEnumerable<Row> Web(string app, string root, string samples, Pair[] pairs, string malloc, string[] modes, int threads, int repeat)
+    {
+        using var server = EndToEnd.AppServer.Start(app, Path.Combine(root, "StyleBlazor"), threads, malloc, []);
+        string loadTool = Path.Combine(root, "tools", "LoadTest", "bin", "Release", "net10.0", "LoadTest.dll");
+        var rows = new List<Row>();
+        if (modes.Contains("load"))
+        {
+            if (!File.Exists(loadTool)) throw new ArgumentException($"{loadTool} is missing: run `dotnet build -c Release tools/LoadTest` first.");
+            foreach (var pair in pairs)
+            {
+                string load = ProcessStats.LoadAverage();
+                var result = Compare.Child(new ProcessStartInfo("dotnet", [loadTool, "--url", server.Url, "--time-to-result", "1",
+                    "--content", Path.Combine(samples, pair.Content), "--style", Path.Combine(samples, pair.Style), "--timeout", "900"]), $"load {pair.Name}");
+                rows.Add(result.Count == 0
+                    ? new Row("load", pair.Name, double.NaN, double.NaN, double.NaN, "", double.NaN, double.NaN, load)
+                    : new Row("load", pair.Name, (double)result["wall_s"]!, (double)result["first_frame_s"]!, (double)result["engine_s"]!,
+                        (string)result["steps"]!, (double)result["final_j"]!, (double)result["eta_error"]!, load));
+                Console.WriteLine($"load {pair.Name} #{repeat + 1}: wall {rows[^1].Wall:F2} s, first frame {rows[^1].FirstFrame:F2} s, engine {rows[^1].Engine:F2} s");
+            }
+        }
+        if (modes.Contains("studio"))
+            foreach (var pair in pairs)
+            {
+                string load = ProcessStats.LoadAverage();
+                int self = Environment.ProcessId;
+                Dictionary<string, double> appBefore = [], appAfter = [];
+                double browserBefore = 0, browserAfter = 0;
+                var (wall, firstFrame, frames) = StudioWatcher.RunAsync(server.Url, Path.Combine(samples, pair.Content), Path.Combine(samples, pair.Style),
+                    started: () => { appBefore = ProcessCpu.ThreadSeconds(server.Pid); browserBefore = ProcessCpu.ChildrenSeconds(self, server.Pid); },
+                    finished: () => { appAfter = ProcessCpu.ThreadSeconds(server.Pid); browserAfter = ProcessCpu.ChildrenSeconds(self, server.Pid); })
+                    .GetAwaiter().GetResult();
+                var engine = EngineSeconds(server.Log());
+                var appCpu = ProcessCpu.Difference(appBefore, appAfter);
+                var row = new Row("studio", pair.Name, wall, firstFrame, engine, $"{frames} frames drawn", double.NaN, double.NaN, load)
+                {
+                    CpuProcess = appCpu.Values.Sum(), CpuTorch = appCpu.GetValueOrDefault("torch-0"), CpuBrowser = browserAfter - browserBefore,
+                };
+                rows.Add(row);
+                Console.WriteLine($"studio {pair.Name} #{repeat + 1}: wall {wall:F2} s, first frame {firstFrame:F2} s, engine {engine:F2} s, {frames} frames drawn; " +
+                                  $"CPU: app {row.CpuProcess:F1} s (torch thread and its OpenMP team {row.CpuTorch:F1} s; " +
+                                  $"{string.Join(", ", appCpu.Where(p => p.Key != "torch-0" && p.Value >= 0.05).OrderByDescending(p => p.Value).Take(4).Select(p => $"{p.Key} {p.Value:F1}"))}), browser {row.CpuBrowser:F1} s (load {load})");
+            }
+        return rows;
+    }
+
+    /// <summary>The engine's own time for the last completed job, from the app's log ("… in 00:00:09.1234567").</summary>
+    static double EngineSeconds(string log)
+    {
+        var line = log.Split('\n').LastOrDefault(l => l.Contains(" completed: best J"));
+        var at = line?.LastIndexOf(" in ", StringComparison.Ordinal) ?? -1;
+        return at >= 0 && TimeSpan.TryParse(line![(at + 4)..].Trim(), CultureInfo.InvariantCulture, out var t) ? t.TotalSeconds : double.NaN;
+    }
+}
