@@ -17,6 +17,12 @@ for workers in 1 2; do
   deploy/local/nodes.sh start "$workers" >/dev/null
   dotnet "$LOADTEST" --url http://127.0.0.1:5101 --watch-url http://127.0.0.1:5102 --scale-out "$JOBS" \
     --iterations "$ITERATIONS" --side "$SIDE" --backbone resnet18 --first-frames 10
+  # Where the two cores went: CPU seconds of each process over the whole run (utime + stime, clock ticks).
+  tick=$(getconf CLK_TCK)
+  for pidfile in "$SB_NODES"/*.pid; do
+    pid=$(cat "$pidfile"); [ -r "/proc/$pid/stat" ] || continue
+    awk -v name="$(basename "$pidfile" .pid)" -v tick="$tick" '{ printf "cpu             %-10s %6.1f s\n", name, ($14 + $15) / tick }' "/proc/$pid/stat"
+  done
   deploy/local/nodes.sh stop >/dev/null
   sleep 3 # PostgreSQL and Redis let go of their ports
   rm -rf "$SB_NODES"; unset SB_NODES
