@@ -16,6 +16,18 @@ public class StudioStyleControlTests : ComponentTestBase
         input.Input(value.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    /// <summary>The Studio with a content picture, a first style (first.png, 20 × 20) and a second added (second.png, 24 × 16).</summary>
+    static (IRenderedComponent<StudioPage> Studio, StudioState State) RenderWithTwoStyles(BunitContext ctx)
+    {
+        var state = ctx.Services.GetRequiredService<StudioState>();
+        state.SetContent(Picture("content.png", 40, 30));
+        state.SetStyle(Picture("first.png", 20, 20));
+        var studio = RenderWithProviders<StudioPage>(ctx);
+        studio.Find("[data-testid=add-style]").Click();
+        state.SetStyle(Picture("second.png", 24, 16), index: 1);
+        return (studio, state);
+    }
+
     static double[] Shares(IRenderedComponent<StudioPage> studio) =>
         studio.FindAll("[data-testid=style-share]").Select(s => double.Parse(s.GetAttribute("data-share")!, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
@@ -42,12 +54,7 @@ public class StudioStyleControlTests : ComponentTestBase
     public async Task AWeightSliderChangesTheMixAndTheStartedJobCarriesTheWeightsAndEveryStyle()
     {
         await using var ctx = NewContext();
-        var state = ctx.Services.GetRequiredService<StudioState>();
-        state.SetContent(Picture("content.png", 40, 30));
-        state.SetStyle(Picture("first.png", 20, 20));
-        var studio = RenderWithProviders<StudioPage>(ctx);
-        studio.Find("[data-testid=add-style]").Click();
-        state.SetStyle(Picture("second.png", 24, 16), index: 1);
+        var (studio, state) = RenderWithTwoStyles(ctx);
 
         SlideTo(studio, "[data-testid=style-weight][data-index='1']", 0.25);
 
@@ -63,11 +70,7 @@ public class StudioStyleControlTests : ComponentTestBase
     public async Task RemovingAStyleLeavesTheOtherAndNoMix()
     {
         await using var ctx = NewContext();
-        var state = ctx.Services.GetRequiredService<StudioState>();
-        state.SetStyle(Picture("first.png", 20, 20));
-        var studio = RenderWithProviders<StudioPage>(ctx);
-        studio.Find("[data-testid=add-style]").Click();
-        state.SetStyle(Picture("second.png", 24, 16), index: 1);
+        var (studio, state) = RenderWithTwoStyles(ctx);
         studio.Render();
 
         studio.FindAll("[data-testid=remove-style]")[0].Click();
@@ -96,12 +99,7 @@ public class StudioStyleControlTests : ComponentTestBase
     public async Task EveryWeightAtZeroIsRefusedBeforeStart()
     {
         await using var ctx = NewContext();
-        var state = ctx.Services.GetRequiredService<StudioState>();
-        state.SetContent(Picture("content.png", 40, 30));
-        state.SetStyle(Picture("first.png", 20, 20));
-        var studio = RenderWithProviders<StudioPage>(ctx);
-        studio.Find("[data-testid=add-style]").Click();
-        state.SetStyle(Picture("second.png", 24, 16), index: 1);
+        var (studio, state) = RenderWithTwoStyles(ctx);
 
         SlideTo(studio, "[data-testid=style-weight][data-index='0']", 0);
         SlideTo(studio, "[data-testid=style-weight][data-index='1']", 0);
