@@ -114,6 +114,8 @@ public class LayoutEndToEndTests(AppServer app, Browser browser)
             ("/network", "[data-testid=network][data-ready=true]", "network"),
             (new Uri(shareLink).AbsolutePath, "[data-testid=result-image]", "result"),
             ("/my-results", "[data-testid=my-result]", "my-results"),
+            ("/explore?r=" + new Uri(shareLink).AbsolutePath.Split('/')[^1] + "&picture=result&layers=stem",
+                "[data-testid=explore-layer][data-state=done]", "explore"),
             ("/no-such-page", "h4", "not-found"),
         })
         {
