@@ -1,9 +1,12 @@
 using StyleBlazor.Engine;
+using StyleBlazor.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace StyleBlazor.Tests.Engine;
 
+/// <summary>Reads the process's resident memory, so it runs alone (<see cref="MeasuredAlone"/>).</summary>
+[Collection(MeasuredAlone.Name)]
 public class NativeHeapTests
 {
     static bool JemallocPreloaded => Environment.GetEnvironmentVariable("LD_PRELOAD")?.Contains("jemalloc") == true;

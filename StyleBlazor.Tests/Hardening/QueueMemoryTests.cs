@@ -85,10 +85,3 @@ public class QueueMemoryTests(Xunit.Abstractions.ITestOutputHelper output)
         return png.ToArray();
     }
 }
-
-/// <summary>Tests that measure the whole process: they run one at a time, after the parallel ones.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class MeasuredAlone
-{
-    public const string Name = "Measured alone";
-}

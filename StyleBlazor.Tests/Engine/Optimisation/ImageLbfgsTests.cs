@@ -1,12 +1,9 @@
+using StyleBlazor.Tests.Support;
 using StyleBlazor.Engine.Optimisation;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace StyleBlazor.Tests.Engine.Optimisation;
-
-/// <summary>Tests that read the process's resident memory run alone, so other tests' allocations do not move it.</summary>
-[CollectionDefinition(nameof(ResidentMemoryMeasurements), DisableParallelization = true)]
-public sealed class ResidentMemoryMeasurements;
 
 public class ImageLbfgsTests
 {
@@ -105,7 +102,7 @@ public class ImageLbfgsTests
     /// this makes each one large: a 64 MiB image, and a J that is a view into a 64 MiB tensor. Leaked, four rounds keep
     /// at least 4 × 64 MiB; freed, the memory of one round is used again by the next.
     /// </summary>
-    [Collection(nameof(ResidentMemoryMeasurements))]
+    [Collection(MeasuredAlone.Name)]
     public class NativeMemory
     {
         const long Elements = 16 * 1024 * 1024; // 64 MiB of float32
