@@ -53,6 +53,13 @@ public class PreloadedAppTests(PreloadedAppServer app) : IClassFixture<Preloaded
     }
 
     [Fact]
+    public void TheAppMakesLibtorchsOpenMpThreadsSleepWhileTheyWait()
+    {
+        // Set in the app's native environment before anything loaded libtorch (and libgomp, which reads it only then).
+        Assert.Contains("OpenMP threads sleep while they wait (OMP_WAIT_POLICY=PASSIVE, set before libtorch loaded)", app.Log);
+    }
+
+    [Fact]
     public async Task WithTheVendorCheckPreloadedMklTakesItsIntelKernelsOnAnyCpu()
     {
         using var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };

@@ -73,6 +73,10 @@ public static class Extensions
         }
         if (node.RunsJobs)
         {
+            // Read ahead of the options: libgomp reads its waits once, when libtorch loads, and resolving the services
+            // loads it (BackboneHost logs the outcome).
+            services.AddSingleton(OpenMpWaits.Apply(builder.Configuration.GetSection(EngineOptions.Section)
+                .GetValue(nameof(EngineOptions.OpenMpWait), new EngineOptions().OpenMpWait)));
             services.AddSingleton<FrameEncoder>();
             // The host starts first (warm-up before the app serves) and stops last (after the runner's jobs have ended).
             services.AddSingleton<BackboneHost>();

@@ -22,6 +22,7 @@ public sealed class BackboneHost(
     ImageIntake intake,
     IOptions<EngineOptions> options,
     TimeProvider time,
+    OpenMpWaits.Outcome waits,
     ILogger<BackboneHost> logger) : IHostedService
 {
     readonly Lock _gate = new();
@@ -47,6 +48,7 @@ public sealed class BackboneHost(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
+        logger.LogInformation("{OpenMpWaits}", waits.Description);
         bool reuse = o.ReuseFreedMemory && NativeHeap.ReuseFreedMemory(); // before libtorch allocates
         logger.LogInformation("Native memory: {Allocator}; freed memory {Policy}", NativeHeap.Describe(),
             reuse ? $"kept for reuse while jobs run, handed back after {o.ReleaseFreedMemoryAfterIdle} idle" : "returned as the allocator decides");

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using StyleBlazor.Engine;
 
 namespace StyleBlazor.Jobs;
 
@@ -39,6 +40,14 @@ public sealed class EngineOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan ReleaseFreedMemoryAfterIdle { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How libtorch's OpenMP threads wait for work (<see cref="OpenMpWait"/>). Sleep by default: a server shares its cores
+    /// with its own web threads and, on a teacher's machine, with the browser; spinning then starves them (the Studio
+    /// with Chromium on 2 cores: 51 s spinning, 22 s sleeping). Set before libtorch loads; an <c>OMP_WAIT_POLICY</c> in
+    /// the environment wins.
+    /// </summary>
+    public OpenMpWait OpenMpWait { get; set; } = OpenMpWait.Sleep;
 
     /// <summary>Jobs running at once on the device; each gets its own long-lived torch thread.</summary>
     [Range(1, 8)]
