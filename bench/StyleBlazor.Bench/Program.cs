@@ -10,7 +10,7 @@ using StyleBlazor.Bench;
 // styleblazor-bench endtoend [--endtoend-repeats 4] [--endtoend-side 512]  the web app: first frame, 10 watchers on/off
 // styleblazor-bench precision [--size 512] [--loop N]                   float32 against bfloat16 convolutions (an experiment)
 // styleblazor-bench kernels [--size 512] [--iterations 4]                convolutions, pools, Gram matrices, Winograd, each timed
-// styleblazor-bench time-to-result [--pairs cat,panda] [--modes cli,load,studio] [--repeats 1]  the default picture: wall, first frame, J
+// styleblazor-bench time-to-result [--pairs cat,panda] [--modes cli,load,studio] [--repeats 1] [--app DLL] the default picture: wall, first frame, J
 // styleblazor-bench schedule --pair cat --out x.png [--iterations N --coarse N --stages 0.25:3,0.5:1] [--precision bfloat16]  one run, its stages' times and J
 // styleblazor-bench kernels --backbone resnet18 [--size 512]            ResNet18's blur, stem, pool and 3x3 convolutions, each way
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;

@@ -16,7 +16,7 @@ namespace StyleBlazor.Bench;
 /// by their picture at full size and their time (issue 19). Writes the PNG and prints the time of each stage and the
 /// final J (measured at the final size without jitter, so comparable between schedules).
 /// <code>schedule --pair cat --out x.png --iterations 210 --coarse 160 --stages 0.25:3,0.5:1 [--precision bfloat16]
-///   [--threads 2] [--lr 3] [--jitter 7] [--resnet-nhwc on|off] [--seed 0] [--precision auto|float32|bfloat16]</code>
+///   [--threads 2] [--lr 3] [--jitter 7] [--eta-trace FILE] [--style-layers stem,stage1] [--resnet-nhwc on|off] [--seed 0] [--precision auto|float32|bfloat16]</code>
 /// Without --coarse and --stages it is the recipe as shipped.
 /// </summary>
 static class ScheduleRun
@@ -42,6 +42,11 @@ static class ScheduleRun
                     new CoarseStage(double.Parse(p[0], CultureInfo.InvariantCulture), double.Parse(p[1], CultureInfo.InvariantCulture))).ToArray(),
             };
         if (a.StrOrNull("lr") is { } lr) options = options with { LearningRate = double.Parse(lr, CultureInfo.InvariantCulture) };
+        if (a.StrOrNull("style-layers") is { } layers) // equal weights summing to 1, as the recipe's
+        {
+            var names = layers.Split(',');
+            options = options with { StyleLayers = names.Select(n => new StyleLayerWeight(n, 1.0 / names.Length)).ToArray() };
+        }
         if (a.Has("jitter")) options = options with { JitterPixels = a.Int("jitter", options.JitterPixels) };
         options = options with { Seed = a.Int("seed", 0), MaxSide = a.Int("size", options.MaxSide) };
         if (options.Validate() is { } problem) throw new ArgumentException(problem);
@@ -80,6 +85,13 @@ static class ScheduleRun
                 cpu_ms_per_step = Math.Round((cpu[nextIndex] - cpu[firstIndex]) / g.Count(), 1),
             };
         }).ToArray();
+        if (a.StrOrNull("eta-trace") is { } trace)
+        {
+            // Per report: iteration, seconds since the start, the estimate of the time left, and the time really left.
+            double end = reports[^1].Elapsed.TotalSeconds;
+            File.WriteAllLines(trace, reports.Select(r => string.Create(CultureInfo.InvariantCulture,
+                $"{r.Iteration},{r.Elapsed.TotalSeconds:F3},{r.Remaining?.TotalSeconds:F3},{end - r.Elapsed.TotalSeconds:F3}")));
+        }
         double eta = TimeToResult.EtaError(reports.Select(r => (r.Elapsed.TotalSeconds, r.Remaining?.TotalSeconds)).ToArray());
         Console.WriteLine($"{pair.Name}: {string.Join(" + ", perStage.Select(s => $"{s.steps}@{s.size} {s.seconds:F2} s ({s.seconds_per_step * 1000:F0} ms/step, CPU {s.cpu_ms_per_step:F0} ms/step)"))}; " +
                           $"engine {result.Elapsed.TotalSeconds:F2} s (CPU {cpuEnd / 1000:F2} s, first report at CPU {cpu[0] / 1000:F2} s), set-up {setUp:F2} s, final J {reports[^1].Loss.Total:F4} " +

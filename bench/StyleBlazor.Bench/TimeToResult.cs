@@ -37,7 +37,7 @@ static class TimeToResult
     {
         var root = Path.GetDirectoryName(Compare.FindUpwards("StyleBlazor.sln"))
             ?? throw new ArgumentException("Run the bench from inside the StyleBlazor repository.");
-        string app = Path.Combine(root, "StyleBlazor", "bin", "Release", "net10.0", "StyleBlazor.dll");
+        string app = a.Str("app", Path.Combine(root, "StyleBlazor", "bin", "Release", "net10.0", "StyleBlazor.dll")); // --app: another build to compare
         if (!File.Exists(app)) throw new ArgumentException($"{app} is missing: run `dotnet build -c Release StyleBlazor` first.");
         string samples = Path.Combine(root, "wwwroot-assets", "samples");
         var names = a.Strs("pairs", GalleryPairs.Select(p => p.Name).ToArray());
