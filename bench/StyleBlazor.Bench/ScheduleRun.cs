@@ -56,6 +56,7 @@ static class ScheduleRun
         using var content = intake.DecodeAsync(File.ReadAllBytes(Path.Combine(samples, pair.Content))).GetAwaiter().GetResult();
         using var style = intake.DecodeAsync(File.ReadAllBytes(Path.Combine(samples, pair.Style))).GetAwaiter().GetResult();
         // As the app loads it: --precision auto (the default) is bfloat16 with NHWC where the CPU does bfloat16 natively.
+        double decoded = clock.Elapsed.TotalSeconds;
         var catalog = new BackboneCatalog(new BackboneCatalogOptions().WithPrecision(a.StrOrNull("precision"), "--precision"));
         IBackbone backbone = catalog.Load("resnet18", CPU);
         double setUp = clock.Elapsed.TotalSeconds;
@@ -94,7 +95,7 @@ static class ScheduleRun
         }
         double eta = TimeToResult.EtaError(reports.Select(r => (r.Elapsed.TotalSeconds, r.Remaining?.TotalSeconds)).ToArray());
         Console.WriteLine($"{pair.Name}: {string.Join(" + ", perStage.Select(s => $"{s.steps}@{s.size} {s.seconds:F2} s ({s.seconds_per_step * 1000:F0} ms/step, CPU {s.cpu_ms_per_step:F0} ms/step)"))}; " +
-                          $"engine {result.Elapsed.TotalSeconds:F2} s (CPU {cpuEnd / 1000:F2} s, first report at CPU {cpu[0] / 1000:F2} s), set-up {setUp:F2} s, final J {reports[^1].Loss.Total:F4} " +
+                          $"engine {result.Elapsed.TotalSeconds:F2} s (CPU {cpuEnd / 1000:F2} s, first report at CPU {cpu[0] / 1000:F2} s), set-up {setUp:F2} s (pictures decoded at {decoded:F2} s), final J {reports[^1].Loss.Total:F4} " +
                           $"(J_C {reports[^1].Loss.Content:F4}, J_S {reports[^1].Loss.Style:F4}, TV {reports[^1].Loss.TotalVariation:F3}), ETA error {eta * 100:F0} %, load {ProcessStats.LoadAverage()}; {output}");
         Console.WriteLine("RESULT " + JsonSerializer.Serialize(new
         {
