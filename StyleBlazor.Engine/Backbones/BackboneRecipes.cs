@@ -26,11 +26,11 @@ public static class BackboneRecipes
     /// not the lowest J (see StyleTransfer.Run).</item>
     /// <item>PyTorch-style Adam (β1 0.9 rather than the article's 0.99, ε 1e-8 on the corrected √v̂), lr 3 in 0–255
     /// units: converges in a few hundred steps without the overshoot noise of higher rates.</item>
-    /// <item>Coarse-to-fine (issue 19): 100 steps at half size from the content, then 80 at full size. A half-size step
-    /// costs about a third of a full-size one, so the run costs ~120 full-size steps where the earlier 200 + 200 cost
-    /// ~270. Judged by the picture at full size against that recipe (docs/performance.md, "Time to a good picture"):
-    /// a quarter-size first stage (50 + 100 + 60) was cheaper still but bent the Colosseum's arches, which 60 full-size
-    /// steps did not straighten.</item>
+    /// <item>Coarse-to-fine (issue 19): 200 steps at half size from the content, then 150 at full size. A half-size step
+    /// costs about half a full-size one on the 2-core CPU, so this costs ~83 % of the earlier 200 + 200 and looks the
+    /// same at full size on the five gallery pairs (J 1–2.5 % higher; docs/performance.md, "Time to a good picture").
+    /// Cheaper schedules looked worse: 100 + 80 left the red panda visibly flatter (the paper texture of Ejiri gone
+    /// from the fur), a quarter-size first stage (50 + 100 + 60) bent the Colosseum's arches.</item>
     /// <item>Style images keep their own aspect ratio (a portrait painting behind a landscape photo is not stretched),
     /// as in the prototype.</item>
     /// </list>
@@ -39,8 +39,8 @@ public static class BackboneRecipes
     /// </summary>
     public static StyleTransferOptions ResNet18 { get; } = new()
     {
-        Iterations = 180,
-        CoarseIterations = 100,
+        Iterations = 350,
+        CoarseIterations = 200,
         MaxSide = 512,
         ContentLayer = "stage3",
         StyleLayers = new[] { "stem", "stage1", "stage2", "stage3" }.Select(l => new StyleLayerWeight(l, 0.25)).ToArray(),
