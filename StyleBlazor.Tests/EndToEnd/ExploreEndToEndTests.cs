@@ -65,39 +65,45 @@ public class ExploreEndToEndTests(AppServer app, Browser browser)
     {
         Directory.CreateDirectory(Screenshots);
         await using var teacher = await browser.NewUserAsync();
-        var (studio, jobId) = await StartRunAsync(teacher, iterations: 400, size: 192);
-        await WaitForPhaseAsync(studio, "running");
+        var (studio, jobId) = await StartRunAsync(teacher, iterations: 2000, size: 192);  // still running when the test is done with it
+        try
+        {
+            await WaitForPhaseAsync(studio, "running");
 
-        await using var projector = await browser.NewUserAsync();
-        var watch = await projector.NewPageAsync();
-        await watch.SetViewportSizeAsync(1280, 900);
-        await watch.GotoAsync($"{app.BaseUrl}/watch/{jobId}");
-        await watch.Locator("[data-testid=watch][data-ready=true]").WaitForAsync(new() { Timeout = 60_000 });
-        var formulas = watch.GetByTestId("formulas");
-        await WaitUntilAsync(async () => await AttributeAsync(formulas, "data-iteration") > 0, 60_000, "the first numbers");
-        Assert.Equal(4, await formulas.Locator("math").CountAsync());
-        var total = formulas.Locator("[data-symbol=J]");
-        var first = (await total.TextContentAsync())!.Trim();
-        int firstIteration = await AttributeAsync(formulas, "data-iteration");
+            await using var projector = await browser.NewUserAsync();
+            var watch = await projector.NewPageAsync();
+            await watch.SetViewportSizeAsync(1280, 900);
+            await watch.GotoAsync($"{app.BaseUrl}/watch/{jobId}");
+            await watch.Locator("[data-testid=watch][data-ready=true]").WaitForAsync(new() { Timeout = 60_000 });
+            var formulas = watch.GetByTestId("formulas");
+            await WaitUntilAsync(async () => await AttributeAsync(formulas, "data-iteration") > 0, 60_000, "the first numbers");
+            Assert.Equal(4, await formulas.Locator("math").CountAsync());
+            var total = formulas.Locator("[data-symbol=J]");
+            var first = (await total.TextContentAsync())!.Trim();
+            int firstIteration = await AttributeAsync(formulas, "data-iteration");
 
-        await WaitUntilAsync(async () => (await total.TextContentAsync())!.Trim() != first, 60_000, "J to change");
-        Assert.True(await AttributeAsync(formulas, "data-iteration") > firstIteration);
-        // α and β are the run's (the ResNet18 recipe's 1 and 2); one bar per style layer.
-        Assert.Equal("1", (await formulas.Locator("[data-symbol=alpha]").TextContentAsync())!.Trim());
-        Assert.Equal("2", (await formulas.Locator("[data-symbol=beta]").TextContentAsync())!.Trim());
-        Assert.Equal(4, await watch.GetByTestId("style-bar").CountAsync());
-        await watch.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "watch-math.png") });
+            await WaitUntilAsync(async () => (await total.TextContentAsync())!.Trim() != first, 60_000, "J to change");
+            Assert.True(await AttributeAsync(formulas, "data-iteration") > firstIteration);
+            // α and β are the run's (the ResNet18 recipe's 1 and 2); one bar per style layer.
+            Assert.Equal("1", (await formulas.Locator("[data-symbol=alpha]").TextContentAsync())!.Trim());
+            Assert.Equal("2", (await formulas.Locator("[data-symbol=beta]").TextContentAsync())!.Trim());
+            Assert.Equal(4, await watch.GetByTestId("style-bar").CountAsync());
+            await watch.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "watch-math.png") });
 
-        // M shows the picture alone, and M again brings the formulas back.
-        await watch.Locator("[data-testid=projector-mode][data-keys=on]").WaitForAsync();
-        await watch.Keyboard.PressAsync("m");
-        await watch.Locator("[data-testid=projector-mode][data-mode=picture]").WaitForAsync();
-        Assert.False(await formulas.IsVisibleAsync());
-        await watch.Keyboard.PressAsync("m");
-        await watch.Locator("[data-testid=projector-mode][data-mode=math]").WaitForAsync();
-        Assert.True(await formulas.IsVisibleAsync());
-
-        await studio.GetByTestId("cancel").ClickAsync();
-        await WaitForPhaseAsync(studio, "cancelled", 30_000);
+            // M shows the picture alone, and M again brings the formulas back.
+            await watch.Locator("[data-testid=projector-mode][data-keys=on]").WaitForAsync();
+            await watch.Keyboard.PressAsync("m");
+            await watch.Locator("[data-testid=projector-mode][data-mode=picture]").WaitForAsync();
+            Assert.False(await formulas.IsVisibleAsync());
+            await watch.Keyboard.PressAsync("m");
+            await watch.Locator("[data-testid=projector-mode][data-mode=math]").WaitForAsync();
+            Assert.True(await formulas.IsVisibleAsync());
+        }
+        finally
+        {
+            // A long run left behind would hold the shared server's engine for the other browser tests.
+            await studio.GetByTestId("cancel").ClickAsync();
+            await WaitForPhaseAsync(studio, "cancelled", 30_000);
+        }
     }
 }
