@@ -93,7 +93,8 @@ public class StudioPhaseTests : ComponentTestBase
         Assert.Contains("Iteration 5 / 100", studio.Find("[data-testid=progress-iteration]").TextContent);
         Assert.Contains("2.5 it/s", studio.Find("[data-testid=progress-rate]").TextContent);
         Assert.Contains("0:38 left", studio.Find("[data-testid=progress-eta]").TextContent);
-        Assert.Equal("6", studio.Find("[data-testid=loss-chart]").GetAttribute("data-points"));
+        // The chart redraws at most once a second (ThrottledRegion); all six points arrive.
+        studio.WaitForAssertion(() => Assert.Equal("6", studio.Find("[data-testid=loss-chart]").GetAttribute("data-points")), Patience);
         Assert.True(Has(studio, "cancel"));
         Assert.False(Has(studio, "download-png"));
     }

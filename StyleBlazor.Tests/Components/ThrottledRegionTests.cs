@@ -1,0 +1,42 @@
+using System.Diagnostics;
+using Bunit;
+using StyleBlazor.Components.Progression;
+
+namespace StyleBlazor.Tests.Components;
+
+public class ThrottledRegionTests : ComponentTestBase
+{
+    static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    [Fact]
+    public async Task AnUpdateInsideTheIntervalIsDrawnWhenItIsOverAndOnlyTheNewestOne()
+    {
+        await using var ctx = NewContext();
+        var region = ctx.Render<ThrottledRegion>(p => p.Add(r => r.Interval, Interval).AddChildContent("<b>1</b>"));
+        Assert.Equal("1", region.Find("b").TextContent);
+
+        // Nothing was drawn by an update yet, so the first update is drawn at once and starts the interval.
+        region.Render(p => p.AddChildContent("<b>2</b>"));
+        var sinceDrawn = Stopwatch.StartNew();
+        Assert.Equal("2", region.Find("b").TextContent);
+
+        region.Render(p => p.AddChildContent("<b>3</b>"));
+        region.Render(p => p.AddChildContent("<b>4</b>"));
+        Assert.Equal("2", region.Find("b").TextContent); // held back: 2 was drawn less than the interval ago
+
+        region.WaitForAssertion(() => Assert.Equal("4", region.Find("b").TextContent), Patience); // the newest, not 3
+        Assert.InRange(sinceDrawn.Elapsed, Interval * 0.8, Patience);
+    }
+
+    [Fact]
+    public async Task AfterAQuietIntervalAnUpdateIsDrawnAtOnce()
+    {
+        await using var ctx = NewContext();
+        var region = ctx.Render<ThrottledRegion>(p => p.Add(r => r.Interval, Interval).AddChildContent("<b>1</b>"));
+
+        await Task.Delay(Interval * 1.5);
+        region.Render(p => p.AddChildContent("<b>2</b>"));
+
+        Assert.Equal("2", region.Find("b").TextContent);
+    }
+}
