@@ -78,12 +78,16 @@ public class ExploreEndToEndTests(AppServer app, Browser browser)
             var formulas = watch.GetByTestId("formulas");
             await WaitUntilAsync(async () => await AttributeAsync(formulas, "data-iteration") > 0, 60_000, "the first numbers");
             Assert.Equal(4, await formulas.Locator("math").CountAsync());
-            var total = formulas.Locator("[data-symbol=J]");
-            var first = (await total.TextContentAsync())!.Trim();
-            int firstIteration = await AttributeAsync(formulas, "data-iteration");
+            // J and its iteration read together: the formulas redraw once a second, and two reads may straddle a redraw.
+            async Task<(int Iteration, string J)> ShownAsync()
+            {
+                var shown = await formulas.EvaluateAsync<string[]>("f => [f.dataset.iteration, f.querySelector('[data-symbol=J]').textContent.trim()]");
+                return (int.Parse(shown[0]), shown[1]);
+            }
+            var first = await ShownAsync();
 
-            await WaitUntilAsync(async () => (await total.TextContentAsync())!.Trim() != first, 60_000, "J to change");
-            Assert.True(await AttributeAsync(formulas, "data-iteration") > firstIteration);
+            await WaitUntilAsync(async () => (await ShownAsync()).J != first.J, 60_000, "J to change");
+            Assert.True((await ShownAsync()).Iteration > first.Iteration);
             // α and β are the run's (the ResNet18 recipe's 1 and 2); one bar per style layer.
             Assert.Equal("1", (await formulas.Locator("[data-symbol=alpha]").TextContentAsync())!.Trim());
             Assert.Equal("2", (await formulas.Locator("[data-symbol=beta]").TextContentAsync())!.Trim());
