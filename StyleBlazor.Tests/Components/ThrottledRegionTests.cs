@@ -39,4 +39,18 @@ public class ThrottledRegionTests : ComponentTestBase
 
         Assert.Equal("2", region.Find("b").TextContent);
     }
+
+    [Fact]
+    public async Task AChangeOfPhaseIsDrawnAtOnceInsideTheInterval()
+    {
+        await using var ctx = NewContext();
+        var region = ctx.Render<ThrottledRegion>(p => p.Add(r => r.Interval, Interval).Add(r => r.Phase, "running").AddChildContent("<b>1</b>"));
+        region.Render(p => p.Add(r => r.Phase, "running").AddChildContent("<b>2</b>")); // starts the interval
+        region.Render(p => p.Add(r => r.Phase, "running").AddChildContent("<b>3</b>"));
+        Assert.Equal("2", region.Find("b").TextContent);
+
+        region.Render(p => p.Add(r => r.Phase, "completed").AddChildContent("<b>4</b>"));
+
+        Assert.Equal("4", region.Find("b").TextContent); // the run's end, not a second later
+    }
 }
