@@ -62,23 +62,39 @@ public static class StylizeCommand
         try { catalogOptions = catalogOptions.WithPrecision(cli.Value("precision"), "--precision"); }
         catch (ArgumentException e) { throw new CliException(e.Message); }
 
-        using var content = await CliImages.LoadAsync(contentPath, cancellationToken);
+        NativeHeap.ReuseFreedMemory(); // before libtorch allocates
+        var device = TorchRuntime.SelectDevice(cli.Value("device") ?? "auto");
+        TorchRuntime.Configure(device, cli.Int("threads") ?? 0);
+        var catalog = new BackboneCatalog(catalogOptions);
+        var backboneName = cli.Value("backbone") ?? (cli.Value("weights") is not null || cli.Flag("random-weights") ? "vgg19" : catalog.Default?.Name);
+        var info = catalog.Available.FirstOrDefault(b => b.Name == backboneName)
+                   ?? throw new CliException($"backbone '{backboneName}' is not available; available: {string.Join(", ", catalog.Available.Select(b => b.Name))}"
+                                             + (backboneName == "vgg19" ? " (give --weights FILE, or --random-weights to show the mechanics)" : ""));
+        var options = cli.ApplyTo(info);
+
+        // The network loads while the pictures decode: parsing ResNet18's ONNX file and making its weights takes 1.2–1.4 s
+        // of the CLI's ~3 s before its first step (docs/performance.md, "Time to a good picture").
+        var loading = Task.Run(() => catalog.Load(info.Name, device), CancellationToken.None);
         var styles = new List<Image<Rgb24>>();
+        Image<Rgb24>? content = null;
         try
         {
+            content = await CliImages.LoadAsync(contentPath, cancellationToken);
             foreach (var path in stylePaths) styles.Add(await CliImages.LoadAsync(path, cancellationToken));
+        }
+        catch
+        {
+            // A picture was refused: its message goes out now, and the network is freed once it has loaded.
+            _ = loading.ContinueWith(t => t.Result.Dispose(), TaskContinuationOptions.OnlyOnRanToCompletion);
+            content?.Dispose();
+            foreach (var s in styles) s.Dispose();
+            throw;
+        }
 
-            // From here on all torch work runs synchronously on this one thread.
-            NativeHeap.ReuseFreedMemory();
-            var device = TorchRuntime.SelectDevice(cli.Value("device") ?? "auto");
-            TorchRuntime.Configure(device, cli.Int("threads") ?? 0);
-            var catalog = new BackboneCatalog(catalogOptions);
-            var backboneName = cli.Value("backbone") ?? (cli.Value("weights") is not null || cli.Flag("random-weights") ? "vgg19" : catalog.Default?.Name);
-            var info = catalog.Available.FirstOrDefault(b => b.Name == backboneName)
-                       ?? throw new CliException($"backbone '{backboneName}' is not available; available: {string.Join(", ", catalog.Available.Select(b => b.Name))}"
-                                                 + (backboneName == "vgg19" ? " (give --weights FILE, or --random-weights to show the mechanics)" : ""));
-            var options = cli.ApplyTo(info);
-            using var backbone = catalog.Load(info.Name, device);
+        try
+        {
+            // The run's torch work happens synchronously on this one thread.
+            using var backbone = await loading;
             if (options.Validate(backbone) is { } problem) throw new CliException(problem);
 
             bool json = cli.Flag("progress-json");
@@ -97,6 +113,7 @@ public static class StylizeCommand
         }
         finally
         {
+            content.Dispose();
             foreach (var s in styles) s.Dispose();
         }
     }
