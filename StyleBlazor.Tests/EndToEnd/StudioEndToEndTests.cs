@@ -33,7 +33,8 @@ public class StudioEndToEndTests(AppServer app, Browser browser)
                 seenImages.Add(await canvas.EvaluateAsync<string>("c => (c.tagName === 'CANVAS' ? c : c.querySelector('canvas')).toDataURL('image/png')"));
             return seenImages.Count >= 3;
         }, 120_000, "three different frames on the canvas");
-        Assert.True(await AttributeAsync(page.GetByTestId("loss-chart"), "data-points") > 0);
+        // The chart redraws at most once a second (frames come as they are made), so its points may come a little later.
+        await WaitUntilAsync(async () => await AttributeAsync(page.GetByTestId("loss-chart"), "data-points") > 0, 30_000, "loss points on the chart");
         await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "studio-running.png") });
 
         await WaitForPhaseAsync(page, "completed");
@@ -135,7 +136,7 @@ public class StudioEndToEndTests(AppServer app, Browser browser)
             await watch.GotoAsync(app.BaseUrl + watchPath);
             var canvas = watch.GetByTestId("canvas");
             await WaitUntilAsync(async () => await AttributeAsync(canvas, "data-frames-drawn") >= 2, 60_000, "frames on the watch page");
-            Assert.True(await AttributeAsync(watch.GetByTestId("loss-chart"), "data-points") > 0);
+            await WaitUntilAsync(async () => await AttributeAsync(watch.GetByTestId("loss-chart"), "data-points") > 0, 30_000, "loss points on the watch page");
             await watch.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "watch.png") });
         }
         finally
