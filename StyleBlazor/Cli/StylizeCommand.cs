@@ -79,20 +79,18 @@ public static class StylizeCommand
         Image<Rgb24>? content = null;
         try
         {
-            content = await CliImages.LoadAsync(contentPath, cancellationToken);
-            foreach (var path in stylePaths) styles.Add(await CliImages.LoadAsync(path, cancellationToken));
-        }
-        catch
-        {
-            // A picture was refused: its message goes out now, and the network is freed once it has loaded.
-            _ = loading.ContinueWith(t => t.Result.Dispose(), TaskContinuationOptions.OnlyOnRanToCompletion);
-            content?.Dispose();
-            foreach (var s in styles) s.Dispose();
-            throw;
-        }
+            try
+            {
+                content = await CliImages.LoadAsync(contentPath, cancellationToken);
+                foreach (var path in stylePaths) styles.Add(await CliImages.LoadAsync(path, cancellationToken));
+            }
+            catch
+            {
+                // A picture was refused: its message goes out now, and the network is freed once it has loaded.
+                _ = loading.ContinueWith(t => t.Result.Dispose(), TaskContinuationOptions.OnlyOnRanToCompletion);
+                throw;
+            }
 
-        try
-        {
             // The run's torch work happens synchronously on this one thread.
             using var backbone = await loading;
             if (options.Validate(backbone) is { } problem) throw new CliException(problem);
@@ -113,7 +111,7 @@ public static class StylizeCommand
         }
         finally
         {
-            content.Dispose();
+            content?.Dispose();
             foreach (var s in styles) s.Dispose();
         }
     }
