@@ -27,7 +27,13 @@ static class ProcessCpu
     }
 
     /// <summary>CPU seconds of <paramref name="root"/> and every process descended from it, except the trees of <paramref name="excluded"/>.</summary>
-    public static double TreeSeconds(int root, params int[] excluded)
+    public static double TreeSeconds(int root, params int[] excluded) => TreeSecondsByKind(root, excluded).Values.Sum();
+
+    /// <summary>
+    /// <see cref="TreeSeconds"/> summed by the kind of process: Chromium's <c>--type=</c> (renderer, gpu-process, utility…;
+    /// "browser" for its main process), else the executable's name (Playwright's driver is "node").
+    /// </summary>
+    public static Dictionary<string, double> TreeSecondsByKind(int root, params int[] excluded)
     {
         var all = new Dictionary<int, (double Seconds, int Parent)>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
@@ -44,12 +50,21 @@ static class ProcessCpu
             }
             return false;
         }
-        return all.Where(p => Descends(p.Key)).Sum(p => p.Value.Seconds);
+        return all.Where(p => Descends(p.Key)).GroupBy(p => Kind(p.Key)).ToDictionary(g => g.Key, g => g.Sum(p => p.Value.Seconds));
     }
 
-    /// <summary>CPU seconds of the processes descended from <paramref name="root"/> (not itself), except the trees of <paramref name="excluded"/>.</summary>
-    public static double ChildrenSeconds(int root, params int[] excluded) =>
-        TreeSeconds(root, excluded) - (Stat($"/proc/{root}/stat")?.Seconds ?? 0);
+    static string Kind(int pid)
+    {
+        try
+        {
+            // Chromium rewrites its command line as one space-separated title.
+            var args = File.ReadAllText($"/proc/{pid}/cmdline").Split(['\0', ' ']);
+            var type = args.FirstOrDefault(a => a.StartsWith("--type="));
+            string exe = Path.GetFileName(args[0]);
+            return type is not null ? type["--type=".Length..] : exe.Contains("chrom") ? "browser" : exe;
+        }
+        catch (IOException) { return "ended"; }
+    }
 
     /// <summary>CPU seconds of each thread of <paramref name="pid"/>, summed by thread name.</summary>
     public static Dictionary<string, double> ThreadSeconds(int pid)

@@ -27,7 +27,12 @@ static class StudioWatcher
                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
             ],
         });
-        await using var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 1440, Height = 960 }, Locale = "en-US" });
+        await using var context = await browser.NewContextAsync(new()
+        {
+            ViewportSize = new() { Width = 1440, Height = 960 }, Locale = "en-US",
+            // STYLEBLAZOR_BENCH_REDUCED_MOTION=1: a user who asked for less motion (no cross-fade, no animated bars).
+            ReducedMotion = Environment.GetEnvironmentVariable("STYLEBLAZOR_BENCH_REDUCED_MOTION") == "1" ? ReducedMotion.Reduce : ReducedMotion.NoPreference,
+        });
         var page = await context.NewPageAsync();
         await page.GotoAsync(url + "/");
         // Clicks before the circuit is live are lost: the Studio marks itself ready after its first interactive render.
@@ -37,6 +42,10 @@ static class StudioWatcher
         await page.Locator("input[type=file][data-testid=style-upload]").Last.SetInputFilesAsync(style);
         await page.Locator("[data-testid=style-upload-size]").WaitForAsync();
 
+        // The renderer's main thread by kind of work (script, style, layout, paint), from Chromium's own counters.
+        var cdp = await context.NewCDPSessionAsync(page);
+        await cdp.SendAsync("Performance.enable");
+        var before = await Metrics(cdp);
         started?.Invoke();
         var clock = Stopwatch.StartNew();
         await page.GetByTestId("start").ClickAsync();
@@ -44,10 +53,42 @@ static class StudioWatcher
         await page.WaitForFunctionAsync("() => Number(document.querySelector('canvas[data-testid=canvas]')?.dataset.framesDrawn ?? 0) >= 1",
             null, new() { PollingInterval = 20, Timeout = 600_000 });
         double firstFrame = clock.Elapsed.TotalSeconds;
+        // STYLEBLAZOR_BENCH_TRACE=FILE: Chromium's timeline for 10 s from the first frame (chrome://tracing, Perfetto).
+        if (Environment.GetEnvironmentVariable("STYLEBLAZOR_BENCH_TRACE") is { Length: > 0 } trace)
+        {
+            var complete = new TaskCompletionSource<string>();
+            cdp.Event("Tracing.tracingComplete").OnEvent += (_, e) => complete.TrySetResult(e!.Value.GetProperty("stream").GetString()!);
+            await cdp.SendAsync("Tracing.start", new Dictionary<string, object>
+            {
+                ["transferMode"] = "ReturnAsStream",
+                ["traceConfig"] = new Dictionary<string, object> { ["includedCategories"] = new[] { "devtools.timeline", "disabled-by-default-devtools.timeline", "toplevel", "blink", "cc", "gpu", "v8", "viz" } },
+            });
+            await Task.Delay(10_000);
+            await cdp.SendAsync("Tracing.end");
+            string stream = await complete.Task;
+            await using var file = File.Create(trace);
+            while (true)
+            {
+                var chunk = (await cdp.SendAsync("IO.read", new Dictionary<string, object> { ["handle"] = stream, ["size"] = 1 << 20 }))!.Value;
+                var data = chunk.GetProperty("data").GetString()!;
+                await file.WriteAsync(chunk.TryGetProperty("base64Encoded", out var b64) && b64.GetBoolean() ? Convert.FromBase64String(data) : System.Text.Encoding.UTF8.GetBytes(data));
+                if (chunk.GetProperty("eof").GetBoolean()) break;
+            }
+        }
         await page.Locator("[data-testid=studio][data-phase=completed]").WaitForAsync(new() { Timeout = 900_000 });
         double wall = clock.Elapsed.TotalSeconds;
         finished?.Invoke();
+        var after = await Metrics(cdp);
+        Console.WriteLine("  renderer main thread: " + string.Join(", ", after.Where(m => m.Key.EndsWith("Duration") || m.Key is "LayoutCount" or "RecalcStyleCount")
+            .Select(m => $"{m.Key} {m.Value - before.GetValueOrDefault(m.Key):F2}")));
         int frames = int.TryParse(await page.Locator("canvas[data-testid=canvas]").GetAttributeAsync("data-frames-drawn"), out var n) ? n : 0;
         return (wall, firstFrame, frames);
+    }
+
+    static async Task<Dictionary<string, double>> Metrics(ICDPSession cdp)
+    {
+        var result = await cdp.SendAsync("Performance.getMetrics");
+        return result!.Value.GetProperty("metrics").EnumerateArray()
+            .ToDictionary(m => m.GetProperty("name").GetString()!, m => m.GetProperty("value").GetDouble());
     }
 }

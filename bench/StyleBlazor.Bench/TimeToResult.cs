@@ -177,21 +177,30 @@ static class TimeToResult
                 string load = ProcessStats.LoadAverage();
                 int self = Environment.ProcessId;
                 Dictionary<string, double> appBefore = [], appAfter = [];
-                double browserBefore = 0, browserAfter = 0;
+                Dictionary<string, double> browserBefore = [], browserAfter = [];
                 var (wall, firstFrame, frames) = StudioWatcher.RunAsync(server.Url, Path.Combine(samples, pair.Content), Path.Combine(samples, pair.Style),
-                    started: () => { appBefore = ProcessCpu.ThreadSeconds(server.Pid); browserBefore = ProcessCpu.ChildrenSeconds(self, server.Pid); },
-                    finished: () => { appAfter = ProcessCpu.ThreadSeconds(server.Pid); browserAfter = ProcessCpu.ChildrenSeconds(self, server.Pid); })
+                    started: () => { appBefore = ProcessCpu.ThreadSeconds(server.Pid); browserBefore = Browser(); },
+                    finished: () => { appAfter = ProcessCpu.ThreadSeconds(server.Pid); browserAfter = Browser(); })
                     .GetAwaiter().GetResult();
+                // The bench's children less the app: Chromium's processes and Playwright's driver.
+                Dictionary<string, double> Browser()
+                {
+                    var kinds = ProcessCpu.TreeSecondsByKind(self, server.Pid);
+                    kinds.Remove("dotnet"); // the bench itself
+                    return kinds;
+                }
+                var browserCpu = ProcessCpu.Difference(browserBefore, browserAfter);
                 var engine = EngineSeconds(server.Log());
                 var appCpu = ProcessCpu.Difference(appBefore, appAfter);
                 var row = new Row("studio", pair.Name, wall, firstFrame, engine, $"{frames} frames drawn", double.NaN, double.NaN, load)
                 {
-                    CpuProcess = appCpu.Values.Sum(), CpuTorch = appCpu.GetValueOrDefault("torch-0"), CpuBrowser = browserAfter - browserBefore,
+                    CpuProcess = appCpu.Values.Sum(), CpuTorch = appCpu.GetValueOrDefault("torch-0"), CpuBrowser = browserCpu.Values.Sum(),
                 };
                 rows.Add(row);
                 Console.WriteLine($"studio {pair.Name} #{repeat + 1}: wall {wall:F2} s, first frame {firstFrame:F2} s, engine {engine:F2} s, {frames} frames drawn; " +
                                   $"CPU: app {row.CpuProcess:F1} s (torch thread and its OpenMP team {row.CpuTorch:F1} s; " +
-                                  $"{string.Join(", ", appCpu.Where(p => p.Key != "torch-0" && p.Value >= 0.05).OrderByDescending(p => p.Value).Take(4).Select(p => $"{p.Key} {p.Value:F1}"))}), browser {row.CpuBrowser:F1} s (load {load})");
+                                  $"{string.Join(", ", appCpu.Where(p => p.Key != "torch-0" && p.Value >= 0.05).OrderByDescending(p => p.Value).Take(4).Select(p => $"{p.Key} {p.Value:F1}"))}), browser {row.CpuBrowser:F1} s " +
+                                  $"({string.Join(", ", browserCpu.Where(p => p.Value >= 0.05).OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:F1}"))}; load {load})");
             }
         return rows;
     }
