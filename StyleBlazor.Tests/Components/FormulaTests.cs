@@ -90,7 +90,7 @@ public class FormulaTests : ComponentTestBase
 
         Assert.Equal(["block1_conv1", "block2_conv1", "block3_conv1"], rows.Select(r => r.GetAttribute("data-layer")));
         Assert.Equal(["25", "100", "50"], rows.Select(r => r.GetAttribute("data-width")));
-        Assert.Equal(["width: 25%", "width: 100%", "width: 50%"], bars.FindAll(".style-bars__bar").Select(b => b.GetAttribute("style")));
+        Assert.Equal(["transform: scaleX(0.25)", "transform: scaleX(1)", "transform: scaleX(0.5)"], bars.FindAll(".style-bars__bar").Select(b => b.GetAttribute("style")));
         // Shares of (4): 0.2·1, 0.2·4, 0.6·2 of 2.2.
         Assert.Equal(["9%", "36%", "55%"], bars.FindAll("[data-testid=style-share]").Select(s => s.TextContent.Replace(" ", "").Replace("\u00a0", "")));
     }

@@ -24,11 +24,13 @@ public sealed class Browser : IAsyncLifetime
     }
 
     /// <summary>A fresh context: its own cookies, so its own browser session (another "user").</summary>
-    public Task<IBrowserContext> NewUserAsync() => Instance.NewContextAsync(new()
+    /// <param name="motion">The user's motion preference (prefers-reduced-motion); none by default.</param>
+    public Task<IBrowserContext> NewUserAsync(ReducedMotion motion = ReducedMotion.NoPreference) => Instance.NewContextAsync(new()
     {
         AcceptDownloads = true,
         ViewportSize = new() { Width = 1440, Height = 960 },
         Locale = "en-US",
+        ReducedMotion = motion,
     });
 
     public async Task DisposeAsync()

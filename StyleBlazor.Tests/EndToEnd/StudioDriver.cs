@@ -51,4 +51,22 @@ public static class StudioDriver
             await Task.Delay(100);
         }
     }
+
+    /// <summary>An init script that counts the animations started on a progression canvas's cross-fade overlay.</summary>
+    public const string CountCrossFades = """
+        window.__crossFades = 0;
+        const animate = Element.prototype.animate;
+        Element.prototype.animate = function (...args) {
+            if (this.classList?.contains('progression-canvas__fade')) window.__crossFades++;
+            return animate.apply(this, args);
+        };
+        """;
+
+    /// <summary>The cross-fades started and the frames drawn on the page's canvas, read together.</summary>
+    public static async Task<(int Fades, int Drawn)> CrossFadesAsync(IPage page)
+    {
+        var both = await page.EvaluateAsync<int[]>(
+            "() => [window.__crossFades, Number(document.querySelector('canvas[data-testid=canvas]').dataset.framesDrawn ?? 0)]");
+        return (both[0], both[1]);
+    }
 }

@@ -119,6 +119,7 @@ public class StudioEndToEndTests(AppServer app, Browser browser)
     {
         Directory.CreateDirectory(Screenshots);
         await using var teacher = await browser.NewUserAsync();
+        await teacher.AddInitScriptAsync(CountCrossFades);
         var page = await OpenStudioAsync(app, teacher);
         await UploadAsync(page, "photo-colosseum.webp", "art-hokusai-great-wave.png");
         await SetParametersAsync(page, iterations: 2000, size: 192); // still running when the test is done with it
@@ -138,6 +139,21 @@ public class StudioEndToEndTests(AppServer app, Browser browser)
             await WaitUntilAsync(async () => await AttributeAsync(canvas, "data-frames-drawn") >= 2, 60_000, "frames on the watch page");
             await WaitUntilAsync(async () => await AttributeAsync(watch.GetByTestId("loss-chart"), "data-points") > 0, 30_000, "loss points on the watch page");
             await watch.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "watch.png") });
+
+            // Every frame after the first cross-fades in, as an animation of the overlay canvas (the compositor runs it)...
+            var (fades, drawn) = await CrossFadesAsync(page);
+            Assert.True(drawn >= 2, $"{drawn} frames drawn");
+            Assert.Equal(drawn - 1, fades);
+            // ...except for a viewer who asked for less motion: the frames simply replace each other.
+            await using var still = await browser.NewUserAsync(ReducedMotion.Reduce);
+            await still.AddInitScriptAsync(CountCrossFades);
+            var calm = await still.NewPageAsync();
+            await calm.GotoAsync(app.BaseUrl + watchPath);
+            await WaitUntilAsync(async () => await AttributeAsync(calm.GetByTestId("canvas"), "data-frames-drawn") >= 3, 60_000, "frames for the viewer without motion");
+            var (stillFades, stillDrawn) = await CrossFadesAsync(calm);
+            Assert.True(stillDrawn >= 3, $"{stillDrawn} frames drawn");
+            Assert.Equal(0, stillFades);
+            Assert.Equal("0", await calm.Locator("canvas.progression-canvas__fade").EvaluateAsync<string>("c => getComputedStyle(c).opacity"));
         }
         finally
         {
