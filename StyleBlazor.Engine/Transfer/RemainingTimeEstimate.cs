@@ -15,39 +15,61 @@ namespace StyleBlazor.Engine.Transfer;
 /// backbone starts from it (<see cref="For"/>): in the web app, where a backbone serves job after job, only the first
 /// job after a start relies on <see cref="FixedPixels"/>.
 /// </para>
+/// <para>
+/// A step that meets a jitter shift for the first time in its stage also makes that shift's content target (a forward
+/// pass of the content): ~60 of a stage's steps, most of them early, each about a third of a full-size step dearer. Given
+/// the run's <see cref="JitterPlan"/>, the pace of the other steps and the targets' extra cost are measured apart and
+/// the targets still to come are counted; mixed together, the early steps' pace promised a full-size stage 25–30 %
+/// too long, then too short.
+/// </para>
 /// </summary>
 public sealed class RemainingTimeEstimate
 {
     /// <summary>
     /// The prior fixed part of a step in pixels, for a backbone that has not finished a run yet. The default ResNet18
-    /// run's steps fit about 38 000 on one CPU thread (61 and 152 ms at 256×192 and 512×352) and about 70 000 on two
-    /// (35 and 75 ms: the threads' hand-offs are a fixed cost), so the full-size step is foreseen within 10 % either way
-    /// (docs/performance.md, "Time to a good picture").
+    /// run's steps without a content target fit 30 000–37 000 on two CPU threads (21–23 and 55–57 ms at 256×192 and
+    /// 512×352, 2026-12-04); counted with the targets' steps they had seemed to fit 70 000 (docs/performance.md,
+    /// "Time to a good picture").
     /// </summary>
-    public const double FixedPixels = 50_000;
+    public const double FixedPixels = 35_000;
+
+    /// <summary>
+    /// A content target's fixed part in pixels: the no-grad pass through the network's ~50 nodes is mostly dispatch at
+    /// small sizes (10–15 ms at 256×192, 21 ms at 512×352 on the 2-core CPU, where the steps themselves are 21–23 and 55–66 ms).
+    /// </summary>
+    public const double TargetFixedPixels = 150_000;
+
+    /// <summary>A content target's extra cost as a share of its stage's step, until the stage has timed its own (21 of 57–66 ms at 512×352).</summary>
+    public const double TargetShare = 0.35;
 
     static readonly ConditionalWeakTable<object, StrongBox<double>> Learned = new();
 
     readonly IReadOnlyList<TransferStage> _stages;
     readonly double _fixedPixels;
+    readonly JitterPlan? _jitter;
     readonly double[] _started, _firstReport, _lastReport;
-    readonly List<double>[] _recentSteps;
+    readonly double?[] _firstStep;
+    readonly List<double>[] _plainSteps, _targetSteps;
     readonly int[] _reports;
 
-    public RemainingTimeEstimate(IReadOnlyList<TransferStage> stages, double fixedPixels = FixedPixels)
+    /// <param name="jitter">The run's shifts, to tell the steps that make a content target; null: no step is told apart.</param>
+    public RemainingTimeEstimate(IReadOnlyList<TransferStage> stages, double fixedPixels = FixedPixels, JitterPlan? jitter = null)
     {
         _stages = stages;
         _fixedPixels = fixedPixels;
+        _jitter = jitter;
         _started = new double[stages.Count];
         _firstReport = new double[stages.Count];
         _lastReport = new double[stages.Count];
-        _recentSteps = [.. stages.Select(_ => new List<double>())];
+        _firstStep = new double?[stages.Count];
+        _plainSteps = [.. stages.Select(_ => new List<double>())];
+        _targetSteps = [.. stages.Select(_ => new List<double>())];
         _reports = new int[stages.Count];
     }
 
     /// <summary>An estimate for a run on <paramref name="backbone"/>, starting from the P₀ its last run measured, if any.</summary>
-    public static RemainingTimeEstimate For(object backbone, IReadOnlyList<TransferStage> stages) =>
-        new(stages, Learned.TryGetValue(backbone, out var box) ? Volatile.Read(ref box.Value) : FixedPixels);
+    public static RemainingTimeEstimate For(object backbone, IReadOnlyList<TransferStage> stages, JitterPlan? jitter = null) =>
+        new(stages, Learned.TryGetValue(backbone, out var box) ? Volatile.Read(ref box.Value) : FixedPixels, jitter);
 
     /// <summary>Leaves the P₀ this run measured with <paramref name="backbone"/>, for its next run (nothing when fewer than two sizes were timed).</summary>
     public void Learn(object backbone)
@@ -63,7 +85,7 @@ public sealed class RemainingTimeEstimate
     /// </summary>
     public double? MeasuredFixedPixels()
     {
-        var timed = Enumerable.Range(0, _stages.Count).Where(i => _reports[i] >= 2)
+        var timed = Enumerable.Range(0, _stages.Count).Where(Timed)
             .Select(i => (P: (double)_stages[i].Pixels, T: StepSeconds(i))).ToArray();
         if (timed.Select(x => x.P).Distinct().Count() < 2) return null;
         double meanP = timed.Average(x => x.P), meanT = timed.Average(x => x.T);
@@ -83,16 +105,20 @@ public sealed class RemainingTimeEstimate
     public TimeSpan? Reported(int stage, int iteration, TimeSpan at)
     {
         double now = at.TotalSeconds;
+        var current = _stages[stage];
+        int done = iteration - current.FirstIteration;
         if (_reports[stage] == 0) _firstReport[stage] = now;
+        else if (_reports[stage] == 1)
+        {
+            // The stage's first step makes the new size's kernels (on the 2-core CPU the first steps at 512×352 ran 1.3×
+            // slower than the rest): its pace only until another step is timed.
+            _firstStep[stage] = now - _lastReport[stage];
+        }
         else
         {
-            // The pace as it is now: the mean of the last 20 step times less the slowest, from the stage's second step on
-            // (its first makes the new size's kernels: on the 2-core CPU the first steps at 512×352 ran 1.3× slower than
-            // the rest, and the stage's mean kept the estimate 25–35 % high). The slowest is left out because one step
-            // in the web app can take a second (a collection, the first frame's path); a median would be too hopeful,
-            // as step times are skewed (a run's median step was ~0.75 of its mean).
-            var recent = _recentSteps[stage];
-            if (_reports[stage] == 2 && recent.Count == 1) recent.Clear();
+            // Since the last report: the step of the last iteration and this one's evaluation, which made this shift's
+            // content target if it is new.
+            var recent = _jitter?.MakesContentTarget(stage, done) == true ? _targetSteps[stage] : _plainSteps[stage];
             recent.Add(now - _lastReport[stage]);
             if (recent.Count > RecentSteps) recent.RemoveAt(0);
         }
@@ -105,26 +131,28 @@ public sealed class RemainingTimeEstimate
         {
             // Nothing has run that long yet (the run's first steps, or stages of a few steps): any timed step will do.
             reference = stage;
-            while (reference >= 0 && _reports[reference] < 2) reference--;
+            while (reference >= 0 && !Timed(reference)) reference--;
         }
         if (reference < 0) return null;
 
         var measured = _stages[reference];
-        double step = StepSeconds(reference);
         double fixedPixels = FittedFixedPixels(reference);
-        double rate = step / (measured.Pixels + fixedPixels);
+        double rate = StepSeconds(reference) / (measured.Pixels + fixedPixels);
+        double targetRate = TargetSeconds(reference) / (measured.Pixels + TargetFixedPixels);
         double setUpSteps = SetUpSteps(reference);
+        double Steps(TransferStage s, double count) => count * rate * (s.Pixels + fixedPixels);
+        double Targets(TransferStage s, int from) => (_jitter?.ContentTargetsFrom(s.Index, from) ?? 0) * targetRate * (s.Pixels + TargetFixedPixels);
 
-        // This stage's steps left (the step of this iteration included), then every later stage whole, then the final
-        // evaluation (about half a step).
-        var current = _stages[stage];
-        int done = iteration - current.FirstIteration;
-        double left = (current.Steps - done) * rate * (current.Pixels + fixedPixels);
+        // This stage's steps left (the step of this iteration included) and the targets its later steps will make, then
+        // every later stage whole, then the final evaluation (about half a step).
+        double left = Steps(current, current.Steps - done) + Targets(current, done + 1);
         foreach (var later in _stages.Skip(stage + 1))
-            left += (later.Steps + setUpSteps) * rate * (later.Pixels + fixedPixels);
-        left += rate * (_stages[^1].Pixels + fixedPixels) / 2;
+            left += Steps(later, later.Steps + setUpSteps) + Targets(later, 0);
+        left += Steps(_stages[^1], 0.5);
         return TimeSpan.FromSeconds(Math.Max(0, left));
     }
+
+    bool Timed(int stage) => _firstStep[stage] is not null;
 
     /// <summary>
     /// A stage's set-up (its targets, and the first pass at a new size, where oneDNN makes its kernels) in steps of its
@@ -143,7 +171,7 @@ public sealed class RemainingTimeEstimate
     /// <summary>A stage's set-up in its own steps before one has been measured: the content's and the style's forward passes and the new kernels.</summary>
     public const double SetUpStepsPrior = 2;
 
-    /// <summary>How many of a stage's latest step times its pace is taken from.</summary>
+    /// <summary>How many of a stage's latest step times of each kind (with and without a content target) its pace is taken from.</summary>
     const int RecentSteps = 20;
 
     /// <summary>
@@ -152,16 +180,40 @@ public sealed class RemainingTimeEstimate
     /// </summary>
     const int MinimumReports = 4;
 
+    /// <summary>
+    /// A step's time at <paramref name="stage"/> without a content target: the median of its latest such steps, which a
+    /// step that takes a second longer (a collection, the first frame's path in the web app) does not move. While the
+    /// stage has timed fewer than three, all its steps, less the targets' share at <see cref="TargetShare"/>.
+    /// </summary>
     double StepSeconds(int stage)
     {
-        var recent = _recentSteps[stage];
-        return recent.Count < 3 ? recent.Average() : (recent.Sum() - recent.Max()) / (recent.Count - 1);
+        var plain = _plainSteps[stage];
+        var targets = _targetSteps[stage];
+        if (plain.Count >= 3 || (plain.Count > 0 && targets.Count == 0)) return Pace(plain);
+        if (targets.Count == 0) return _firstStep[stage]!.Value;
+        var all = plain.Concat(targets).ToList();
+        return Pace(all) / (1 + TargetShare * targets.Count / all.Count);
+    }
+
+    /// <summary>What making a content target adds to a step at <paramref name="stage"/>: measured once both kinds of step are, else <see cref="TargetShare"/> of a step.</summary>
+    double TargetSeconds(int stage)
+    {
+        double step = StepSeconds(stage);
+        return _targetSteps[stage].Count >= 2 && _plainSteps[stage].Count >= 3 ? Math.Max(0, Pace(_targetSteps[stage]) - step) : TargetShare * step;
+    }
+
+    static double Pace(List<double> steps)
+    {
+        if (steps.Count < 3) return steps.Average();
+        var sorted = steps.Order().ToArray();
+        int middle = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
     /// <summary>P₀ fitted to <paramref name="stage"/> and the one before it when both were timed at different sizes, else the prior.</summary>
     double FittedFixedPixels(int stage)
     {
-        if (stage == 0 || _reports[stage - 1] < 2) return _fixedPixels;
+        if (stage == 0 || !Timed(stage - 1)) return _fixedPixels;
         double t1 = StepSeconds(stage - 1), t2 = StepSeconds(stage);
         double p1 = _stages[stage - 1].Pixels, p2 = _stages[stage].Pixels;
         // t = r·(P + P₀) at both sizes: P₀ = (t₂·P₁ − t₁·P₂) / (t₁ − t₂), kept within reason.

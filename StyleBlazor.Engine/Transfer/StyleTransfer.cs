@@ -59,9 +59,9 @@ public static class StyleTransfer
         var clock = Stopwatch.StartNew();
         var finalSize = ImageTensors.WorkingSize(content.Width, content.Height, options.MaxSide, backbone.SizeMultiple);
         var stages = TransferSchedule.For(finalSize, backbone.SizeMultiple, options);
-        var remaining = RemainingTimeEstimate.For(backbone, stages);
+        var jitter = JitterPlan.Draw(stages, options.JitterPixels, options.Seed);
+        var remaining = RemainingTimeEstimate.For(backbone, stages, jitter);
         var blend = BlendWeights(styles.Count, options.StyleBlend);
-        var jitter = new Random(options.Seed);
         var (clipMin, clipMax) = backbone.Preprocessing.ClipBounds(backbone.Device);
         // With jitter each J is measured at a random shift, and its spread (sd ≈ 0.013–0.02 of the relative J late in a
         // ResNet18 run) is as large as what 100 more steps gain, so "lowest J" picks a lucky shift, often tens of steps
@@ -149,8 +149,7 @@ public static class StyleTransfer
                     if (cancellationToken.IsCancellationRequested) Flush(frameWanted: false); // the values so far are the job's
                     cancellationToken.ThrowIfCancellationRequested();
                     using var scope = NewDisposeScope();
-                    int dy = options.JitterPixels > 0 ? jitter.Next(options.JitterPixels + 1) : 0;
-                    int dx = options.JitterPixels > 0 ? jitter.Next(options.JitterPixels + 1) : 0;
+                    var (dy, dx) = jitter.Shift(s, step);
                     if (adam is not null)
                     {
                         var (total, parts) = objective.Evaluate(image, dy, dx);

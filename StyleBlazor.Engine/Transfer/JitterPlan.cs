@@ -1,0 +1,47 @@
+namespace StyleBlazor.Engine.Transfer;
+
+/// <summary>
+/// The jitter shifts of a run, drawn from its seed when it starts: the same sequence as drawing (dy, dx) step after
+/// step. Known ahead, they also say which steps meet a shift for the first time in their stage. Those steps pay for
+/// the shift's content target, a forward pass of the shifted content (<see cref="TransferObjective"/>): about a third of
+/// a full-size step on the 2-core CPU, on ~60 of a stage's steps, so the time left has to count them.
+/// </summary>
+public sealed class JitterPlan
+{
+    readonly (int Dy, int Dx)[][] _shifts;
+    readonly bool[][] _newTarget;
+
+    JitterPlan((int Dy, int Dx)[][] shifts)
+    {
+        _shifts = shifts;
+        _newTarget = shifts.Select(stage =>
+        {
+            // The unshifted target is made with the objective; each stage has its own objective, so its own targets.
+            var seen = new HashSet<(int, int)> { (0, 0) };
+            return stage.Select(seen.Add).ToArray();
+        }).ToArray();
+    }
+
+    /// <summary>The shifts of every step of <paramref name="stages"/>, 0–<paramref name="jitterPixels"/> each way.</summary>
+    public static JitterPlan Draw(IReadOnlyList<TransferStage> stages, int jitterPixels, int seed)
+    {
+        var random = new Random(seed);
+        return new JitterPlan(stages.Select(stage => Enumerable.Range(0, stage.Steps).Select(_ => jitterPixels > 0
+            ? (random.Next(jitterPixels + 1), random.Next(jitterPixels + 1)) // dy, then dx
+            : (0, 0)).ToArray()).ToArray());
+    }
+
+    public (int Dy, int Dx) Shift(int stage, int step) => _shifts[stage][step];
+
+    /// <summary>Whether <paramref name="step"/> of <paramref name="stage"/> is the first to use its shift in that stage.</summary>
+    public bool MakesContentTarget(int stage, int step) => _newTarget[stage][step];
+
+    /// <summary>The content targets still to make in <paramref name="stage"/> from <paramref name="step"/> on (that step included).</summary>
+    public int ContentTargetsFrom(int stage, int step)
+    {
+        var flags = _newTarget[stage];
+        int count = 0;
+        for (int i = Math.Max(0, step); i < flags.Length; i++) if (flags[i]) count++;
+        return count;
+    }
+}
