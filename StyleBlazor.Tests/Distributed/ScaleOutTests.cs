@@ -82,7 +82,9 @@ public sealed class ScaleOutTests(Deployment deployment, EndToEnd.Browser browse
     {
         var browser = new CookieContainer();
         using var onWeb1 = Caller(deployment.Web1.BaseUrl, browser);
-        var jobId = await SubmitAsync(onWeb1, iterations: 40);
+        // Long enough (~2 s at 96 px) that a watcher joining from the other node still sees frames: 40 steps could end
+        // with one frame left to see on a busy machine.
+        var jobId = await SubmitAsync(onWeb1, iterations: 150);
         var watcher = await WatcherAsync(deployment.Web2);
         await using var _ = watcher.Connection;
 
@@ -94,7 +96,7 @@ public sealed class ScaleOutTests(Deployment deployment, EndToEnd.Browser browse
         var messages = watcher.Messages;
         Assert.Equal("History", messages[0].Kind);
         var iterations = messages[0].History.Select(h => h.Iteration).Concat(watcher.OfKind("Progress").Select(p => p.Iteration));
-        Assert.Equal(Enumerable.Range(0, 41), iterations); // every iteration once, in order, whenever the watcher joined
+        Assert.Equal(Enumerable.Range(0, 151), iterations); // every iteration once, in order, whenever the watcher joined
         var frames = watcher.OfKind("Frame");
         Assert.True(frames.Count >= 2, $"{frames.Count} frames");
         Assert.Equal(frames.Select(f => f.Iteration).Order().Distinct(), frames.Select(f => f.Iteration));
