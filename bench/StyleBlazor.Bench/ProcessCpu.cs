@@ -27,13 +27,17 @@ static class ProcessCpu
     }
 
     /// <summary>CPU seconds of <paramref name="root"/> and every process descended from it, except the trees of <paramref name="excluded"/>.</summary>
-    public static double TreeSeconds(int root, params int[] excluded) => TreeSecondsByKind(root, excluded).Values.Sum();
+    public static double TreeSeconds(int root, params int[] excluded) => SecondsByKind(root, includeRoot: true, excluded).Values.Sum();
 
     /// <summary>
-    /// <see cref="TreeSeconds"/> summed by the kind of process: Chromium's <c>--type=</c> (renderer, gpu-process, utility…;
-    /// "browser" for its main process), else the executable's name (Playwright's driver is "node").
+    /// CPU seconds of the processes descended from <paramref name="root"/> (not itself), except the trees of
+    /// <paramref name="excluded"/>, summed by the kind of process: Chromium's <c>--type=</c> (renderer, gpu-process,
+    /// utility…; "browser" for its main process), else the executable's name (Playwright's driver is "node").
     /// </summary>
-    public static Dictionary<string, double> TreeSecondsByKind(int root, params int[] excluded)
+    public static Dictionary<string, double> ChildrenSecondsByKind(int root, params int[] excluded) =>
+        SecondsByKind(root, includeRoot: false, excluded);
+
+    static Dictionary<string, double> SecondsByKind(int root, bool includeRoot, int[] excluded)
     {
         var all = new Dictionary<int, (double Seconds, int Parent)>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
@@ -50,7 +54,7 @@ static class ProcessCpu
             }
             return false;
         }
-        return all.Where(p => Descends(p.Key)).GroupBy(p => Kind(p.Key)).ToDictionary(g => g.Key, g => g.Sum(p => p.Value.Seconds));
+        return all.Where(p => (includeRoot || p.Key != root) && Descends(p.Key)).GroupBy(p => Kind(p.Key)).ToDictionary(g => g.Key, g => g.Sum(p => p.Value.Seconds));
     }
 
     static string Kind(int pid)

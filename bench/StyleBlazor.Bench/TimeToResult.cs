@@ -183,12 +183,7 @@ static class TimeToResult
                     finished: () => { appAfter = ProcessCpu.ThreadSeconds(server.Pid); browserAfter = Browser(); })
                     .GetAwaiter().GetResult();
                 // The bench's children less the app: Chromium's processes and Playwright's driver.
-                Dictionary<string, double> Browser()
-                {
-                    var kinds = ProcessCpu.TreeSecondsByKind(self, server.Pid);
-                    kinds.Remove("dotnet"); // the bench itself
-                    return kinds;
-                }
+                Dictionary<string, double> Browser() => ProcessCpu.ChildrenSecondsByKind(self, server.Pid);
                 var browserCpu = ProcessCpu.Difference(browserBefore, browserAfter);
                 var engine = EngineSeconds(server.Log());
                 var appCpu = ProcessCpu.Difference(appBefore, appAfter);
