@@ -9,16 +9,20 @@ namespace StyleBlazor.Engine.Transfer;
 public sealed class JitterPlan
 {
     readonly (int Dy, int Dx)[][] _shifts;
-    readonly bool[][] _newTarget;
+    /// <summary>Per stage, the content targets made from each step on (one more entry, 0, past the last step).</summary>
+    readonly int[][] _targetsFrom;
 
     JitterPlan((int Dy, int Dx)[][] shifts)
     {
         _shifts = shifts;
-        _newTarget = shifts.Select(stage =>
+        _targetsFrom = shifts.Select(stage =>
         {
             // The unshifted target is made with the objective; each stage has its own objective, so its own targets.
             var seen = new HashSet<(int, int)> { (0, 0) };
-            return stage.Select(seen.Add).ToArray();
+            var isNew = stage.Select(seen.Add).ToArray();
+            var from = new int[stage.Length + 1];
+            for (int i = stage.Length - 1; i >= 0; i--) from[i] = from[i + 1] + (isNew[i] ? 1 : 0);
+            return from;
         }).ToArray();
     }
 
@@ -34,14 +38,12 @@ public sealed class JitterPlan
     public (int Dy, int Dx) Shift(int stage, int step) => _shifts[stage][step];
 
     /// <summary>Whether <paramref name="step"/> of <paramref name="stage"/> is the first to use its shift in that stage.</summary>
-    public bool MakesContentTarget(int stage, int step) => _newTarget[stage][step];
+    public bool MakesContentTarget(int stage, int step) => _targetsFrom[stage][step] > _targetsFrom[stage][step + 1];
 
     /// <summary>The content targets still to make in <paramref name="stage"/> from <paramref name="step"/> on (that step included).</summary>
     public int ContentTargetsFrom(int stage, int step)
     {
-        var flags = _newTarget[stage];
-        int count = 0;
-        for (int i = Math.Max(0, step); i < flags.Length; i++) if (flags[i]) count++;
-        return count;
+        var from = _targetsFrom[stage];
+        return from[Math.Clamp(step, 0, from.Length - 1)];
     }
 }
