@@ -87,6 +87,20 @@ public class JobFeedTests
     }
 
     [Fact]
+    public async Task AnUpdateDeliveredAfterTheSnapshotThatHeldItIsNotPassedOnTwice()
+    {
+        // Across nodes the snapshot is read from Redis while the channel may still be carrying updates it holds.
+        var buffer = new WatcherBuffer(new FrameStatistics());
+        buffer.Add(1, Progress(0));
+        buffer.DropUpTo(2);
+        buffer.Add(2, Progress(1)); // late: the snapshot (up to 2) holds it
+        buffer.Add(3, Progress(2));
+
+        Assert.Equal(1, buffer.Count);
+        Assert.Equal(2, Assert.IsType<JobUpdate.Progress>(await buffer.TakeAsync(CancellationToken.None)).Loss.Iteration);
+    }
+
+    [Fact]
     public async Task ARestartClearsWhatTheLastAttemptPaintedAndSaysWhichAttemptRuns()
     {
         var (feed, jobs, job, _) = OneJob();

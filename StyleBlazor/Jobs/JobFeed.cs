@@ -73,6 +73,7 @@ sealed class WatcherBuffer(FrameStatistics statistics)
     readonly Queue<Slot> _slots = new();
     Slot? _unreadFrame;
     TaskCompletionSource? _arrived;
+    long _snapshotSequence = long.MinValue;
 
     public int Count { get { lock (_gate) return _slots.Count(s => s.Update is not null); } }
 
@@ -81,6 +82,8 @@ sealed class WatcherBuffer(FrameStatistics statistics)
         TaskCompletionSource? wake;
         lock (_gate)
         {
+            // Redis delivers a message after the snapshot that already holds it when the read overtakes the channel.
+            if (sequence <= _snapshotSequence) return;
             var slot = new Slot(sequence, update);
             if (update is JobUpdate.Frame)
             {
@@ -97,15 +100,21 @@ sealed class WatcherBuffer(FrameStatistics statistics)
         wake?.TrySetResult();
     }
 
-    /// <summary>Drops updates numbered up to <paramref name="sequence"/> (those a snapshot already contains).</summary>
+    /// <summary>
+    /// Drops updates numbered up to <paramref name="sequence"/> (those a snapshot already contains), and any that arrive
+    /// later.
+    /// </summary>
     public void DropUpTo(long sequence)
     {
         lock (_gate)
+        {
+            _snapshotSequence = Math.Max(_snapshotSequence, sequence);
             while (_slots.TryPeek(out var first) && first.Sequence <= sequence)
             {
                 _slots.Dequeue();
                 if (ReferenceEquals(first, _unreadFrame)) _unreadFrame = null;
             }
+        }
     }
 
     public async Task<JobUpdate> TakeAsync(CancellationToken cancellationToken)
