@@ -139,6 +139,13 @@ public class StudioEndToEndTests(AppServer app, Browser browser)
             await WaitUntilAsync(async () => await AttributeAsync(canvas, "data-frames-drawn") >= 2, 60_000, "frames on the watch page");
             await WaitUntilAsync(async () => await AttributeAsync(watch.GetByTestId("loss-chart"), "data-points") > 0, 30_000, "loss points on the watch page");
             await watch.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "watch.png") });
+            // The progress bars step with the page's updates: a transition on them kept a GPU-less browser compositing all run.
+            foreach (var bar in new[] { page.Locator("[data-testid=progress] .mud-progress-linear-bar"), watch.Locator(".watch__progress .mud-progress-linear-bar") })
+            {
+                var transitions = await bar.EvaluateAllAsync<string[]>("bars => bars.map(b => getComputedStyle(b).transitionDuration)");
+                Assert.NotEmpty(transitions);
+                Assert.All(transitions, d => Assert.Equal("0s", d));
+            }
 
             // Every frame after the first cross-fades in, as an animation of the overlay canvas (the compositor runs it)...
             var (fades, drawn) = await CrossFadesAsync(page);
