@@ -145,6 +145,7 @@ public class StudioEndToEndTests(AppServer app, Browser browser)
                 var transitions = await bar.EvaluateAllAsync<string[]>("bars => bars.map(b => getComputedStyle(b).transitionDuration)");
                 Assert.NotEmpty(transitions);
                 Assert.All(transitions, d => Assert.Equal("0s", d));
+                Assert.True((await bar.First.BoundingBoxAsync())?.Height >= 4, "the progress bar is drawn"); // the Watch page's once shrank to 0 px
             }
 
             // Every frame after the first cross-fades in, as an animation of the overlay canvas (the compositor runs it)...
