@@ -102,25 +102,15 @@ static class TimeToResult
         };
         Compare.WithAllocator(start, malloc, keepFreedPages: false);
         var progress = new List<(double At, JsonObject Line)>();
+        double cpuBefore = ProcessCpu.EndedChildrenSeconds();
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start)!;
         var errors = process.StandardError.ReadToEndAsync();
-        // The process's CPU seconds, sampled until it exits (the last sample misses at most the last 20 ms).
-        double cpu = 0;
-        var sampling = Task.Run(async () =>
-        {
-            while (!process.HasExited)
-            {
-                double now = ProcessCpu.TreeSeconds(process.Id);
-                if (now > 0) cpu = now;
-                await Task.Delay(20);
-            }
-        });
         while (process.StandardOutput.ReadLine() is { } line)
             if (line.StartsWith('{')) progress.Add((clock.Elapsed.TotalSeconds, JsonNode.Parse(line)!.AsObject()));
         process.WaitForExit();
         double wall = clock.Elapsed.TotalSeconds;
-        sampling.Wait();
+        double cpu = ProcessCpu.EndedChildrenSeconds() - cpuBefore; // the CLI's process, once it has been waited for
         if (process.ExitCode != 0 || progress.Count == 0)
         {
             Console.WriteLine($"cli {pair.Name}: FAILED (exit {process.ExitCode}) {errors.Result.Trim()}");
