@@ -134,6 +134,8 @@ static class EndToEndScenario
         // Progress updates are never coalesced, so the owner saw every iteration; a late join would get them as History.
         var history = progress.OrderBy(r => r.Iteration).ToArray();
         double engine = history[^1].ElapsedSeconds;
+        if (settings.HistoryFile is { } file)
+            await File.WriteAllLinesAsync(file, history.Select(r => JsonSerializer.Serialize(new { iteration = r.Iteration, elapsed = r.ElapsedSeconds, remaining = r.EtaSeconds })));
         var judged = history.Where(r => r.ElapsedSeconds >= 0.1 * engine && r.ElapsedSeconds <= 0.95 * engine && r.EtaSeconds > 0).ToArray();
         double etaError = judged.Length == 0 ? double.NaN
             : judged.Max(r => Math.Abs(r.EtaSeconds!.Value - (engine - r.ElapsedSeconds)) / (engine - r.ElapsedSeconds));

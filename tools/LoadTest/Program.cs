@@ -5,7 +5,7 @@ using StyleBlazor.Jobs;
 // Issue 7's scenario, N users submitting and watching M consecutive jobs in all (see UsersScenario):
 //   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5000 --users 50 --jobs 200 --iterations 20 --side 64 --backbone resnet18
 // Issue 19's time to a good picture: one job with the default recipe on two picture files, watched by its owner (see EndToEndScenario):
-//   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5000 --time-to-result 1 --content a.png --style b.jpg
+//   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5000 --time-to-result 1 --content a.png --style b.jpg [--history reports.jsonl]
 // Issue 15's numbers across nodes: N jobs submitted on one web node and watched on another (see ScaleOutScenario):
 //   dotnet run --project tools/LoadTest -- --url http://127.0.0.1:5001 --watch-url http://127.0.0.1:5002 --scale-out 12 [--first-frames 10] [--iterations 30] [--side 128]
 // Issue 8's end-to-end numbers (submit -> first frame; engine pace with 10 watchers versus none), R repeats (see EndToEndScenario):
@@ -146,6 +146,8 @@ sealed record Arguments(Uri Url, int Watchers, int Jobs, int? Iterations, int Si
     public bool TimeToResult { get; init; }
     public string? ContentFile { get; init; }
     public string? StyleFile { get; init; }
+    /// <summary>Where TimeToResultAsync writes every progress report it saw (iteration, elapsed, ETA) as JSON lines; null: nowhere.</summary>
+    public string? HistoryFile { get; init; }
     /// <summary>Jobs queued at once by ScaleOutScenario (0 = not that scenario), watched through <see cref="WatchUrl"/>.</summary>
     public int ScaleOutJobs { get; init; }
 
@@ -170,6 +172,7 @@ sealed record Arguments(Uri Url, int Watchers, int Jobs, int? Iterations, int Si
             TimeToResult = map.ContainsKey("time-to-result"),
             ContentFile = map.GetValueOrDefault("content"),
             StyleFile = map.GetValueOrDefault("style"),
+            HistoryFile = map.GetValueOrDefault("history"),
             ScaleOutJobs = map.ContainsKey("scale-out") ? Int("scale-out", 12) : 0,
             WatchUrl = map.TryGetValue("watch-url", out var watch) && Uri.TryCreate(watch, UriKind.Absolute, out var watchUri) && watchUri.IsLoopback ? watchUri : null,
         };
