@@ -26,23 +26,22 @@ namespace StyleBlazor.Engine.Transfer;
 public sealed class RemainingTimeEstimate
 {
     /// <summary>
-    /// The prior fixed part of a step in pixels, for a backbone that has not finished a run yet. The default ResNet18
-    /// run's steps without a content target fit 30 000–37 000 on two CPU threads (21–23 and 55–57 ms at 256×192 and
-    /// 512×352, 2026-12-04); counted with the targets' steps they had seemed to fit 70 000 (docs/performance.md,
-    /// "Time to a good picture").
+    /// The prior fixed part of a step in pixels, for a backbone that has not finished a run yet. On two CPU threads the
+    /// default ResNet18 run's steps without a content target cost 2.55–2.9 times as much at 512 px as at 256 px over the
+    /// runs of 2026-12-04 (P₀ from 35 000 to 19 000 px on the cat's 256×192 and 512×352); 26 000 is the middle of that
+    /// spread, so the full-size stage foreseen from the half-size one is off by at most ~6 % either way
+    /// (docs/performance.md, "Time to a good picture").
     /// </summary>
-    public const double FixedPixels = 35_000;
+    public const double FixedPixels = 26_000;
 
     /// <summary>
-    /// A content target's fixed part in pixels: the no-grad pass through the network's ~50 nodes is mostly dispatch at
-    /// small sizes (10–15 ms at 256×192, 21 ms at 512×352 on the 2-core CPU, where the steps themselves are 21–23 and 55–66 ms).
+    /// A content target's extra cost as a share of its stage's step, until the stage has timed its own (21 of 57–66 ms at
+    /// 512×352). At other sizes it scales like the step, with the same fixed part: its pass is the step's forward half
+    /// (7–8 ms at 256×192 against ~20 ms at 512×352, the ratio of the steps themselves).
     /// </summary>
-    public const double TargetFixedPixels = 150_000;
-
-    /// <summary>A content target's extra cost as a share of its stage's step, until the stage has timed its own (21 of 57–66 ms at 512×352).</summary>
     public const double TargetShare = 0.35;
 
-    static readonly ConditionalWeakTable<object, StrongBox<double>> Learned = new();
+    static readonly ConditionalWeakTable<object, LearnedFixedPixels> Learned = new();
 
     readonly IReadOnlyList<TransferStage> _stages;
     readonly double _fixedPixels;
@@ -69,14 +68,37 @@ public sealed class RemainingTimeEstimate
 
     /// <summary>An estimate for a run on <paramref name="backbone"/>, starting from the P₀ its last run measured, if any.</summary>
     public static RemainingTimeEstimate For(object backbone, IReadOnlyList<TransferStage> stages, JitterPlan? jitter = null) =>
-        new(stages, Learned.TryGetValue(backbone, out var box) ? Volatile.Read(ref box.Value) : FixedPixels, jitter);
+        new(stages, Learned.TryGetValue(backbone, out var learned) ? learned.Median() : FixedPixels, jitter);
 
-    /// <summary>Leaves the P₀ this run measured with <paramref name="backbone"/>, for its next run (nothing when fewer than two sizes were timed).</summary>
+    /// <summary>Leaves the P₀ this run measured with <paramref name="backbone"/>, for its next runs (nothing when fewer than two sizes were timed).</summary>
     public void Learn(object backbone)
     {
-        if (MeasuredFixedPixels() is not { } measured) return;
-        var box = Learned.GetValue(backbone, _ => new StrongBox<double>(FixedPixels));
-        Volatile.Write(ref box.Value, measured);
+        if (MeasuredFixedPixels() is { } measured) Learned.GetOrCreateValue(backbone).Add(measured);
+    }
+
+    /// <summary>
+    /// The P₀ of a backbone's latest runs; the next run starts from their median. One run's alone misled the next: in the
+    /// web app a run whose 256 px steps a warming process or a busy browser slowed by half measured P₀ = 125 000, and the
+    /// next job's half-size stage then foresaw its full-size stage 12–18 % short (2026-12-05).
+    /// </summary>
+    sealed class LearnedFixedPixels
+    {
+        const int Kept = 5;
+        readonly Queue<double> _latest = new();
+
+        public void Add(double fixedPixels)
+        {
+            lock (_latest)
+            {
+                if (_latest.Count == Kept) _latest.Dequeue();
+                _latest.Enqueue(fixedPixels);
+            }
+        }
+
+        public double Median()
+        {
+            lock (_latest) return RemainingTimeEstimate.Median(_latest);
+        }
     }
 
     /// <summary>
@@ -138,10 +160,10 @@ public sealed class RemainingTimeEstimate
         var measured = _stages[reference];
         double fixedPixels = FittedFixedPixels(reference);
         double rate = StepSeconds(reference) / (measured.Pixels + fixedPixels);
-        double targetRate = TargetSeconds(reference) / (measured.Pixels + TargetFixedPixels);
+        double targetRate = TargetSeconds(reference) / (measured.Pixels + fixedPixels);
         double setUpSteps = SetUpSteps(reference);
         double Steps(TransferStage s, double count) => count * rate * (s.Pixels + fixedPixels);
-        double Targets(TransferStage s, int from) => (_jitter?.ContentTargetsFrom(s.Index, from) ?? 0) * targetRate * (s.Pixels + TargetFixedPixels);
+        double Targets(TransferStage s, int from) => (_jitter?.ContentTargetsFrom(s.Index, from) ?? 0) * targetRate * (s.Pixels + fixedPixels);
 
         // This stage's steps left (the step of this iteration included) and the targets its later steps will make, then
         // every later stage whole, then the final evaluation (about half a step).
@@ -175,10 +197,12 @@ public sealed class RemainingTimeEstimate
     const int RecentSteps = 20;
 
     /// <summary>
-    /// A stage's own pace is used from its fourth report on (two step times besides the first, slow one); until then the
-    /// previous stage's pace, scaled to this size, is the better guess, if it has one.
+    /// A stage's own pace is used from its eighth report on (six step times besides the first, slow one); until then the
+    /// previous stage's pace, scaled to this size, is the better guess, if it has one. From the fourth, the 512 px stage's
+    /// second and third steps (still 10–15 % slower than the rest while the new size's memory is first touched) put the
+    /// estimate 20–22 % over on the 2-core CPU.
     /// </summary>
-    const int MinimumReports = 4;
+    const int MinimumReports = 8;
 
     /// <summary>
     /// A step's time at <paramref name="stage"/> without a content target: the median of its latest such steps, which a
@@ -189,23 +213,22 @@ public sealed class RemainingTimeEstimate
     {
         var plain = _plainSteps[stage];
         var targets = _targetSteps[stage];
-        if (plain.Count >= 3 || (plain.Count > 0 && targets.Count == 0)) return Pace(plain);
+        if (plain.Count >= 3 || (plain.Count > 0 && targets.Count == 0)) return Median(plain);
         if (targets.Count == 0) return _firstStep[stage]!.Value;
         var all = plain.Concat(targets).ToList();
-        return Pace(all) / (1 + TargetShare * targets.Count / all.Count);
+        return Median(all) / (1 + TargetShare * targets.Count / all.Count);
     }
 
     /// <summary>What making a content target adds to a step at <paramref name="stage"/>: measured once both kinds of step are, else <see cref="TargetShare"/> of a step.</summary>
     double TargetSeconds(int stage)
     {
         double step = StepSeconds(stage);
-        return _targetSteps[stage].Count >= 2 && _plainSteps[stage].Count >= 3 ? Math.Max(0, Pace(_targetSteps[stage]) - step) : TargetShare * step;
+        return _targetSteps[stage].Count >= 2 && _plainSteps[stage].Count >= 3 ? Math.Max(0, Median(_targetSteps[stage]) - step) : TargetShare * step;
     }
 
-    static double Pace(List<double> steps)
+    static double Median(IEnumerable<double> values)
     {
-        if (steps.Count < 3) return steps.Average();
-        var sorted = steps.Order().ToArray();
+        var sorted = values.Order().ToArray();
         int middle = sorted.Length / 2;
         return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
