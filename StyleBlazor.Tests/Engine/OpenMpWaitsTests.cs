@@ -28,6 +28,20 @@ public class OpenMpWaitsTests
     }
 
     [Fact]
+    public void OnceLibtorchIsLoadedABriefSpinCannotBeSetEitherAndNeitherVariableIsTouched()
+    {
+        using var _ = ones(1);
+        var policy = OpenMpWaits.GetEnvironment(OpenMpWaits.Variable);
+        var spins = OpenMpWaits.GetEnvironment(OpenMpWaits.SpinCountVariable);
+
+        var outcome = OpenMpWaits.Apply(OpenMpWait.SpinBriefly);
+
+        Assert.False(outcome.TookEffect);
+        Assert.Equal(policy, OpenMpWaits.GetEnvironment(OpenMpWaits.Variable));
+        Assert.Equal(spins, OpenMpWaits.GetEnvironment(OpenMpWaits.SpinCountVariable));
+    }
+
+    [Fact]
     public void SpinningIsLibgompsDefaultAndLeavesTheEnvironmentAlone()
     {
         var before = OpenMpWaits.GetEnvironment(OpenMpWaits.Variable);
