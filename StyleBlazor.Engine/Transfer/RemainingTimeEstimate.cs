@@ -12,8 +12,9 @@ namespace StyleBlazor.Engine.Transfer;
 /// <para>
 /// Before the second stage, P₀ can only be a prior: the first stage's pace says nothing about how the cost grows with
 /// the size. So every run leaves the P₀ it measured with its backbone (<see cref="Learn"/>), and the next run on that
-/// backbone starts from it (<see cref="For"/>): in the web app, where a backbone serves job after job, only the first
-/// job after a start relies on <see cref="FixedPixels"/>.
+/// backbone starts from it (<see cref="For"/>): in the web app, where a backbone serves job after job and what was
+/// learned is kept across restarts (<see cref="LearnedBy"/>, <see cref="Recall"/>), only its first job ever relies on
+/// <see cref="FixedPixels"/>.
 /// </para>
 /// <para>
 /// A step that meets a jitter shift for the first time in its stage also makes that shift's content target (a forward
@@ -76,6 +77,18 @@ public sealed class RemainingTimeEstimate
         if (MeasuredFixedPixels() is { } measured) Learned.GetOrCreateValue(backbone).Add(measured);
     }
 
+    /// <summary>The P₀ of <paramref name="backbone"/>'s latest runs, oldest first (none before its first), for a host to keep across restarts.</summary>
+    public static IReadOnlyList<double> LearnedBy(object backbone) =>
+        Learned.TryGetValue(backbone, out var learned) ? learned.Latest() : [];
+
+    /// <summary>Starts <paramref name="backbone"/> from P₀ values that an earlier process learned (<see cref="LearnedBy"/>), oldest first.</summary>
+    public static void Recall(object backbone, IEnumerable<double> fixedPixels)
+    {
+        var learned = Learned.GetOrCreateValue(backbone);
+        foreach (var value in fixedPixels)
+            if (double.IsFinite(value) && value >= 0) learned.Add(value);
+    }
+
     /// <summary>
     /// The P₀ of a backbone's latest runs; the next run starts from their median. One run's alone misled the next: in the
     /// web app a run whose 256 px steps a warming process or a busy browser slowed by half measured P₀ = 125 000, and the
@@ -98,6 +111,11 @@ public sealed class RemainingTimeEstimate
         public double Median()
         {
             lock (_latest) return RemainingTimeEstimate.Median(_latest);
+        }
+
+        public double[] Latest()
+        {
+            lock (_latest) return [.. _latest];
         }
     }
 

@@ -78,6 +78,7 @@ public static class Extensions
             services.AddSingleton(OpenMpWaits.Apply(builder.Configuration.GetSection(EngineOptions.Section)
                 .GetValue(nameof(EngineOptions.OpenMpWait), new EngineOptions().OpenMpWait)));
             services.AddSingleton<FrameEncoder>();
+            services.AddSingleton<PaceMemory>();
             // The host starts first (warm-up before the app serves) and stops last (after the runner's jobs have ended).
             services.AddSingleton<BackboneHost>();
             services.AddHostedService(sp => sp.GetRequiredService<BackboneHost>());

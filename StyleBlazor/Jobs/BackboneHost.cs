@@ -23,6 +23,7 @@ public sealed class BackboneHost(
     IOptions<EngineOptions> options,
     TimeProvider time,
     OpenMpWaits.Outcome waits,
+    PaceMemory pace,
     ILogger<BackboneHost> logger) : IHostedService
 {
     readonly Lock _gate = new();
@@ -79,7 +80,10 @@ public sealed class BackboneHost(
         try
         {
             var thread = _threads[slot];
-            return await thread.InvokeAsync(() => work(GetBackbone(backbone), thread));
+            IBackbone? used = null;
+            var result = await thread.InvokeAsync(() => work(used = GetBackbone(backbone), thread));
+            pace.Keep(backbone, Device, used!); // what the job's ETA learned, for the next start
+            return result;
         }
         finally
         {
@@ -140,7 +144,10 @@ public sealed class BackboneHost(
         lock (_gate)
         {
             if (!_backbones.TryGetValue(name, out var backbone))
+            {
                 _backbones[name] = backbone = catalog.Load(name, Device);
+                pace.Recall(name, Device, backbone);
+            }
             return backbone;
         }
     }

@@ -113,6 +113,27 @@ public class RemainingTimeEstimateTests
     }
 
     [Fact]
+    public void ABackboneRecalledFromWhatAnotherLearnedStartsWhereItLeftOff()
+    {
+        // The app keeps LearnedBy across restarts and hands it to the new process's backbone with Recall.
+        var stages = TransferSchedule.For(new Size(512, 384), 32, ThreeSizes);
+        const double fixedSeconds = 0.02;
+        double perPixel = (FullStepSeconds - fixedSeconds) / (512 * 384);
+        var before = new object();
+        var first = RemainingTimeEstimate.For(before, stages);
+        Simulate(stages, fixedSeconds, perPixel, first, seed: 1);
+        first.Learn(before);
+
+        var after = new object();
+        Assert.Empty(RemainingTimeEstimate.LearnedBy(after));
+        RemainingTimeEstimate.Recall(after, [.. RemainingTimeEstimate.LearnedBy(before), double.NaN, -1]);
+        var (reports, end) = Simulate(stages, fixedSeconds, perPixel, RemainingTimeEstimate.For(after, stages), seed: 2);
+
+        Assert.Equal(RemainingTimeEstimate.LearnedBy(before), RemainingTimeEstimate.LearnedBy(after)); // what could not be a P₀ is left out
+        WithinTwentyPercentFrom(0.1, reports, end);
+    }
+
+    [Fact]
     public void OneStepThatTakesASecondLongerDoesNotThrowTheEstimateOff()
     {
         // In the web app a single step can take a second more (a collection, the first frame's path).

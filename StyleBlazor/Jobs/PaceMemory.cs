@@ -1,0 +1,67 @@
+using System.Text.Json;
+using StyleBlazor.Engine.Backbones;
+using StyleBlazor.Engine.Transfer;
+using StyleBlazor.Results;
+using static TorchSharp.torch;
+
+namespace StyleBlazor.Jobs;
+
+/// <summary>
+/// Keeps what the ETA learned of a backbone's steps (<see cref="RemainingTimeEstimate.LearnedBy"/>: how their cost grows
+/// with the size on this machine) in the data directory, so the first job after a restart starts from it instead of the
+/// prior. On the 2-core CPU the app's first job, on the prior alone, was off by +85–111 % at the 10 % mark and 24–30 %
+/// through its half-size stage, the jobs after it by 10–15 % at most (docs/performance.md, "The ETA").
+/// The measure belongs to the machine, and nodes of a deployment share the data directory (docs/scale-out.md), so there
+/// is one file per backbone, device and host: <c>{data}/engine/pace-{backbone}-{device}-{host}.json</c>.
+/// </summary>
+public sealed class PaceMemory(ResultFiles files, ILogger<PaceMemory> logger)
+{
+    readonly string _folder = Path.Combine(files.Root, "engine");
+
+    /// <summary>Starts <paramref name="loaded"/> from what its backbone learned in earlier processes on <paramref name="device"/>, if anything.</summary>
+    public void Recall(string backbone, Device device, IBackbone loaded)
+    {
+        if (PathOf(backbone, device) is not { } path || !File.Exists(path)) return;
+        try
+        {
+            var kept = JsonSerializer.Deserialize<double[]>(File.ReadAllText(path)) ?? [];
+            RemainingTimeEstimate.Recall(loaded, kept);
+            logger.LogInformation("ETA: {Backbone} on {Device} starts from {Count} earlier run(s) of this machine", backbone, device.type, kept.Length);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        {
+            // Only the first job's ETA depends on it: start from the prior and say why.
+            logger.LogWarning(e, "ETA: could not read {Path}; the first job's estimate starts from the prior", path);
+        }
+    }
+
+    /// <summary>Keeps what <paramref name="loaded"/> has learned so far, for the next process.</summary>
+    public void Keep(string backbone, Device device, IBackbone loaded)
+    {
+        var learned = RemainingTimeEstimate.LearnedBy(loaded);
+        if (learned.Count == 0 || PathOf(backbone, device) is not { } path) return;
+        try
+        {
+            Directory.CreateDirectory(_folder);
+            // Written aside and moved, so a process stopped halfway leaves the last whole file.
+            var staging = path + ".tmp";
+            File.WriteAllText(staging, JsonSerializer.Serialize(learned));
+            File.Move(staging, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning(e, "ETA: could not keep what {Backbone} learned in {Path}", backbone, path);
+        }
+    }
+
+    /// <summary>The file of a backbone from the catalog on this host; null where a name could not be part of a plain file name.</summary>
+    string? PathOf(string backbone, Device device) =>
+        Plain(backbone) && Plain(Environment.MachineName)
+            ? Path.Combine(_folder, FileName(backbone, device.type.ToString(), Environment.MachineName))
+            : null;
+
+    public static string FileName(string backbone, string device, string host) =>
+        $"pace-{backbone}-{device}-{host}.json".ToLowerInvariant();
+
+    static bool Plain(string name) => name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+}
