@@ -26,7 +26,9 @@ public sealed class PaceMemory(ResultFiles files, ILogger<PaceMemory> logger)
         {
             var kept = JsonSerializer.Deserialize<double[]>(File.ReadAllText(path)) ?? [];
             RemainingTimeEstimate.Recall(loaded, kept);
-            logger.LogInformation("ETA: {Backbone} on {Device} starts from {Count} earlier run(s) of this machine", backbone, device.type, kept.Length);
+            // Counted after Recall, which leaves out what could not be a P₀.
+            logger.LogInformation("ETA: {Backbone} on {Device} starts from {Count} earlier run(s) of this machine", backbone, device.type,
+                RemainingTimeEstimate.LearnedBy(loaded).Count);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
