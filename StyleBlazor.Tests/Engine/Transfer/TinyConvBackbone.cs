@@ -13,29 +13,29 @@ sealed class TinyConvBackbone : nn.Module<Tensor, Tensor>, IBackbone
 {
     readonly Conv2d conv1, conv2, conv3;
 
-    // The global generator is shared by all test threads: hold it from seeding to the last weight drawn, so two
-    // backbones built at the same time still get the weights their seed promises.
-    static readonly Lock SeedLock = new();
-
     public TinyConvBackbone(int seed = 1, ScalarType dtype = ScalarType.Float32) : base("tiny")
     {
-        lock (SeedLock)
+        conv1 = nn.Conv2d(3, 4, 3, padding: 1);
+        conv2 = nn.Conv2d(4, 6, 3, padding: 1);
+        conv3 = nn.Conv2d(6, 8, 3, padding: 1);
+        // Drawn again from a generator of its own: the global one is shared with every test thread (modules built
+        // elsewhere draw from it at any time), so a seed there promised nothing on a busy run. Same order and bounds as
+        // the default initialisation (kaiming_uniform_ with a = √5 for the weights), so the weights are the ones that
+        // manual_seed(seed) gives a network built alone.
+        using (var generator = new Generator((ulong)seed))
+        using (no_grad())
         {
-            using var _ = manual_seed_scope(seed);
-            conv1 = nn.Conv2d(3, 4, 3, padding: 1);
-            conv2 = nn.Conv2d(4, 6, 3, padding: 1);
-            conv3 = nn.Conv2d(6, 8, 3, padding: 1);
+            foreach (var conv in new[] { conv1, conv2, conv3 })
+            {
+                double bound = 1 / Math.Sqrt(conv.weight!.shape[1] * conv.weight.shape[2] * conv.weight.shape[3]);
+                conv.weight.uniform_(-bound, bound, generator);
+                conv.bias!.uniform_(-bound, bound, generator);
+            }
         }
         RegisterComponents();
         this.to(dtype);
         foreach (var p in parameters()) p.requires_grad = false;
         eval();
-    }
-
-    static IDisposable manual_seed_scope(int seed)
-    {
-        torch.random.manual_seed(seed);
-        return NewDisposeScope();
     }
 
     public string Name => "tiny";
