@@ -75,6 +75,20 @@ public abstract class ComponentTestBase
         return host.FindComponent<T>();
     }
 
+    /// <summary>
+    /// The Studio once it says it is ready, as the browser tests and the user wait for it: the marker comes after its
+    /// children's first after-render (where the file inputs start listening), one turn of the dispatcher later.
+    /// </summary>
+    protected static IRenderedComponent<StyleBlazor.Components.Pages.Studio.Studio> RenderStudio(BunitContext ctx)
+    {
+        var studio = RenderWithProviders<StyleBlazor.Components.Pages.Studio.Studio>(ctx);
+        studio.WaitForAssertion(() => Assert.Equal("true", studio.Find("[data-testid=studio]").GetAttribute("data-ready")));
+        // That render ran in a continuation posted to the dispatcher; once a no-op queued behind it has run, the
+        // dispatcher is idle, and a click the test makes next is handled before Click returns (not queued behind it).
+        studio.InvokeAsync(() => { }).GetAwaiter().GetResult();
+        return studio;
+    }
+
     /// <summary>A picture of the given size, as if the user had uploaded it.</summary>
     protected static StudioImage Picture(string name, int width, int height) =>
         new(name, new Image<Rgb24>(width, height), "data:image/gif;base64,R0lGODlhAQABAAAAACw=");

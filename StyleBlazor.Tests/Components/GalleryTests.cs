@@ -26,7 +26,7 @@ public class GalleryTests : ComponentTestBase
     public async Task PickingASamplePhotoMakesItTheContent()
     {
         await using var ctx = NewContext();
-        var studio = RenderWithProviders<StudioPage>(ctx);
+        var studio = RenderStudio(ctx);
 
         studio.Find("[data-testid=content-upload-samples]").Click();
         studio.Find("[data-testid=content-upload-gallery] [data-sample='photo-chelsea-cat.png']").Click();
@@ -43,7 +43,7 @@ public class GalleryTests : ComponentTestBase
     public async Task PickingASampleArtworkMakesItTheStyle()
     {
         await using var ctx = NewContext();
-        var studio = RenderWithProviders<StudioPage>(ctx);
+        var studio = RenderStudio(ctx);
 
         studio.Find("[data-testid=style-upload-samples]").Click();
         studio.Find("[data-testid=style-upload-gallery] [data-sample='art-van-gogh-starry-night.jpg']").Click();

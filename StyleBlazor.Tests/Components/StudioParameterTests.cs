@@ -11,7 +11,7 @@ public class StudioParameterTests : ComponentTestBase
     public async Task IterationsOfZeroAreRefusedWithTheEnginesMessageAtTheField()
     {
         await using var ctx = NewContext();
-        var studio = RenderWithProviders<StudioPage>(ctx);
+        var studio = RenderStudio(ctx);
 
         studio.Find("[data-testid=param-iterations] input, input[data-testid=param-iterations]").Change("0");
 
@@ -28,7 +28,7 @@ public class StudioParameterTests : ComponentTestBase
         try
         {
             await using var ctx = NewContext();
-            var studio = RenderWithProviders<StudioPage>(ctx);
+            var studio = RenderStudio(ctx);
 
             studio.Find("[data-testid=param-iterations] input, input[data-testid=param-iterations]").Change("0");
 
@@ -46,7 +46,7 @@ public class StudioParameterTests : ComponentTestBase
     public async Task ANegativeStyleWeightIsRefusedAtTheStyleWeightField()
     {
         await using var ctx = NewContext();
-        var studio = RenderWithProviders<StudioPage>(ctx);
+        var studio = RenderStudio(ctx);
 
         studio.Find("[data-testid=param-beta] input, input[data-testid=param-beta]").Change("-1");
 
@@ -58,7 +58,7 @@ public class StudioParameterTests : ComponentTestBase
     public async Task ANegativeLayerWeightIsRefusedAtThatLayerOnly()
     {
         await using var ctx = NewContext();
-        var studio = RenderWithProviders<StudioPage>(ctx);
+        var studio = RenderStudio(ctx);
 
         var row = studio.Find("[data-testid=style-layer][data-layer=block3_conv1]");
         row.QuerySelector("input[inputmode], input[type=text], input:not([type=checkbox])")!.Change("-0.5");
@@ -75,7 +75,7 @@ public class StudioParameterTests : ComponentTestBase
     public async Task UntickingEveryStyleLayerAsksForOne()
     {
         await using var ctx = NewContext();
-        var studio = RenderWithProviders<StudioPage>(ctx);
+        var studio = RenderStudio(ctx);
 
         foreach (var layer in new[] { "block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1" })
             studio.Find($"[data-testid=style-layer][data-layer={layer}] input[type=checkbox]").Change(false);
@@ -89,7 +89,7 @@ public class StudioParameterTests : ComponentTestBase
     public async Task ArticleDefaultsShowTheArticlesValues()
     {
         await using var ctx = NewContext();
-        var studio = RenderWithProviders<StudioPage>(ctx);
+        var studio = RenderStudio(ctx);
         var state = ctx.Services.GetRequiredService<StudioState>();
         studio.Find("[data-testid=preset-quick]").Click();
 
@@ -107,7 +107,7 @@ public class StudioParameterTests : ComponentTestBase
     public async Task QuickPreviewTakesFewStepsAtASmallSize()
     {
         await using var ctx = NewContext();
-        var studio = RenderWithProviders<StudioPage>(ctx);
+        var studio = RenderStudio(ctx);
 
         studio.Find("[data-testid=preset-quick]").Click();
 
@@ -121,7 +121,7 @@ public class StudioParameterTests : ComponentTestBase
     public async Task HighQualityTakesManyStepsAtALargeSize()
     {
         await using var ctx = NewContext();
-        var studio = RenderWithProviders<StudioPage>(ctx);
+        var studio = RenderStudio(ctx);
 
         studio.Find("[data-testid=preset-high]").Click();
 
@@ -146,7 +146,7 @@ public class StudioParameterTests : ComponentTestBase
         var state = ctx.Services.GetRequiredService<StudioState>();
         state.SetContent(Picture("content.png", 40, 30));
         state.SetStyle(Picture("style.png", 20, 20));
-        var studio = RenderWithProviders<StudioPage>(ctx);
+        var studio = RenderStudio(ctx);
         studio.Find("[data-testid=preset-quick]").Click();
 
         studio.Find("[data-testid=start]").Click();

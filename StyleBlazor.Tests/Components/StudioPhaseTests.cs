@@ -18,7 +18,7 @@ public class StudioPhaseTests : ComponentTestBase
         var state = ctx.Services.GetRequiredService<StudioState>();
         state.SetContent(Picture("content.png", 64, 48));
         state.SetStyle(Picture("style.png", 32, 32));
-        var studio = RenderWithProviders<StudioPage>(ctx);
+        var studio = RenderStudio(ctx);
         studio.Find("[data-testid=start]").Click();
         await Task.CompletedTask;
         return (ctx, studio);
@@ -30,7 +30,7 @@ public class StudioPhaseTests : ComponentTestBase
     public async Task IdleWithoutPicturesOffersADisabledStartAndNothingElse()
     {
         await using var ctx = NewContext();
-        var studio = RenderWithProviders<StudioPage>(ctx);
+        var studio = RenderStudio(ctx);
 
         Assert.Equal("idle", studio.Find("[data-testid=studio]").GetAttribute("data-phase"));
         Assert.True(studio.Find("[data-testid=start]").HasAttribute("disabled"));
@@ -47,7 +47,7 @@ public class StudioPhaseTests : ComponentTestBase
         state.SetContent(Picture("content.png", 64, 48));
         state.SetStyle(Picture("style.png", 32, 32));
 
-        var studio = RenderWithProviders<StudioPage>(ctx);
+        var studio = RenderStudio(ctx);
 
         Assert.False(studio.Find("[data-testid=start]").HasAttribute("disabled"));
     }
@@ -58,7 +58,8 @@ public class StudioPhaseTests : ComponentTestBase
         await using var ctx = NewContext();
         var studio = RenderWithProviders<StudioPage>(ctx);
 
-        Assert.Equal("true", studio.Find("[data-testid=studio]").GetAttribute("data-ready"));
+        // One turn of the dispatcher after the first render (the browser test checks the order against the file inputs).
+        studio.WaitForAssertion(() => Assert.Equal("true", studio.Find("[data-testid=studio]").GetAttribute("data-ready")));
     }
 
     [Fact]
@@ -222,7 +223,7 @@ public class StudioPhaseTests : ComponentTestBase
         state.SetContent(Picture("content.png", 64, 48));
         state.SetStyle(Picture("style.png", 32, 32));
         Jobs.NextResult = SubmitResult.Refused("The queue is full.");
-        var studio = RenderWithProviders<StudioPage>(ctx);
+        var studio = RenderStudio(ctx);
 
         studio.Find("[data-testid=start]").Click();
 
@@ -239,7 +240,7 @@ public class StudioPhaseTests : ComponentTestBase
         await ctx.DisposeComponentsAsync();
         await StyleBlazor.Tests.Support.StyleBlazorApplication.Eventually(() => Jobs.WatcherCount(JobId) == 0, "the feed to end with the page", Patience.TotalSeconds);
 
-        var again = RenderWithProviders<StudioPage>(ctx);
+        var again = RenderStudio(ctx);
 
         again.WaitForAssertion(() => Assert.Equal("2", again.Find("[data-testid=progress]").GetAttribute("data-iteration")), Patience);
         Assert.Equal(1, Jobs.WatcherCount(JobId));

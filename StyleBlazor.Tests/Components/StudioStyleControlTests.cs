@@ -22,7 +22,7 @@ public class StudioStyleControlTests : ComponentTestBase
         var state = ctx.Services.GetRequiredService<StudioState>();
         state.SetContent(Picture("content.png", 40, 30));
         state.SetStyle(Picture("first.png", 20, 20));
-        var studio = RenderWithProviders<StudioPage>(ctx);
+        var studio = RenderStudio(ctx);
         studio.Find("[data-testid=add-style]").Click();
         state.SetStyle(Picture("second.png", 24, 16), index: 1);
         return (studio, state);
@@ -35,7 +35,7 @@ public class StudioStyleControlTests : ComponentTestBase
     public async Task AddingAStyleShowsASecondPickerEachWithAWeightAndAnEvenMix()
     {
         await using var ctx = NewContext();
-        var studio = RenderWithProviders<StudioPage>(ctx);
+        var studio = RenderStudio(ctx);
         Assert.Empty(studio.FindAll("[data-testid=style-weight]")); // one style needs no weight
 
         studio.Find("[data-testid=add-style]").Click();
@@ -87,7 +87,7 @@ public class StudioStyleControlTests : ComponentTestBase
     {
         Jobs.MaxStyles = 2;
         await using var ctx = NewContext();
-        var studio = RenderWithProviders<StudioPage>(ctx);
+        var studio = RenderStudio(ctx);
 
         studio.Find("[data-testid=add-style]").Click();
 
@@ -112,7 +112,7 @@ public class StudioStyleControlTests : ComponentTestBase
     public async Task TheStyleStrengthSliderSetsBetaOnALogScaleAroundTheRecipeAndPresetsResetIt()
     {
         await using var ctx = NewContext();
-        var studio = RenderWithProviders<StudioPage>(ctx);
+        var studio = RenderStudio(ctx);
         var state = ctx.Services.GetRequiredService<StudioState>();
 
         SlideTo(studio, "[data-testid=style-strength]", 1);
@@ -136,7 +136,7 @@ public class StudioStyleControlTests : ComponentTestBase
         var state = ctx.Services.GetRequiredService<StudioState>();
         state.SetContent(Picture("content.png", 40, 30));
         state.SetStyle(Picture("style.png", 20, 20));
-        var studio = RenderWithProviders<StudioPage>(ctx);
+        var studio = RenderStudio(ctx);
         var form = state.Parameters!;
 
         SlideTo(studio, "[data-testid=stroke-size]", 0.5);
@@ -161,7 +161,7 @@ public class StudioStyleControlTests : ComponentTestBase
     public async Task PoolingIsOfferedOnVgg19AndDisabledWithTheReasonOnResNet18()
     {
         await using var ctx = NewContext();
-        var studio = RenderWithProviders<StudioPage>(ctx);
+        var studio = RenderStudio(ctx);
         var pooling = () => studio.Find("[data-testid=param-pooling]").Closest(".mud-input-control")!;
         Assert.Null(pooling().QuerySelector("input[disabled]"));
 

@@ -61,7 +61,7 @@ public class UploadRefusalTests : ComponentTestBase
         try
         {
             await using var ctx = NewContext();
-            var studio = RenderWithProviders<StudioPage>(ctx);
+            var studio = RenderStudio(ctx);
             var state = ctx.Services.GetRequiredService<StudioState>();
             var snackbar = ctx.Services.GetRequiredService<ISnackbar>();
 

@@ -1,5 +1,6 @@
 using Microsoft.Playwright;
 using SixLabors.ImageSharp;
+using StyleBlazor.Tests.Support;
 using static StyleBlazor.Tests.EndToEnd.StudioDriver;
 
 namespace StyleBlazor.Tests.EndToEnd;
@@ -112,6 +113,34 @@ public class StudioEndToEndTests(AppServer app, Browser browser)
         Assert.Equal(2, loaded.Length);
         Assert.All(loaded, size => Assert.True(size[0] > 0 && size[1] > 0));
         Assert.True(loaded[0][0] > loaded[0][1] && loaded[1][0] > loaded[1][1], "both thumbnails keep their landscape shape");
+    }
+
+    [Fact]
+    public async Task APictureChosenTheMomentTheStudioSaysReadyIsTaken()
+    {
+        // The page itself picks a picture in the same moment the ready marker appears (a mutation observer), as a test
+        // driver or a quick user might. The file inputs start listening in their first after-render; a marker shown
+        // before that lost the pick (CI waited 30 s for a picture's size that never came).
+        await using var context = await browser.NewUserAsync();
+        await context.AddInitScriptAsync($$"""
+            window.__pickedAtReady = false;
+            new MutationObserver((_, observer) => {
+                if (!document.querySelector('[data-testid=studio][data-ready=true]')) return;
+                observer.disconnect();
+                const input = [...document.querySelectorAll('input[type=file][data-testid=content-upload]')].pop();
+                const bytes = Uint8Array.from(atob('{{Convert.ToBase64String(StyleBlazorApplication.Png(40, 30, seed: 1))}}'), c => c.charCodeAt(0));
+                const chosen = new DataTransfer();
+                chosen.items.add(new File([bytes], 'at-ready.png', { type: 'image/png' }));
+                input.files = chosen.files;
+                input.dispatchEvent(new Event('change', { bubbles: true }));
+                window.__pickedAtReady = true;
+            }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-ready'] });
+            """);
+        var page = await OpenStudioAsync(app, context);
+
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__pickedAtReady"));
+        await page.Locator("[data-testid=content-upload-size]").WaitForAsync(new() { Timeout = 30_000 });
+        Assert.Equal("40 × 30 px", (await page.Locator("[data-testid=content-upload-size]").InnerTextAsync()).Trim());
     }
 
     [Fact]

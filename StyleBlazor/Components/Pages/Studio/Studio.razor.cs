@@ -79,12 +79,15 @@ public partial class Studio
         }
     }
 
-    protected override void OnAfterRender(bool firstRender)
+    protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         LiveCanvas = _playing ? null : _canvas;
         if (firstRender)
         {
-            // Interactive from here on: browser tests (and impatient users) wait for this marker.
+            // Interactive from here on: browser tests (and impatient users) wait for this marker. Shown after the
+            // children's own first after-render, which runs once this method yields: each file input starts listening
+            // there (a JS call), and a marker sent before those calls let a picture chosen at once be lost.
+            await Task.Yield();
             _ready = true;
             StateHasChanged();
         }
