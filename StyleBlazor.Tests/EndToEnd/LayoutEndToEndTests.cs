@@ -98,7 +98,8 @@ public class LayoutEndToEndTests(AppServer app, Browser browser)
         var english = EnglishOnlyPhrases();
         await AssertNoEnglishAsync(page, "the Studio with pictures chosen", english);
 
-        await SetParametersAsync(page, iterations: 20, size: 64);
+        // Long enough (1–2 s here) that a fast machine still shows the run as running for a render or two.
+        await SetParametersAsync(page, iterations: 60, size: 64);
         await page.GetByTestId("start").ClickAsync();
         await WaitForPhaseAsync(page, "running");
         await AssertNoEnglishAsync(page, "the Studio during a run", english);
