@@ -23,21 +23,18 @@ public class NativeHeapTests
     {
         Assert.True(NativeHeap.ReuseFreedMemory());
         NativeHeap.ReleaseFreedMemory(); // what earlier tests left kept, so the blocks below need fresh pages
-        double before = ResidentMiB();
+        double before = MeasuredAlone.ResidentMiB();
         // 32 × 16 MiB, every page touched (under glibc's 64 MiB per-thread heap size, so kept on any thread's arena).
         var blocks = Enumerable.Range(0, 32).Select(_ => ones(4, 1024, 1024)).ToList();
-        double holding = ResidentMiB();
+        double holding = MeasuredAlone.ResidentMiB();
         foreach (var b in blocks) b.Dispose();
 
         Assert.True(NativeHeap.ReleaseFreedMemory());
-        double released = ResidentMiB();
+        double released = MeasuredAlone.ResidentMiB();
 
         // Tests running alongside allocate and free too, so the bounds leave room: the blocks are 512 MiB.
         Assert.True(holding - before > 256, $"holding the blocks: {before:F0} → {holding:F0} MiB");
         // Kept for reuse, they would stay resident; released, (nearly) all of them is gone.
         Assert.True(holding - released > 400, $"after release: {holding:F0} → {released:F0} MiB");
     }
-
-    static double ResidentMiB() =>
-        double.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
 }

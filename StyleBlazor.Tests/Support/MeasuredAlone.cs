@@ -8,4 +8,8 @@ namespace StyleBlazor.Tests.Support;
 public sealed class MeasuredAlone
 {
     public const string Name = "Measured alone";
+
+    /// <summary>The process's resident memory (VmRSS) in MiB, what these tests measure.</summary>
+    public static double ResidentMiB() =>
+        double.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
 }

@@ -152,7 +152,7 @@ public class ImageLbfgsTests
         static double ResidentMiB()
         {
             NativeHeap.ReleaseFreedMemory();
-            return double.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+            return MeasuredAlone.ResidentMiB();
         }
     }
 }
