@@ -46,6 +46,24 @@ public sealed class PaceMemoryTests : IDisposable
     }
 
     [Fact]
+    public async Task AJobThatLearnedNothingNewLeavesTheFileAsItWas()
+    {
+        await LeaveAsAnEarlierProcessAsync("[12000,30000]");
+        var longAgo = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(PaceFile, longAgo);
+
+        await using (var app = new StyleBlazorApplication(_data))
+        {
+            var owner = new ProgressRecorder(await app.ConnectAsync(BrowserSession.NewId()));
+            var job = app.Jobs.Find((await owner.SubmitAsync(TinyJob())).JobId!)!; // one size: no P₀ to learn
+            await Eventually(() => job.IsFinished, "the job to end");
+        } // stopped: the host has kept what its jobs learned
+
+        Assert.Equal(longAgo, File.GetLastWriteTimeUtc(PaceFile));
+        Assert.Equal("[12000,30000]", await File.ReadAllTextAsync(PaceFile));
+    }
+
+    [Fact]
     public async Task AnUnreadableFileLeavesThePriorSaysWhyAndJobsStillRun()
     {
         await LeaveAsAnEarlierProcessAsync("{ not json");

@@ -17,6 +17,10 @@ namespace StyleBlazor.Jobs;
 public sealed class PaceMemory(ResultFiles files, ILogger<PaceMemory> logger)
 {
     readonly string _folder = Path.Combine(files.Root, "engine");
+    // Jobs on two torch threads can end together: one write at a time (they share the staging file), and none that
+    // would write again what this process last wrote or read there.
+    readonly Lock _gate = new();
+    readonly Dictionary<string, double[]> _written = [];
 
     /// <summary>Starts <paramref name="loaded"/> from what its backbone learned in earlier processes on <paramref name="device"/>, if anything.</summary>
     public void Recall(string backbone, Device device, IBackbone loaded)
@@ -26,6 +30,7 @@ public sealed class PaceMemory(ResultFiles files, ILogger<PaceMemory> logger)
         {
             var kept = JsonSerializer.Deserialize<double[]>(File.ReadAllText(path)) ?? [];
             RemainingTimeEstimate.Recall(loaded, kept);
+            lock (_gate) _written[path] = kept;
             // Counted after Recall, which leaves out what could not be a P₀.
             logger.LogInformation("ETA: {Backbone} on {Device} starts from {Count} earlier run(s) of this machine", backbone, device.type,
                 RemainingTimeEstimate.LearnedBy(loaded).Count);
@@ -42,17 +47,22 @@ public sealed class PaceMemory(ResultFiles files, ILogger<PaceMemory> logger)
     {
         var learned = RemainingTimeEstimate.LearnedBy(loaded);
         if (learned.Count == 0 || PathOf(backbone, device) is not { } path) return;
-        try
+        lock (_gate)
         {
-            Directory.CreateDirectory(_folder);
-            // Written aside and moved, so a process stopped halfway leaves the last whole file.
-            var staging = path + ".tmp";
-            File.WriteAllText(staging, JsonSerializer.Serialize(learned));
-            File.Move(staging, path, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            logger.LogWarning(e, "ETA: could not keep what {Backbone} learned in {Path}", backbone, path);
+            if (_written.TryGetValue(path, out var written) && written.SequenceEqual(learned) && File.Exists(path)) return;
+            try
+            {
+                Directory.CreateDirectory(_folder);
+                // Written aside and moved, so a process stopped halfway leaves the last whole file.
+                var staging = path + ".tmp";
+                File.WriteAllText(staging, JsonSerializer.Serialize(learned));
+                File.Move(staging, path, overwrite: true);
+                _written[path] = [.. learned];
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                logger.LogWarning(e, "ETA: could not keep what {Backbone} learned in {Path}", backbone, path);
+            }
         }
     }
 
