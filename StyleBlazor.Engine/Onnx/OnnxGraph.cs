@@ -90,22 +90,16 @@ public sealed class OnnxGraph : IDisposable
     /// <summary>Runs node <paramref name="index"/> of <see cref="Nodes"/> alone (the bench times layers one by one).</summary>
     internal Tensor[] RunNode(int index, IReadOnlyList<Tensor?> inputs) => _nodes[index].Kernel(inputs);
 
+    /// <summary>Loads an ONNX file, its initializers read from the mapped file in one copy each (<see cref="OnnxFile"/>).</summary>
     public static OnnxGraph Load(string path, Device? device = null, OnnxLoadOptions? options = null)
     {
-        ModelProto model;
-        try
-        {
-            using var stream = File.OpenRead(path);
-            model = ModelProto.Parser.ParseFrom(stream);
-        }
-        catch (Exception e) when (e is Google.Protobuf.InvalidProtocolBufferException)
-        {
-            throw new InvalidDataException($"'{path}' is not a readable ONNX model: {e.Message}", e);
-        }
-        return Load(model, device, options);
+        using var file = OnnxFile.Open(path);
+        return Load(file.Model, file, device, options);
     }
 
-    public static OnnxGraph Load(ModelProto model, Device? device = null, OnnxLoadOptions? options = null)
+    public static OnnxGraph Load(ModelProto model, Device? device = null, OnnxLoadOptions? options = null) => Load(model, null, device, options);
+
+    static OnnxGraph Load(ModelProto model, OnnxFile? file, Device? device, OnnxLoadOptions? options)
     {
         device ??= CPU;
         options ??= new OnnxLoadOptions();
@@ -115,8 +109,11 @@ public sealed class OnnxGraph : IDisposable
         var initializers = new Dictionary<string, Tensor>();
         try
         {
-            foreach (var proto in graph.Initializer)
-                initializers[proto.Name] = Frozen(OnnxTensors.ToTorch(proto, device));
+            for (var i = 0; i < graph.Initializer.Count; i++)
+            {
+                var proto = graph.Initializer[i];
+                initializers[proto.Name] = Frozen(OnnxTensors.ToTorch(proto, device, file is null ? default : file.Elements(i, proto)));
+            }
 
             var nodes = new List<NodeProto>();
             foreach (var node in graph.Node)
@@ -286,7 +283,10 @@ public sealed class OnnxGraph : IDisposable
     }
 
     /// <summary>
-    /// y = γ·(W∗x + b − μ)/√(σ² + ε) + β  ≡  (s·W)∗x + (s·(b − μ) + β)  with  s = γ/√(σ² + ε), computed in float64.
+    /// y = γ·(W∗x + b − μ)/√(σ² + ε) + β  ≡  (s·W)∗x + (s·(b − μ) + β)  with  s = γ/√(σ² + ε). s and the bias are computed
+    /// in float64; s·W in the weights' own type (one rounding of s more than a float64 product: a few 1e-8 relative, where
+    /// a float64 copy of ResNet18's weights took most of half a second to make at start-up). The Conv's and the
+    /// BatchNormalization's own initializers are dropped when nothing else reads them.
     /// </summary>
     static List<NodeProto> FoldBatchNorms(List<NodeProto> nodes, Dictionary<string, Tensor> initializers, string[] graphOutputs,
         Dictionary<string, string> foldedInto)
@@ -294,6 +294,7 @@ public sealed class OnnxGraph : IDisposable
         var consumers = nodes.SelectMany(n => n.Input.Distinct().Select(i => (Input: i, Node: n)))
             .ToLookup(p => p.Input, p => p.Node);
         var folded = new HashSet<NodeProto>();
+        var replaced = new Dictionary<string, string>();
         var result = new List<NodeProto>();
         foreach (var node in nodes)
         {
@@ -308,29 +309,43 @@ public sealed class OnnxGraph : IDisposable
                 continue;
             }
 
+            var wName = $"{node.Output[0]}::folded_weight";
+            var bName = $"{node.Output[0]}::folded_bias";
             using (NewDisposeScope())
             {
-                var w = initializers[node.Input[1]].to(ScalarType.Float64);
-                var b = node.Input.Count > 2 && node.Input[2] != "" ? initializers[node.Input[2]].to(ScalarType.Float64) : null;
-                var (gamma, beta, mean, variance) = (initializers[bn.Input[1]], initializers[bn.Input[2]],
-                    initializers[bn.Input[3]], initializers[bn.Input[4]]);
-                var scale = gamma.to(ScalarType.Float64).div(variance.to(ScalarType.Float64).add(a.Float("epsilon", 1e-5f)).sqrt());
-                var foldedW = w.mul(scale.view([-1, .. Enumerable.Repeat(1L, (int)w.dim() - 1)]));
-                var foldedB = (b is null ? mean.to(ScalarType.Float64).neg() : b.sub(mean.to(ScalarType.Float64))).mul(scale).add(beta.to(ScalarType.Float64));
-                var wName = $"{node.Output[0]}::folded_weight";
-                var bName = $"{node.Output[0]}::folded_bias";
-                initializers[wName] = Frozen(foldedW.to(w.device).to(ScalarType.Float32).MoveToOuterDisposeScope());
-                initializers[bName] = Frozen(foldedB.to(ScalarType.Float32).MoveToOuterDisposeScope());
+                const ScalarType exact = ScalarType.Float64;
+                var w = initializers[node.Input[1]];
+                var b = node.Input.Count > 2 && node.Input[2] != "" ? initializers[node.Input[2]].to(exact) : null;
+                var (gamma, beta, mean, variance) = (initializers[bn.Input[1]].to(exact), initializers[bn.Input[2]].to(exact),
+                    initializers[bn.Input[3]].to(exact), initializers[bn.Input[4]].to(exact));
+                var scale = gamma.div(variance.add(a.Float("epsilon", 1e-5f)).sqrt());
+                var perChannel = scale.to(w.dtype).view([-1, .. Enumerable.Repeat(1L, (int)w.dim() - 1)]);
+                // Scaled where it lies when this Conv alone reads it: no second copy of the weights to allocate.
+                var alone = consumers[node.Input[1]].Count() == 1 && !graphOutputs.Contains(node.Input[1]);
+                initializers[wName] = alone ? w.mul_(perChannel) : Frozen(w.mul(perChannel).MoveToOuterDisposeScope());
+                if (alone) initializers.Remove(node.Input[1]);
+                var foldedB = (b is null ? mean.neg() : b.sub(mean)).mul(scale).add(beta).to(w.dtype);
+                initializers[bName] = Frozen(foldedB.MoveToOuterDisposeScope());
             }
+            foreach (var input in node.Input.Skip(1).Concat(bn.Input.Skip(1)).Where(i => i != ""))
+                replaced[input] = bn.Output[0];
 
             var conv = node.Clone();
             conv.Input.Clear();
-            conv.Input.Add([node.Input[0], $"{node.Output[0]}::folded_weight", $"{node.Output[0]}::folded_bias"]);
+            conv.Input.Add([node.Input[0], wName, bName]);
             conv.Output.Clear();
             conv.Output.Add(bn.Output[0]);
             foldedInto[node.Output[0]] = bn.Output[0];
             folded.Add(bn);
             result.Add(conv);
+        }
+
+        var stillRead = result.SelectMany(n => n.Input).Concat(graphOutputs).ToHashSet();
+        foreach (var (name, into) in replaced.Where(p => !stillRead.Contains(p.Key)))
+        {
+            initializers.Remove(name, out var unused);
+            unused?.Dispose();
+            foldedInto[name] = into;
         }
         return result;
     }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Onnx;
 using static TorchSharp.torch;
 
@@ -7,25 +6,52 @@ namespace StyleBlazor.Engine.Onnx;
 /// <summary>Turns ONNX <see cref="TensorProto"/>s (initializers, Constant values) into TorchSharp tensors.</summary>
 static class OnnxTensors
 {
-    public static Tensor ToTorch(TensorProto proto, Device device)
+    /// <param name="elements">The tensor's elements as an <see cref="OnnxFile"/> found them in the file, which protobuf then did not parse; empty otherwise.</param>
+    public static Tensor ToTorch(TensorProto proto, Device device, ReadOnlySpan<byte> elements = default)
     {
         if (proto.DataLocation == TensorProto.Types.DataLocation.External)
             throw new NotSupportedException($"Tensor '{proto.Name}' keeps its data in an external file; only self-contained ONNX files are supported.");
 
         var dims = proto.Dims.ToArray();
-        var raw = proto.RawData.Span;
-        Tensor flat = (TensorProto.Types.DataType)proto.DataType switch
-        {
-            TensorProto.Types.DataType.Float => tensor(raw.Length > 0 ? MemoryMarshal.Cast<byte, float>(raw).ToArray() : proto.FloatData.ToArray()),
-            TensorProto.Types.DataType.Double => tensor(raw.Length > 0 ? MemoryMarshal.Cast<byte, double>(raw).ToArray() : proto.DoubleData.ToArray()),
-            TensorProto.Types.DataType.Int64 => tensor(raw.Length > 0 ? MemoryMarshal.Cast<byte, long>(raw).ToArray() : proto.Int64Data.ToArray()),
-            TensorProto.Types.DataType.Int32 => tensor(raw.Length > 0 ? MemoryMarshal.Cast<byte, int>(raw).ToArray() : proto.Int32Data.ToArray()),
-            TensorProto.Types.DataType.Bool => tensor(raw.Length > 0 ? raw.ToArray().Select(b => b != 0).ToArray() : proto.Int32Data.Select(v => v != 0).ToArray()),
-            var other => throw new NotSupportedException($"Tensor '{proto.Name}' has element type {other}; supported: float, double, int64, int32, bool."),
-        };
+        var raw = elements.IsEmpty ? proto.RawData.Span : elements;
         using var scope = NewDisposeScope();
-        return flat.reshape(dims).to(device).detach().MoveToOuterDisposeScope();
+        var host = raw.Length > 0 ? FromBytes(proto, raw, dims) : (TensorProto.Types.DataType)proto.DataType switch
+        {
+            TensorProto.Types.DataType.Float => tensor(proto.FloatData.ToArray()),
+            TensorProto.Types.DataType.Double => tensor(proto.DoubleData.ToArray()),
+            TensorProto.Types.DataType.Int64 => tensor(proto.Int64Data.ToArray()),
+            TensorProto.Types.DataType.Int32 => tensor(proto.Int32Data.ToArray()),
+            TensorProto.Types.DataType.Bool => tensor(proto.Int32Data.Select(v => v != 0).ToArray()),
+            var other => throw Unsupported(proto, other),
+        };
+        if (host.numel() != Count(dims))
+            throw new InvalidDataException($"Tensor '{proto.Name}' holds {host.numel()} elements for its shape [{string.Join(", ", dims)}].");
+        return host.reshape(dims).to(device).detach().MoveToOuterDisposeScope();
     }
+
+    /// <summary>Little-endian elements, as raw_data (and packed float_data) store them, copied once into a new CPU tensor.</summary>
+    static Tensor FromBytes(TensorProto proto, ReadOnlySpan<byte> raw, long[] dims)
+    {
+        var (type, size) = (TensorProto.Types.DataType)proto.DataType switch
+        {
+            TensorProto.Types.DataType.Float => (ScalarType.Float32, 4),
+            TensorProto.Types.DataType.Double => (ScalarType.Float64, 8),
+            TensorProto.Types.DataType.Int64 => (ScalarType.Int64, 8),
+            TensorProto.Types.DataType.Int32 => (ScalarType.Int32, 4),
+            TensorProto.Types.DataType.Bool => (ScalarType.Byte, 1),
+            var other => throw Unsupported(proto, other),
+        };
+        if (raw.Length != Count(dims) * size)
+            throw new InvalidDataException($"Tensor '{proto.Name}' holds {raw.Length} bytes of data; its shape [{string.Join(", ", dims)}] needs {Count(dims) * size}.");
+        var host = empty(dims, type);
+        raw.CopyTo(host.bytes);
+        return type == ScalarType.Byte ? host.ne(0) : host;
+    }
+
+    static long Count(long[] dims) => dims.Aggregate(1L, (count, d) => count * d);
+
+    static NotSupportedException Unsupported(TensorProto proto, TensorProto.Types.DataType type) =>
+        new($"Tensor '{proto.Name}' has element type {type}; supported: float, double, int64, int32, bool.");
 
     /// <summary>The value of a Constant node (opset 1–13 attribute forms), on <paramref name="device"/>.</summary>
     public static Tensor FromConstant(NodeProto node, OnnxAttributes attributes, Device device)

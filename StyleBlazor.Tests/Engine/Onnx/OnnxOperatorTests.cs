@@ -45,6 +45,14 @@ public class OnnxOperatorTests
             .Node("Conv", ["x", "w"], ["c"], "conv", Attr("pads", 1, 1, 0, 0), Attr("strides", 2, 2))
             .Node("BatchNormalization", ["c", "scale", "bias", "mean", "var"], ["y"], "bn", Attr("epsilon", 1e-5f))
             .Output("y"), new OnnxLoadOptions(FoldBatchNormIntoConv: true)),
+        ["Conv sharing its weights with a Conv that has no BatchNormalization, folded at load"] = () => (new OnnxModelBuilder(8)
+            .Input("x", 1, 3, 8, 8).Initializer("w", R(6, 4, 3, 3, 3), 4, 3, 3, 3)
+            .Initializer("scale", R(7, 4), 4).Initializer("bias", R(8, 4), 4).Initializer("mean", R(9, 4), 4)
+            .Initializer("var", R(10, 4).Select(v => Math.Abs(v) + 0.1f).ToArray(), 4)
+            .Node("Conv", ["x", "w"], ["c"], "conv", Attr("pads", 1, 1, 1, 1))
+            .Node("BatchNormalization", ["c", "scale", "bias", "mean", "var"], ["y"], "bn", Attr("epsilon", 1e-5f))
+            .Node("Conv", ["x", "w"], ["z"], "plain_conv")
+            .Output("y").Output("z"), new OnnxLoadOptions(FoldBatchNormIntoConv: true)),
         ["BatchNormalization in inference mode"] = () => (new OnnxModelBuilder()
             .Input("x", 2, 3, 4, 5).Initializer("scale", R(11, 3), 3).Initializer("bias", R(12, 3), 3)
             .Initializer("mean", R(13, 3), 3).Initializer("var", R(14, 3).Select(v => Math.Abs(v) + 0.1f).ToArray(), 3)
@@ -145,6 +153,22 @@ public class OnnxOperatorTests
         Assert.Equal(direct.shape, y.shape);
         Assert.True(OnnxRuntimeReference.RelativeError(y, direct) < 1e-5, $"values {OnnxRuntimeReference.RelativeError(y, direct)}");
         Assert.True(OnnxRuntimeReference.RelativeError(gradient, expected) < 1e-5, $"gradient {OnnxRuntimeReference.RelativeError(gradient, expected)}");
+    }
+
+    [Fact]
+    public void FoldingDropsTheInitializersItReplacedAndSaysSoWhenOneIsAskedFor()
+    {
+        var (builder, options) = Cases["Conv followed by BatchNormalization, folded at load"]();
+        using var graph = OnnxGraph.Load(builder.Build(), CPU, options);
+        using var x = TestData.UniformTensor(30, 1, 3, 8, 8);
+
+        foreach (var name in new[] { "w", "scale", "bias", "mean", "var" })
+        {
+            Assert.Null(graph.Initializer(name));
+            var error = Assert.Throws<ArgumentException>(() => graph.Run(x, [name]));
+            Assert.Contains($"'{name}' was folded into 'y'", error.Message);
+        }
+        Assert.Equal([4, 3, 3, 3], graph.Initializer("c::folded_weight")!.shape);
     }
 
     [Fact]
