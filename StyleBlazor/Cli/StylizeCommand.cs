@@ -72,8 +72,8 @@ public static class StylizeCommand
                                              + (backboneName == "vgg19" ? " (give --weights FILE, or --random-weights to show the mechanics)" : ""));
         var options = cli.ApplyTo(info);
 
-        // The network loads while the pictures decode: parsing ResNet18's ONNX file and making its weights takes 1.2–1.4 s
-        // of the CLI's ~3 s before its first step (docs/performance.md, "Time to a good picture").
+        // The network loads (0.3 s for ResNet18, more for a VGG19 file) while the pictures decode (0.2–0.4 s for a photo;
+        // docs/performance.md, "Time to a good picture"). Starting libtorch on that thread too gained nothing measurable.
         var loading = Task.Run(() => catalog.Load(info.Name, device), CancellationToken.None);
         var styles = new List<Image<Rgb24>>();
         Image<Rgb24>? content = null;
