@@ -1,18 +1,19 @@
 using System.Buffers;
-using System.IO.MemoryMappedFiles;
 using Google.Protobuf;
+using Microsoft.Win32.SafeHandles;
 using Onnx;
 
 namespace StyleBlazor.Engine.Onnx;
 
 /// <summary>
-/// An ONNX file mapped into memory, with its initializers' elements kept out of protobuf's parse. Protobuf would copy
-/// each initializer's packed <c>float_data</c> into a growing managed array, which the loader then copied twice more
-/// on the way to a tensor: for the embedded ResNet18's 64 MB that was most of the CLI's second before its first step.
-/// Here protobuf parses a copy of the model without those fields (a few kilobytes), and each tensor is filled from
-/// the mapped file in one copy (<see cref="Elements"/>).
+/// An ONNX file whose initializers' elements are kept out of protobuf's parse. Protobuf would copy each initializer's
+/// packed <c>float_data</c> into a growing managed array, which the loader then copied twice more on the way to a
+/// tensor: for the embedded ResNet18's 64 MB that was most of the CLI's second before its first step. Here protobuf
+/// parses a copy of the model without those fields (a few kilobytes), and each tensor's elements are read from the file
+/// straight into its storage (<see cref="ReadElements"/>). Read, not mapped: a file cut short while it loads (a new
+/// model copied over it) is then an error naming it, not a SIGBUS that ends the server.
 /// </summary>
-sealed unsafe class OnnxFile : IDisposable
+sealed class OnnxFile : IDisposable
 {
     // Field numbers in onnx.proto3.
     const int ModelGraph = 7, GraphInitializer = 5, TensorFloatData = 4, TensorRawData = 9;
@@ -22,40 +23,35 @@ sealed unsafe class OnnxFile : IDisposable
     readonly record struct ElementBytes(long Offset, int Length, bool FromFloatData);
 
     readonly string _path;
-    readonly MemoryMappedFile _map;
-    readonly MemoryMappedViewAccessor _view;
-    readonly byte* _start;
+    readonly SafeFileHandle _handle;
     readonly long _length;
     readonly List<ElementBytes?> _elements = [];
+    // The structure between the elements is read through this window; the elements themselves never pass through it.
+    readonly byte[] _window = new byte[64 * 1024];
+    long _windowStart;
+    int _windowLength;
 
-    OnnxFile(string path, long length)
+    OnnxFile(string path, SafeFileHandle handle, long length)
     {
         _path = path;
+        _handle = handle;
         _length = length;
-        _map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, mapName: null, 0, MemoryMappedFileAccess.Read);
-        try
-        {
-            _view = _map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
-        }
-        catch
-        {
-            _map.Dispose();
-            throw;
-        }
-        byte* pointer = null;
-        _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-        _start = pointer + _view.PointerOffset;
     }
 
-    /// <summary>The model without its initializers' elements; see <see cref="Elements"/>.</summary>
+    /// <summary>The model without its initializers' elements; see <see cref="ReadElements"/>.</summary>
     public ModelProto Model { get; private set; } = null!;
 
     public static OnnxFile Open(string path)
     {
-        var length = new FileInfo(path).Length;
-        if (length == 0) throw new InvalidDataException($"'{path}' is not a readable ONNX model: the file is empty.");
-        if (length > int.MaxValue) throw new InvalidDataException($"'{path}' is not a readable ONNX model: at {length} bytes it is over protobuf's 2 GiB limit.");
-        var file = new OnnxFile(path, length);
+        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+        var length = RandomAccess.GetLength(handle);
+        var file = new OnnxFile(path, handle, length);
+        if (length == 0 || length > int.MaxValue)
+        {
+            file.Dispose();
+            throw new InvalidDataException($"'{path}' is not a readable ONNX model: " +
+                (length == 0 ? "the file is empty." : $"at {length} bytes it is over protobuf's 2 GiB limit."));
+        }
         try
         {
             file.Model = ModelProto.Parser.ParseFrom(file.WithoutElements());
@@ -76,16 +72,22 @@ sealed unsafe class OnnxFile : IDisposable
     }
 
     /// <summary>
-    /// The elements of <c>Model.Graph.Initializer[index]</c> as the file stores them (the bytes of its raw_data, or of
-    /// its packed float_data when <see cref="TensorProto.DataType"/> is float), or an empty span when protobuf parsed
-    /// them itself.
+    /// The size in bytes of the elements of <c>Model.Graph.Initializer[index]</c> as the file stores them (its raw_data,
+    /// or its packed float_data when <see cref="TensorProto.DataType"/> is float), or null when protobuf parsed them itself.
     /// </summary>
-    public ReadOnlySpan<byte> Elements(int index, TensorProto proto)
+    public int? ElementByteCount(int index, TensorProto proto)
     {
-        if (_elements[index] is not { } at) return default;
+        if (_elements[index] is not { } at) return null;
         if (at.FromFloatData && (TensorProto.Types.DataType)proto.DataType != TensorProto.Types.DataType.Float)
             throw new InvalidDataException($"Tensor '{proto.Name}' in '{_path}' holds float_data but has element type {(TensorProto.Types.DataType)proto.DataType}.");
-        return new ReadOnlySpan<byte>(_start + at.Offset, at.Length);
+        return at.Length;
+    }
+
+    /// <summary>Reads the elements of <c>Model.Graph.Initializer[index]</c> into <paramref name="destination"/>, which is <see cref="ElementByteCount"/> long.</summary>
+    public void ReadElements(int index, Span<byte> destination)
+    {
+        var at = _elements[index] ?? throw new InvalidOperationException($"Initializer {index} of '{_path}' was parsed by protobuf.");
+        ReadExactly(destination[..at.Length], at.Offset);
     }
 
     /// <summary>The file with the graph's initializers stripped of float_data and raw_data, their places recorded in order.</summary>
@@ -164,15 +166,45 @@ sealed unsafe class OnnxFile : IDisposable
         ulong value = 0;
         for (var shift = 0; shift < 64 && position < end; shift += 7)
         {
-            var b = _start[position++];
+            var b = ByteAt(position++);
             value |= (ulong)(b & 0x7F) << shift;
             if (b < 0x80) return value;
         }
         throw new InvalidDataException($"'{_path}' is not a readable ONNX model: a varint at byte {position} is cut short or too long.");
     }
 
-    void Copy(IBufferWriter<byte> to, Field field) =>
-        to.Write(new ReadOnlySpan<byte>(_start + field.Start, checked((int)(field.End - field.Start))));
+    void Copy(IBufferWriter<byte> to, Field field)
+    {
+        var length = checked((int)(field.End - field.Start));
+        ReadExactly(to.GetSpan(length)[..length], field.Start);
+        to.Advance(length);
+    }
+
+    byte ByteAt(long position)
+    {
+        if (position < _windowStart || position >= _windowStart + _windowLength)
+        {
+            _windowStart = position;
+            _windowLength = RandomAccess.Read(_handle, _window, position);
+            if (_windowLength == 0) throw CutShort(position);
+        }
+        return _window[position - _windowStart];
+    }
+
+    void ReadExactly(Span<byte> destination, long offset)
+    {
+        while (destination.Length > 0)
+        {
+            var read = RandomAccess.Read(_handle, destination, offset);
+            if (read == 0) throw CutShort(offset);
+            destination = destination[read..];
+            offset += read;
+        }
+    }
+
+    // The length read at the start is what the structure was checked against; a shorter file now was cut while loading.
+    InvalidDataException CutShort(long position) =>
+        new($"'{_path}' is not a readable ONNX model: it ends at byte {position}, before its {_length} bytes (was it replaced while it loaded?).");
 
     static void WriteLengthDelimited(IBufferWriter<byte> to, int number, ReadOnlySpan<byte> payload)
     {
@@ -190,10 +222,5 @@ sealed unsafe class OnnxFile : IDisposable
         to.Write(bytes[..count]);
     }
 
-    public void Dispose()
-    {
-        _view.SafeMemoryMappedViewHandle.ReleasePointer();
-        _view.Dispose();
-        _map.Dispose();
-    }
+    public void Dispose() => _handle.Dispose();
 }

@@ -90,7 +90,7 @@ public sealed class OnnxGraph : IDisposable
     /// <summary>Runs node <paramref name="index"/> of <see cref="Nodes"/> alone (the bench times layers one by one).</summary>
     internal Tensor[] RunNode(int index, IReadOnlyList<Tensor?> inputs) => _nodes[index].Kernel(inputs);
 
-    /// <summary>Loads an ONNX file, its initializers read from the mapped file in one copy each (<see cref="OnnxFile"/>).</summary>
+    /// <summary>Loads an ONNX file, each initializer's elements read from it straight into its tensor (<see cref="OnnxFile"/>).</summary>
     public static OnnxGraph Load(string path, Device? device = null, OnnxLoadOptions? options = null)
     {
         using var file = OnnxFile.Open(path);
@@ -112,7 +112,7 @@ public sealed class OnnxGraph : IDisposable
             for (var i = 0; i < graph.Initializer.Count; i++)
             {
                 var proto = graph.Initializer[i];
-                initializers[proto.Name] = Frozen(OnnxTensors.ToTorch(proto, device, file is null ? default : file.Elements(i, proto)));
+                initializers[proto.Name] = Frozen(OnnxTensors.ToTorch(proto, device, file, i));
             }
 
             var nodes = new List<NodeProto>();

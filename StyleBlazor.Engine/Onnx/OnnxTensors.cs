@@ -6,31 +6,50 @@ namespace StyleBlazor.Engine.Onnx;
 /// <summary>Turns ONNX <see cref="TensorProto"/>s (initializers, Constant values) into TorchSharp tensors.</summary>
 static class OnnxTensors
 {
-    /// <param name="elements">The tensor's elements as an <see cref="OnnxFile"/> found them in the file, which protobuf then did not parse; empty otherwise.</param>
-    public static Tensor ToTorch(TensorProto proto, Device device, ReadOnlySpan<byte> elements = default)
+    /// <param name="file">The file <paramref name="proto"/> was read from, at <paramref name="index"/> among the graph's
+    /// initializers, when its elements were left there for the tensor to read (<see cref="OnnxFile"/>).</param>
+    public static Tensor ToTorch(TensorProto proto, Device device, OnnxFile? file = null, int index = -1)
     {
         if (proto.DataLocation == TensorProto.Types.DataLocation.External)
             throw new NotSupportedException($"Tensor '{proto.Name}' keeps its data in an external file; only self-contained ONNX files are supported.");
 
         var dims = proto.Dims.ToArray();
-        var raw = elements.IsEmpty ? proto.RawData.Span : elements;
         using var scope = NewDisposeScope();
-        var host = raw.Length > 0 ? FromBytes(proto, raw, dims) : (TensorProto.Types.DataType)proto.DataType switch
+        Tensor host;
+        if (file?.ElementByteCount(index, proto) is { } byteCount)
         {
-            TensorProto.Types.DataType.Float => tensor(proto.FloatData.ToArray()),
-            TensorProto.Types.DataType.Double => tensor(proto.DoubleData.ToArray()),
-            TensorProto.Types.DataType.Int64 => tensor(proto.Int64Data.ToArray()),
-            TensorProto.Types.DataType.Int32 => tensor(proto.Int32Data.ToArray()),
-            TensorProto.Types.DataType.Bool => tensor(proto.Int32Data.Select(v => v != 0).ToArray()),
-            var other => throw Unsupported(proto, other),
-        };
-        if (host.numel() != Count(dims))
-            throw new InvalidDataException($"Tensor '{proto.Name}' holds {host.numel()} elements for its shape [{string.Join(", ", dims)}].");
+            host = Empty(proto, dims, byteCount);
+            file.ReadElements(index, host.bytes);
+        }
+        else if (proto.RawData.Length > 0)
+        {
+            host = Empty(proto, dims, proto.RawData.Length);
+            proto.RawData.Span.CopyTo(host.bytes);
+        }
+        else
+        {
+            host = (TensorProto.Types.DataType)proto.DataType switch
+            {
+                TensorProto.Types.DataType.Float => tensor(proto.FloatData.ToArray()),
+                TensorProto.Types.DataType.Double => tensor(proto.DoubleData.ToArray()),
+                TensorProto.Types.DataType.Int64 => tensor(proto.Int64Data.ToArray()),
+                TensorProto.Types.DataType.Int32 => tensor(proto.Int32Data.ToArray()),
+                TensorProto.Types.DataType.Bool => tensor(proto.Int32Data.Select(v => v != 0).ToArray()),
+                var other => throw Unsupported(proto, other),
+            };
+            if (host.numel() != Count(dims))
+                throw new InvalidDataException($"Tensor '{proto.Name}' holds {host.numel()} elements for its shape [{string.Join(", ", dims)}].");
+        }
+        // ONNX stores a bool in a byte, read as uint8 (Empty); torch's bool wants 0 or 1.
+        if ((TensorProto.Types.DataType)proto.DataType == TensorProto.Types.DataType.Bool && host.dtype == ScalarType.Byte) host = host.ne(0);
         return host.reshape(dims).to(device).detach().MoveToOuterDisposeScope();
     }
 
-    /// <summary>Little-endian elements, as raw_data (and packed float_data) store them, copied once into a new CPU tensor.</summary>
-    static Tensor FromBytes(TensorProto proto, ReadOnlySpan<byte> raw, long[] dims)
+    /// <summary>
+    /// A CPU tensor for elements stored little-endian (as raw_data and packed float_data store them), checked to be
+    /// <paramref name="byteCount"/> bytes long.
+    /// </summary>
+    static Tensor Empty(TensorProto proto, long[] dims, int byteCount)
     {
         var (type, size) = (TensorProto.Types.DataType)proto.DataType switch
         {
@@ -41,11 +60,9 @@ static class OnnxTensors
             TensorProto.Types.DataType.Bool => (ScalarType.Byte, 1),
             var other => throw Unsupported(proto, other),
         };
-        if (raw.Length != Count(dims) * size)
-            throw new InvalidDataException($"Tensor '{proto.Name}' holds {raw.Length} bytes of data; its shape [{string.Join(", ", dims)}] needs {Count(dims) * size}.");
-        var host = empty(dims, type);
-        raw.CopyTo(host.bytes);
-        return type == ScalarType.Byte ? host.ne(0) : host;
+        if (byteCount != Count(dims) * size)
+            throw new InvalidDataException($"Tensor '{proto.Name}' holds {byteCount} bytes of data; its shape [{string.Join(", ", dims)}] needs {Count(dims) * size}.");
+        return empty(dims, type);
     }
 
     static long Count(long[] dims) => dims.Aggregate(1L, (count, d) => count * d);

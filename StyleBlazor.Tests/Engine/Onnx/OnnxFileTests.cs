@@ -6,7 +6,7 @@ using DataType = Onnx.TensorProto.Types.DataType;
 
 namespace StyleBlazor.Tests.Engine.Onnx;
 
-/// <summary>A model loaded from its file, where the initializers' elements are copied from the mapped file and not parsed by protobuf.</summary>
+/// <summary>A model loaded from its file, where the initializers' elements are read into their tensors and not parsed by protobuf.</summary>
 public sealed class OnnxFileTests : IDisposable
 {
     readonly string _directory = Directory.CreateTempSubdirectory("styleblazor-onnx-file-").FullName;
@@ -126,6 +126,23 @@ public sealed class OnnxFileTests : IDisposable
 
         Assert.Contains($"'{path}' is not a readable ONNX model", error.Message);
         Assert.Contains(reason, error.Message);
+    }
+
+    [Fact]
+    public void AFileCutShortWhileItLoadsIsAnErrorNamingItAndNotACrash()
+    {
+        // A new model copied over the file while the server loads it: read, not mapped, so no SIGBUS.
+        var model = new OnnxModelBuilder().Input("x", 1, 3, 8, 8).Initializer("w", TestData.Uniform(43, 64 * 3 * 9), 64, 3, 3, 3)
+            .Node("Conv", ["x", "w"], ["y"], "conv").Output("y").Build();
+        var path = Save(model.ToByteArray());
+        using var file = OnnxFile.Open(path);
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+            stream.SetLength(100);
+
+        var error = Assert.Throws<InvalidDataException>(() => OnnxTensors.ToTorch(file.Model.Graph.Initializer[0], CPU, file, 0));
+
+        Assert.Contains($"'{path}' is not a readable ONNX model: it ends at byte 100", error.Message);
+        Assert.Contains("replaced while it loaded", error.Message);
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
