@@ -44,16 +44,12 @@ sealed class OnnxFile : IDisposable
     public static OnnxFile Open(string path)
     {
         var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
-        var length = RandomAccess.GetLength(handle);
-        var file = new OnnxFile(path, handle, length);
-        if (length == 0 || length > int.MaxValue)
-        {
-            file.Dispose();
-            throw new InvalidDataException($"'{path}' is not a readable ONNX model: " +
-                (length == 0 ? "the file is empty." : $"at {length} bytes it is over protobuf's 2 GiB limit."));
-        }
+        var file = new OnnxFile(path, handle, RandomAccess.GetLength(handle));
         try
         {
+            if (file._length is 0 or > int.MaxValue)
+                throw new InvalidDataException($"'{path}' is not a readable ONNX model: " +
+                    (file._length == 0 ? "the file is empty." : $"at {file._length} bytes it is over protobuf's 2 GiB limit."));
             file.Model = ModelProto.Parser.ParseFrom(file.WithoutElements());
             if (file.Model.Graph is { } graph && graph.Initializer.Count != file._elements.Count)
                 throw new InvalidDataException($"'{path}' is not a readable ONNX model: its graph holds {file._elements.Count} initializers, protobuf read {graph.Initializer.Count}.");
