@@ -60,7 +60,7 @@ static class TimeToResult
                 foreach (var pair in pairs)
                     rows.Add(Cli(app, samples, pair, malloc, Path.Combine(outDirectory, $"{pair.Name}.png"), extra, r));
             if (modes.Any(m => m is "load" or "studio"))
-                rows.AddRange(Web(app, root, samples, pairs, malloc, modes, a.Int("threads", 0), r));
+                rows.AddRange(Web(app, root, samples, pairs, malloc, modes, a.Int("threads", 0), r, outDirectory));
         }
 
         Console.WriteLine("\n| mode | pair | wall s | first frame s | engine s | steps per size | final J | ETA error from 10 % (max) | load at start |");
@@ -117,12 +117,17 @@ static class TimeToResult
             return new Row("cli", pair.Name, double.NaN, double.NaN, double.NaN, "", double.NaN, double.NaN, load);
         }
         var lines = progress.Select(p => p.Line).ToArray();
+        var reports = Reports(lines);
         var row = new Row("cli", pair.Name, wall, progress[0].At, (double)lines[^1]["elapsed"]!, StepsPerSize(lines),
-            (double)lines[^1]["J"]!, EtaError(lines.Select(l => ((double)l["elapsed"]!, (double?)l["remaining"])).ToArray()), load) { CpuProcess = cpu };
+            (double)lines[^1]["J"]!, EtaError(reports), load) { CpuProcess = cpu };
         Console.WriteLine($"cli {pair.Name} #{repeat + 1}: wall {row.Wall:F2} s, first frame {row.FirstFrame:F2} s, engine {row.Engine:F2} s, {row.Steps}, J {row.FinalJ:F4}, " +
-                          $"ETA error {row.EtaError * 100:F0} %, CPU {cpu:F1} s (load {load})");
+                          $"ETA error {row.EtaError * 100:F0} % at most, {EtaMeanError(reports) * 100:F1} % on average, CPU {cpu:F1} s (load {load})");
         return row;
     }
+
+    /// <summary>The time and the estimate of the time left in each progress line (the CLI's --progress-json, the load tool's --history).</summary>
+    static (double Elapsed, double? Remaining)[] Reports(IReadOnlyList<JsonObject> lines) =>
+        [.. lines.Select(l => ((double)l["elapsed"]!, (double?)l["remaining"]))];
 
     /// <summary>"80@128x96 + 40@256x192 + 20@512x384": the steps run at each working size (the final evaluation left out).</summary>
     public static string StepsPerSize(IReadOnlyList<JsonObject> lines) =>
@@ -133,15 +138,22 @@ static class TimeToResult
     /// left, over every report from 10 % of the run's time to its last 5 % (where a few hundredths of a second are a
     /// large share); NaN when the run gave no estimates.
     /// </summary>
-    public static double EtaError(IReadOnlyList<(double Elapsed, double? Remaining)> reports)
+    public static double EtaError(IReadOnlyList<(double Elapsed, double? Remaining)> reports) =>
+        EtaErrors(reports) is { Length: > 0 } errors ? errors.Max() : double.NaN;
+
+    /// <summary>The mean of the same differences as <see cref="EtaError"/>'s: how far off the estimate was on the whole.</summary>
+    public static double EtaMeanError(IReadOnlyList<(double Elapsed, double? Remaining)> reports) =>
+        EtaErrors(reports) is { Length: > 0 } errors ? errors.Average() : double.NaN;
+
+    static double[] EtaErrors(IReadOnlyList<(double Elapsed, double? Remaining)> reports)
     {
         double end = reports[^1].Elapsed;
-        var judged = reports.Where(r => r.Remaining is not null && r.Elapsed >= 0.1 * end && r.Elapsed <= 0.95 * end).ToArray();
-        return judged.Length == 0 ? double.NaN : judged.Max(r => Math.Abs(r.Remaining!.Value - (end - r.Elapsed)) / (end - r.Elapsed));
+        return reports.Where(r => r.Remaining is not null && r.Elapsed >= 0.1 * end && r.Elapsed <= 0.95 * end)
+            .Select(r => Math.Abs(r.Remaining!.Value - (end - r.Elapsed)) / (end - r.Elapsed)).ToArray();
     }
 
     /// <summary>The web modes against one warm app: the load tool with one watcher, and Chromium in the Studio.</summary>
-    static IEnumerable<Row> Web(string app, string root, string samples, Pair[] pairs, string malloc, string[] modes, int threads, int repeat)
+    static IEnumerable<Row> Web(string app, string root, string samples, Pair[] pairs, string malloc, string[] modes, int threads, int repeat, string outDirectory)
     {
         using var server = EndToEnd.AppServer.Start(app, Path.Combine(root, "StyleBlazor"), threads, malloc, []);
         string loadTool = Path.Combine(root, "tools", "LoadTest", "bin", "Release", "net10.0", "LoadTest.dll");
@@ -152,13 +164,20 @@ static class TimeToResult
             foreach (var pair in pairs)
             {
                 string load = ProcessStats.LoadAverage();
+                // The engine's estimate report by report, for its mean error (and a closer look).
+                string history = Path.Combine(outDirectory, $"load-{pair.Name}-{repeat + 1}.jsonl");
                 var result = Compare.Child(new ProcessStartInfo("dotnet", [loadTool, "--url", server.Url, "--time-to-result", "1",
-                    "--content", Path.Combine(samples, pair.Content), "--style", Path.Combine(samples, pair.Style), "--timeout", "900"]), $"load {pair.Name}");
+                    "--content", Path.Combine(samples, pair.Content), "--style", Path.Combine(samples, pair.Style), "--timeout", "900",
+                    "--history", history]), $"load {pair.Name}");
                 rows.Add(result.Count == 0
                     ? new Row("load", pair.Name, double.NaN, double.NaN, double.NaN, "", double.NaN, double.NaN, load)
                     : new Row("load", pair.Name, (double)result["wall_s"]!, (double)result["first_frame_s"]!, (double)result["engine_s"]!,
                         (string)result["steps"]!, (double)result["final_j"]!, (double)result["eta_error"]!, load));
-                Console.WriteLine($"load {pair.Name} #{repeat + 1}: wall {rows[^1].Wall:F2} s, first frame {rows[^1].FirstFrame:F2} s, engine {rows[^1].Engine:F2} s");
+                double meanError = File.Exists(history)
+                    ? EtaMeanError(Reports(File.ReadLines(history).Select(l => JsonNode.Parse(l)!.AsObject()).ToArray()))
+                    : double.NaN;
+                Console.WriteLine($"load {pair.Name} #{repeat + 1}: wall {rows[^1].Wall:F2} s, first frame {rows[^1].FirstFrame:F2} s, engine {rows[^1].Engine:F2} s, " +
+                                  $"ETA error {rows[^1].EtaError * 100:F0} % at most, {meanError * 100:F1} % on average ({history})");
             }
         }
         if (modes.Contains("studio"))
