@@ -14,7 +14,7 @@ namespace StyleBlazor.Engine.Transfer;
 /// the size. So every run leaves the P₀ it measured with its backbone (<see cref="Learn"/>), and the next run on that
 /// backbone starts from it (<see cref="For"/>): in the web app, where a backbone serves job after job and what was
 /// learned is kept across restarts (<see cref="LearnedBy"/>, <see cref="Recall"/>), only its first job ever relies on
-/// <see cref="FixedPixels"/>.
+/// a prior: <see cref="FixedPixels"/>, measured on the CLI, or what the host assumed (<see cref="Assume"/>).
 /// </para>
 /// <para>
 /// A step that meets a jitter shift for the first time in its stage also makes that shift's content target (a forward
@@ -69,7 +69,22 @@ public sealed class RemainingTimeEstimate
 
     /// <summary>An estimate for a run on <paramref name="backbone"/>, starting from the P₀ its last run measured, if any.</summary>
     public static RemainingTimeEstimate For(object backbone, IReadOnlyList<TransferStage> stages, JitterPlan? jitter = null) =>
-        new(stages, Learned.TryGetValue(backbone, out var learned) ? learned.Median() : FixedPixels, jitter);
+        new(stages, StartingFixedPixels(backbone), jitter);
+
+    /// <summary>The P₀ the next run on <paramref name="backbone"/> starts from: its latest runs' median, else what its host assumed, else <see cref="FixedPixels"/>.</summary>
+    internal static double StartingFixedPixels(object backbone) =>
+        Learned.TryGetValue(backbone, out var learned) ? learned.Median() : FixedPixels;
+
+    /// <summary>
+    /// Starts <paramref name="backbone"/>'s runs from <paramref name="fixedPixels"/> instead of <see cref="FixedPixels"/>
+    /// until it has learned its own: the prior of a host whose steps carry more fixed cost than the CLI's.
+    /// </summary>
+    public static void Assume(object backbone, double fixedPixels)
+    {
+        if (!double.IsFinite(fixedPixels) || fixedPixels < 0)
+            throw new ArgumentOutOfRangeException(nameof(fixedPixels), fixedPixels, "A fixed part in pixels is finite and not negative.");
+        Learned.GetOrCreateValue(backbone).Assume(fixedPixels);
+    }
 
     /// <summary>Leaves the P₀ this run measured with <paramref name="backbone"/>, for its next runs (nothing when fewer than two sizes were timed).</summary>
     public void Learn(object backbone)
@@ -98,6 +113,12 @@ public sealed class RemainingTimeEstimate
     {
         const int Kept = 5;
         readonly Queue<double> _latest = new();
+        double _assumed = FixedPixels;
+
+        public void Assume(double fixedPixels)
+        {
+            lock (_latest) _assumed = fixedPixels;
+        }
 
         public void Add(double fixedPixels)
         {
@@ -108,9 +129,10 @@ public sealed class RemainingTimeEstimate
             }
         }
 
+        /// <summary>The median of the latest runs; what was assumed before the first (a Recall of nothing usable included).</summary>
         public double Median()
         {
-            lock (_latest) return RemainingTimeEstimate.Median(_latest);
+            lock (_latest) return _latest.Count == 0 ? _assumed : RemainingTimeEstimate.Median(_latest);
         }
 
         public double[] Latest()

@@ -63,6 +63,41 @@ public sealed class PaceMemoryTests : IDisposable
         Assert.Equal("[12000,30000]", await File.ReadAllTextAsync(PaceFile));
     }
 
+    [Theory]
+    [InlineData("[]")]
+    [InlineData("[-1]")] // nothing that could be a P₀
+    public async Task AFileWithNothingToRecallLeavesThePriorAndJobsStillRun(string text)
+    {
+        await LeaveAsAnEarlierProcessAsync(text);
+
+        await using var app = new StyleBlazorApplication(_data);
+        var owner = new ProgressRecorder(await app.ConnectAsync(BrowserSession.NewId()));
+        var job = app.Jobs.Find((await owner.SubmitAsync(TinyJob())).JobId!)!;
+        await Eventually(() => job.IsFinished, "the job to end");
+
+        Assert.Equal(JobState.Completed, job.State);
+        Assert.Empty(await LearnedAsync(app));
+        Assert.Equal(PaceMemory.FirstJobFixedPixels, await StartingFixedPixelsAsync(app));
+    }
+
+    [Fact]
+    public async Task AMachineThatHasRunNoJobStartsFromTheAppsPriorAndOneThatHasFromWhatItLearned()
+    {
+        await using (var fresh = new StyleBlazorApplication(_data))
+        {
+            _ = fresh.Server;
+            Assert.Equal(PaceMemory.FirstJobFixedPixels, await StartingFixedPixelsAsync(fresh));
+        }
+
+        await LeaveAsAnEarlierProcessAsync("[12000,30000,90000]");
+        await using var restarted = new StyleBlazorApplication(_data);
+        _ = restarted.Server;
+        Assert.Equal(30000, await StartingFixedPixelsAsync(restarted)); // the median
+    }
+
+    static Task<double> StartingFixedPixelsAsync(StyleBlazorApplication app) =>
+        app.Services.GetRequiredService<BackboneHost>().RunBetweenIterationsAsync(TestBackboneCatalog.Fast, RemainingTimeEstimate.StartingFixedPixels);
+
     [Fact]
     public async Task AnUnreadableFileLeavesThePriorSaysWhyAndJobsStillRun()
     {

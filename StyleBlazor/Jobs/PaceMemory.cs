@@ -22,9 +22,22 @@ public sealed class PaceMemory(ResultFiles files, ILogger<PaceMemory> logger)
     readonly Lock _gate = new();
     readonly Dictionary<string, double[]> _written = [];
 
-    /// <summary>Starts <paramref name="loaded"/> from what its backbone learned in earlier processes on <paramref name="device"/>, if anything.</summary>
+    /// <summary>
+    /// The fixed part of a step (P₀, in pixels) that the app's first job ever on a machine starts from. The app's steps
+    /// carry more fixed cost than the CLI's, whose <see cref="RemainingTimeEstimate.FixedPixels"/> is the engine's prior
+    /// (their progress reports, the frame pipeline): the app learned 41 000–68 000 px on the 2-core VM where the CLI
+    /// measures 19 000–35 000. On the five gallery pairs the first job's ETA was off by 15–32 % on average from 26 000,
+    /// by 8–11 % from 60 000 (2026-12-05, docs/performance.md, "The ETA").
+    /// </summary>
+    public const double FirstJobFixedPixels = 60_000;
+
+    /// <summary>
+    /// Starts <paramref name="loaded"/> from what its backbone learned in earlier processes on <paramref name="device"/>,
+    /// or from <see cref="FirstJobFixedPixels"/> on a machine where it has not finished a job yet.
+    /// </summary>
     public void Recall(string backbone, Device device, IBackbone loaded)
     {
+        RemainingTimeEstimate.Assume(loaded, FirstJobFixedPixels);
         if (PathOf(backbone, device) is not { } path || !File.Exists(path)) return;
         try
         {

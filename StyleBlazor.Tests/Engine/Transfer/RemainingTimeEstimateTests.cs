@@ -134,6 +134,41 @@ public class RemainingTimeEstimateTests
     }
 
     [Fact]
+    public void ABackboneWhoseHostAssumesALargerFixedPartStartsFromItUntilItHasLearnedItsOwn()
+    {
+        // The web app's steps carry more fixed cost than the CLI's: its first job ever starts from the host's prior.
+        var stages = TransferSchedule.For(new Size(512, 384), 32, ThreeSizes);
+        const double fixedPixels = 120_000;
+        double perPixel = FullStepSeconds / (512 * 384 + fixedPixels);
+        var onThePrior = new object();
+        var assumed = new object();
+        RemainingTimeEstimate.Assume(assumed, fixedPixels);
+
+        var (priorReports, priorEnd) = Simulate(stages, perPixel * fixedPixels, perPixel, RemainingTimeEstimate.For(onThePrior, stages));
+        var first = RemainingTimeEstimate.For(assumed, stages);
+        var (reports, end) = Simulate(stages, perPixel * fixedPixels, perPixel, first);
+
+        Assert.Throws<Xunit.Sdk.AllException>(() => WithinTwentyPercentFrom(0.1, priorReports, priorEnd));
+        WithinTwentyPercentFrom(0.1, reports, end);
+        Assert.Equal(fixedPixels, RemainingTimeEstimate.StartingFixedPixels(assumed));
+        Assert.Empty(RemainingTimeEstimate.LearnedBy(assumed)); // an assumption, not a run to keep
+        first.Learn(assumed);
+        Assert.Equal(RemainingTimeEstimate.LearnedBy(assumed).Single(), RemainingTimeEstimate.StartingFixedPixels(assumed));
+    }
+
+    [Fact]
+    public void RecallingNothingThatCouldBeAFixedPartLeavesTheBackboneOnItsPrior()
+    {
+        var stages = TransferSchedule.For(new Size(512, 384), 32, ThreeSizes);
+        var backbone = new object();
+
+        RemainingTimeEstimate.Recall(backbone, [double.NaN, -1]);
+
+        Assert.Equal(RemainingTimeEstimate.FixedPixels, RemainingTimeEstimate.StartingFixedPixels(backbone));
+        Assert.NotNull(RemainingTimeEstimate.For(backbone, stages));
+    }
+
+    [Fact]
     public void OneStepThatTakesASecondLongerDoesNotThrowTheEstimateOff()
     {
         // In the web app a single step can take a second more (a collection, the first frame's path).
