@@ -64,9 +64,10 @@ public sealed class PaceMemoryTests : IDisposable
     }
 
     [Theory]
-    [InlineData("[]")]
-    [InlineData("[-1]")] // nothing that could be a P₀
-    public async Task AFileWithNothingToRecallLeavesThePriorAndJobsStillRun(string text)
+    [InlineData("[]", false)]
+    [InlineData("[-1]", false)] // nothing that could be a P₀
+    [InlineData("{ not json", true)]
+    public async Task AFileWithNothingUsableLeavesTheAppsPriorSaysWhyWhenUnreadableAndJobsStillRun(string text, bool unreadable)
     {
         await LeaveAsAnEarlierProcessAsync(text);
 
@@ -78,6 +79,7 @@ public sealed class PaceMemoryTests : IDisposable
         Assert.Equal(JobState.Completed, job.State);
         Assert.Empty(await LearnedAsync(app));
         Assert.Equal(PaceMemory.FirstJobFixedPixels, await StartingFixedPixelsAsync(app));
+        Assert.Equal(unreadable, app.Logs.Entries.Any(e => e.Message.StartsWith("ETA: could not read") && e.Message.Contains(PaceFile)));
     }
 
     [Fact]
@@ -97,19 +99,4 @@ public sealed class PaceMemoryTests : IDisposable
 
     static Task<double> StartingFixedPixelsAsync(StyleBlazorApplication app) =>
         app.Services.GetRequiredService<BackboneHost>().RunBetweenIterationsAsync(TestBackboneCatalog.Fast, RemainingTimeEstimate.StartingFixedPixels);
-
-    [Fact]
-    public async Task AnUnreadableFileLeavesThePriorSaysWhyAndJobsStillRun()
-    {
-        await LeaveAsAnEarlierProcessAsync("{ not json");
-
-        await using var app = new StyleBlazorApplication(_data);
-        var owner = new ProgressRecorder(await app.ConnectAsync(BrowserSession.NewId()));
-        var job = app.Jobs.Find((await owner.SubmitAsync(TinyJob())).JobId!)!;
-        await Eventually(() => job.IsFinished, "the job to end");
-
-        Assert.Equal(JobState.Completed, job.State);
-        Assert.Empty(await LearnedAsync(app));
-        Assert.Contains(app.Logs.Entries, e => e.Message.StartsWith("ETA: could not read") && e.Message.Contains(PaceFile));
-    }
 }
