@@ -81,7 +81,7 @@ static class TimeToResult
     public sealed record Row(string Mode, string Pair, double Wall, double FirstFrame, double Engine, string Steps, double FinalJ, double EtaError, string Load)
     {
         /// <summary>CPU seconds during the run: the process doing the work (cli: stylize; web: the app), its torch
-        /// thread with its OpenMP team, and the browser's processes (studio).</summary>
+        /// thread with its OpenMP team, and the watcher's processes (studio: the browser's; load: the load tool).</summary>
         public double CpuProcess { get; init; } = double.NaN;
         public double CpuTorch { get; init; } = double.NaN;
         public double CpuBrowser { get; init; } = double.NaN;
@@ -166,18 +166,27 @@ static class TimeToResult
                 string load = ProcessStats.LoadAverage();
                 // The engine's estimate report by report, for its mean error (and a closer look).
                 string history = Path.Combine(outDirectory, $"load-{pair.Name}-{repeat + 1}.jsonl");
+                var appBefore = ProcessCpu.ThreadSeconds(server.Pid);
+                double watcherBefore = ProcessCpu.EndedChildrenSeconds();
                 var result = Compare.Child(new ProcessStartInfo("dotnet", [loadTool, "--url", server.Url, "--time-to-result", "1",
                     "--content", Path.Combine(samples, pair.Content), "--style", Path.Combine(samples, pair.Style), "--timeout", "900",
                     "--history", history]), $"load {pair.Name}");
+                // The load tool's whole run (its own start included) and the app's threads over the same span.
+                double watcherCpu = ProcessCpu.EndedChildrenSeconds() - watcherBefore;
+                var appCpu = ProcessCpu.Difference(appBefore, ProcessCpu.ThreadSeconds(server.Pid));
                 rows.Add(result.Count == 0
                     ? new Row("load", pair.Name, double.NaN, double.NaN, double.NaN, "", double.NaN, double.NaN, load)
                     : new Row("load", pair.Name, (double)result["wall_s"]!, (double)result["first_frame_s"]!, (double)result["engine_s"]!,
-                        (string)result["steps"]!, (double)result["final_j"]!, (double)result["eta_error"]!, load));
+                        (string)result["steps"]!, (double)result["final_j"]!, (double)result["eta_error"]!, load)
+                    {
+                        CpuProcess = appCpu.Values.Sum(), CpuTorch = appCpu.GetValueOrDefault("torch-0"), CpuBrowser = watcherCpu,
+                    });
                 double meanError = File.Exists(history)
                     ? EtaMeanError(Reports(File.ReadLines(history).Select(l => JsonNode.Parse(l)!.AsObject()).ToArray()))
                     : double.NaN;
                 Console.WriteLine($"load {pair.Name} #{repeat + 1}: wall {rows[^1].Wall:F2} s, first frame {rows[^1].FirstFrame:F2} s, engine {rows[^1].Engine:F2} s, " +
-                                  $"ETA error {rows[^1].EtaError * 100:F0} % at most, {meanError * 100:F1} % on average ({history})");
+                                  $"ETA error {rows[^1].EtaError * 100:F0} % at most, {meanError * 100:F1} % on average ({history}); " +
+                                  $"CPU: app {rows[^1].CpuProcess:F1} s ({AppThreads(appCpu)}), the load tool {watcherCpu:F1} s");
             }
         }
         if (modes.Contains("studio"))
@@ -202,12 +211,16 @@ static class TimeToResult
                 };
                 rows.Add(row);
                 Console.WriteLine($"studio {pair.Name} #{repeat + 1}: wall {wall:F2} s, first frame {firstFrame:F2} s, engine {engine:F2} s, {frames} frames drawn; " +
-                                  $"CPU: app {row.CpuProcess:F1} s (torch thread and its OpenMP team {row.CpuTorch:F1} s; " +
-                                  $"{string.Join(", ", appCpu.Where(p => p.Key != "torch-0" && p.Value >= 0.05).OrderByDescending(p => p.Value).Take(4).Select(p => $"{p.Key} {p.Value:F1}"))}), browser {row.CpuBrowser:F1} s " +
+                                  $"CPU: app {row.CpuProcess:F1} s ({AppThreads(appCpu)}), browser {row.CpuBrowser:F1} s " +
                                   $"({string.Join(", ", browserCpu.Where(p => p.Value >= 0.05).OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:F1}"))}; load {load})");
             }
         return rows;
     }
+
+    /// <summary>An app's threads by CPU seconds, the busiest first: "torch-0 30.1, .NET TP Worker 2.3, …" (torch-0 is
+    /// the torch thread with its OpenMP team).</summary>
+    static string AppThreads(Dictionary<string, double> cpu) =>
+        string.Join(", ", cpu.Where(p => p.Value >= 0.05).OrderByDescending(p => p.Value).Take(6).Select(p => $"{p.Key} {p.Value:F1}"));
 
     /// <summary>The engine's own time for the last completed job, from the app's log ("… in 00:00:09.1234567").</summary>
     static double EngineSeconds(string log)
