@@ -130,9 +130,9 @@ public sealed class ResNet18Backbone : IBackbone
         // The stem too: by space-to-depth it convolves 12 channels, and its bfloat16 input gradient is as close to
         // float64's as the other layers' (2.9e-3, cosine 1.0000 at 512²; docs/performance.md), the image rounded to
         // bfloat16 on the way in. Only a direct convolution on the 3 channels themselves was 30 % off.
-        _graph.ConvertWeights(type, includingEntry: true);
         // oneDNN's bfloat16 kernels run this network's convolutions and its max pool far faster NHWC (docs/performance.md).
         _channelsLast = TorchRuntime.ResNet18ChannelsLast ?? Device.type == DeviceType.CPU;
+        _graph.ConvertWeights(type, includingEntry: true, channelsLast: _channelsLast);
     }
 
     public void Dispose()

@@ -121,7 +121,7 @@ static class ResNetProfile
     static Dictionary<string, double> Layers(StyleTransferOptions o, int size, int repeats, ScalarType? type, bool channelsLast)
     {
         using var graph = OnnxGraph.Load(ResNet18Backbone.FindModel()!, CPU, new OnnxLoadOptions(FoldBatchNormIntoConv: true));
-        if (type is { } narrow) graph.ConvertWeights(narrow);
+        if (type is { } narrow) graph.ConvertWeights(narrow, channelsLast: channelsLast); // laid out as the backbone lays them
         var taps = o.StyleLayers.Select(l => l.Layer).Append(o.ContentLayer).Distinct().Select(t => Worker.ResNet18OnnxValues[t]).ToHashSet();
         var nodes = graph.Nodes;
         var producer = new Dictionary<string, int>();

@@ -1,4 +1,5 @@
 using StyleBlazor.Engine.Onnx;
+using StyleBlazor.Engine.Transfer;
 using TorchSharp;
 using static StyleBlazor.Tests.Engine.Backbones.ReducedPrecisionBackboneTests;
 using static StyleBlazor.Tests.Engine.Onnx.OnnxModelBuilder;
@@ -53,5 +54,36 @@ public sealed class OnnxGraphPrecisionTests
         var gradReduced = autograd.grad([actual["relu2"].to(ScalarType.Float32).square().sum()], [image])[0];
         double gradientCosine = Cosine(gradFull, gradReduced);
         Assert.True(gradientCosine > 0.999, $"gradient cosine {gradientCosine:F6}");
+    }
+
+    [Fact]
+    public void ForAChannelsLastNetworkTheWeightsAreStoredChannelsLastAndGiveTheSameValuesAndInputGradient()
+    {
+        var model = TwoConvolutions();
+        using var plain = OnnxGraph.Load(model, CPU);
+        using var laidOut = OnnxGraph.Load(model, CPU);
+        plain.ConvertWeights(ScalarType.BFloat16, includingEntry: true);
+        laidOut.ConvertWeights(ScalarType.BFloat16, includingEntry: true, channelsLast: true);
+
+        foreach (var name in new[] { "w1", "w2" })
+        {
+            Assert.False(ImageTensors.IsChannelsLast(plain.Initializer(name)!), name);
+            Assert.True(ImageTensors.IsChannelsLast(laidOut.Initializer(name)!), name);
+            Assert.Equal(ScalarType.BFloat16, laidOut.Initializer(name)!.dtype);
+            Assert.True(plain.Initializer(name)!.eq(laidOut.Initializer(name)!).all().item<bool>(), $"{name}: the values moved");
+        }
+        Assert.Equal(ScalarType.BFloat16, laidOut.Initializer("b1")!.dtype);
+
+        using var scope = NewDisposeScope();
+        var image = ImageTensors.ToChannelsLast(TestData.UniformTensor(3, 1, 3, 32, 32).mul(2)).requires_grad_(true);
+        var expected = plain.Run(image, ["relu2"])["relu2"];
+        var actual = laidOut.Run(image, ["relu2"])["relu2"];
+        Assert.True(ImageTensors.IsChannelsLast(actual));
+        double difference = (expected.to(ScalarType.Float32) - actual.to(ScalarType.Float32)).abs().max().item<float>();
+        Assert.True(difference <= 1e-6, $"outputs differ by {difference}");
+        var gradPlain = autograd.grad([expected.to(ScalarType.Float32).square().sum()], [image])[0];
+        var gradLaidOut = autograd.grad([actual.to(ScalarType.Float32).square().sum()], [image])[0];
+        double gradientDifference = (gradPlain - gradLaidOut).abs().max().item<float>() / gradPlain.abs().max().item<float>();
+        Assert.True(gradientDifference <= 1e-6, $"input gradients differ by {gradientDifference:E2} of their largest");
     }
 }
