@@ -97,6 +97,23 @@ public sealed class PaceMemoryTests : IDisposable
         Assert.Equal(30000, await StartingFixedPixelsAsync(restarted)); // the median
     }
 
+    [Fact]
+    public async Task TheLongerWarmUpLeavesAFreshMachineOnTheAppsPrior()
+    {
+        // As shipped, with a coarse-to-fine recipe: its steps past the first two run at one size, so they measure no
+        // fixed part to learn.
+        await using var app = new StyleBlazorApplication(_data, ("Engine:WarmUpSteps", "40"),
+            ("Logging:LogLevel:StyleBlazor.Jobs.BackboneHost", "Information"))
+        {
+            Catalog = new TestBackboneCatalog { FastRecipe = TestBackboneCatalog.Defaults with { Iterations = 40, CoarseIterations = 20, MaxSide = 64 } },
+        };
+        _ = app.Server;
+
+        Assert.Contains(app.Logs.Entries, e => e.Message.Contains("warmed up") && e.Message.Contains("(40 steps; the JIT"));
+        Assert.Empty(await LearnedAsync(app));
+        Assert.Equal(PaceMemory.FirstJobFixedPixels, await StartingFixedPixelsAsync(app));
+    }
+
     static Task<double> StartingFixedPixelsAsync(StyleBlazorApplication app) =>
         app.Services.GetRequiredService<BackboneHost>().RunBetweenIterationsAsync(TestBackboneCatalog.Fast, RemainingTimeEstimate.StartingFixedPixels);
 }

@@ -24,6 +24,7 @@ public sealed class ResultsApplication(string dataDirectory, FakeTimeProvider? t
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Results:DataDirectory", dataDirectory);
+        builder.UseSetting("Engine:WarmUpSteps", "2"); // the shortest warm-up, as StyleBlazorApplication's
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) builder.UseSetting(key, value);
         builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Time));
     }

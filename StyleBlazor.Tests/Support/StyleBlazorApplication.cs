@@ -43,7 +43,7 @@ public sealed class StyleBlazorApplication : WebApplicationFactory<Program>
         this.settings = settings;
     }
 
-    public TestBackboneCatalog Catalog { get; } = new();
+    public TestBackboneCatalog Catalog { get; init; } = new();
 
     /// <summary>The address every connection comes from (<see cref="ConnectionFrom"/>); null: none, as the test server has.</summary>
     public string? ClientAddress { get; init; }
@@ -62,6 +62,8 @@ public sealed class StyleBlazorApplication : WebApplicationFactory<Program>
         builder.UseSetting("Engine:CpuThreads", "0");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Results:DataDirectory", DataDirectory);
+        // The shortest warm-up: a hundred apps start in this suite, and the longer one waits for the JIT to go quiet.
+        builder.UseSetting("Engine:WarmUpSteps", "2");
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         builder.ConfigureTestServices(services =>

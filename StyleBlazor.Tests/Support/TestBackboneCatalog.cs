@@ -31,9 +31,12 @@ public sealed class TestBackboneCatalog : IBackboneCatalog
     /// <summary>How long each forward pass of <see cref="Slow"/> sleeps.</summary>
     public TimeSpan SlowForward { get; init; } = TimeSpan.FromMilliseconds(40);
 
-    public IReadOnlyList<BackboneInfo> Available { get; } =
+    /// <summary>The recipe of <see cref="Fast"/>, the app's default backbone here.</summary>
+    public StyleTransferOptions FastRecipe { get; init; } = Defaults;
+
+    public IReadOnlyList<BackboneInfo> Available => field ??=
     [
-        new(Fast, "Tiny random convs", Layers, Defaults),
+        new(Fast, "Tiny random convs", Layers, FastRecipe),
         new(Slow, "Tiny random convs, slow", Layers, Defaults),
         new(Failing, "Tiny random convs that fail mid-run", Layers, Defaults),
         new(OutOfMemory, "Tiny random convs that run out of memory on large inputs", Layers, Defaults),

@@ -49,6 +49,16 @@ public sealed class EngineOptions
     /// </summary>
     public OpenMpWait OpenMpWait { get; set; } = OpenMpWait.Sleep;
 
+    /// <summary>
+    /// Steps of the warm-up transfer the app runs at 64 px before it serves. Past 2, the rest run at one size (so their
+    /// pace is not learned as the backbone's) and the app then waits, at most 5 s, until .NET's JIT has gone quiet: after
+    /// 30 calls a method is compiled again, optimised, on a background thread, which otherwise shared the two cores with
+    /// the first job's early steps and threw its ETA off (the first job's largest error 87 → 44 % on average over eight
+    /// fresh apps; docs/performance.md). Costs about a second at start-up.
+    /// </summary>
+    [Range(2, 1000)]
+    public int WarmUpSteps { get; set; } = 40;
+
     /// <summary>Jobs running at once on the device; each gets its own long-lived torch thread.</summary>
     [Range(1, 8)]
     public int MaxConcurrentJobs { get; set; } = 1;
