@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Onnx;
 using StyleBlazor.Engine.Onnx;
+using StyleBlazor.Tests.Support;
 using static TorchSharp.torch;
 using DataType = Onnx.TensorProto.Types.DataType;
 
@@ -9,7 +10,7 @@ namespace StyleBlazor.Tests.Engine.Onnx;
 /// <summary>A model loaded from its file, where the initializers' elements are read into their tensors and not parsed by protobuf.</summary>
 public sealed class OnnxFileTests : IDisposable
 {
-    readonly string _directory = Directory.CreateTempSubdirectory("styleblazor-onnx-file-").FullName;
+    readonly TemporaryWeightsDirectory _directory = new();
 
     static TensorProto Raw(string name, DataType type, byte[] bytes, params long[] dims)
     {
@@ -23,7 +24,7 @@ public sealed class OnnxFileTests : IDisposable
 
     string Save(byte[] bytes, string name = "model.onnx")
     {
-        var path = Path.Combine(_directory, name);
+        var path = _directory.File(name);
         File.WriteAllBytes(path, bytes);
         return path;
     }
@@ -145,5 +146,5 @@ public sealed class OnnxFileTests : IDisposable
         Assert.Contains("replaced while it loaded", error.Message);
     }
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose() => _directory.Dispose();
 }
