@@ -90,7 +90,11 @@ static class ProcessCpu
         catch (IOException) { return "ended"; }
     }
 
-    /// <summary>CPU seconds of each thread of <paramref name="pid"/>, summed by thread name.</summary>
+    /// <summary>CPU seconds of the whole process <paramref name="pid"/>, its ended threads included (NaN once it has ended).</summary>
+    public static double ProcessSeconds(int pid) => Stat($"/proc/{pid}/stat")?.Seconds ?? double.NaN;
+
+    /// <summary>CPU seconds of each live thread of <paramref name="pid"/>, summed by thread name (a thread that has ended
+    /// takes its seconds with it: <see cref="ProcessSeconds"/> for the whole).</summary>
     public static Dictionary<string, double> ThreadSeconds(int pid)
     {
         var byName = new Dictionary<string, double>();

@@ -167,6 +167,7 @@ static class TimeToResult
                 // The engine's estimate report by report, for its mean error (and a closer look).
                 string history = Path.Combine(outDirectory, $"load-{pair.Name}-{repeat + 1}.jsonl");
                 var appBefore = ProcessCpu.ThreadSeconds(server.Pid);
+                double appTotalBefore = ProcessCpu.ProcessSeconds(server.Pid);
                 double watcherBefore = ProcessCpu.EndedChildrenSeconds();
                 var result = Compare.Child(new ProcessStartInfo("dotnet", [loadTool, "--url", server.Url, "--time-to-result", "1",
                     "--content", Path.Combine(samples, pair.Content), "--style", Path.Combine(samples, pair.Style), "--timeout", "900",
@@ -179,7 +180,7 @@ static class TimeToResult
                     : new Row("load", pair.Name, (double)result["wall_s"]!, (double)result["first_frame_s"]!, (double)result["engine_s"]!,
                         (string)result["steps"]!, (double)result["final_j"]!, (double)result["eta_error"]!, load)
                     {
-                        CpuProcess = appCpu.Values.Sum(), CpuTorch = appCpu.GetValueOrDefault("torch-0"), CpuBrowser = watcherCpu,
+                        CpuProcess = ProcessCpu.ProcessSeconds(server.Pid) - appTotalBefore, CpuTorch = appCpu.GetValueOrDefault("torch-0"), CpuBrowser = watcherCpu,
                     });
                 double meanError = File.Exists(history)
                     ? EtaMeanError(Reports(File.ReadLines(history).Select(l => JsonNode.Parse(l)!.AsObject()).ToArray()))
@@ -195,10 +196,11 @@ static class TimeToResult
                 string load = ProcessStats.LoadAverage();
                 int self = Environment.ProcessId;
                 Dictionary<string, double> appBefore = [], appAfter = [];
+                double appTotalBefore = double.NaN, appTotalAfter = double.NaN;
                 Dictionary<string, double> browserBefore = [], browserAfter = [];
                 var (wall, firstFrame, frames) = StudioWatcher.RunAsync(server.Url, Path.Combine(samples, pair.Content), Path.Combine(samples, pair.Style),
-                    started: () => { appBefore = ProcessCpu.ThreadSeconds(server.Pid); browserBefore = Browser(); },
-                    finished: () => { appAfter = ProcessCpu.ThreadSeconds(server.Pid); browserAfter = Browser(); })
+                    started: () => { appBefore = ProcessCpu.ThreadSeconds(server.Pid); appTotalBefore = ProcessCpu.ProcessSeconds(server.Pid); browserBefore = Browser(); },
+                    finished: () => { appAfter = ProcessCpu.ThreadSeconds(server.Pid); appTotalAfter = ProcessCpu.ProcessSeconds(server.Pid); browserAfter = Browser(); })
                     .GetAwaiter().GetResult();
                 // The bench's children less the app: Chromium's processes and Playwright's driver.
                 Dictionary<string, double> Browser() => ProcessCpu.ChildrenSecondsByKind(self, server.Pid);
@@ -207,7 +209,7 @@ static class TimeToResult
                 var appCpu = ProcessCpu.Difference(appBefore, appAfter);
                 var row = new Row("studio", pair.Name, wall, firstFrame, engine, $"{frames} frames drawn", double.NaN, double.NaN, load)
                 {
-                    CpuProcess = appCpu.Values.Sum(), CpuTorch = appCpu.GetValueOrDefault("torch-0"), CpuBrowser = browserCpu.Values.Sum(),
+                    CpuProcess = appTotalAfter - appTotalBefore, CpuTorch = appCpu.GetValueOrDefault("torch-0"), CpuBrowser = browserCpu.Values.Sum(),
                 };
                 rows.Add(row);
                 Console.WriteLine($"studio {pair.Name} #{repeat + 1}: wall {wall:F2} s, first frame {firstFrame:F2} s, engine {engine:F2} s, {frames} frames drawn; " +
