@@ -52,18 +52,21 @@ public static class ResultEncoder
             : new JpegEncoder { Quality = quality });
     }
 
-    /// <summary>An endlessly looping GIF of the encoded frames, scaled to one size, the last one held longer.</summary>
-    public static byte[] Gif(IReadOnlyList<byte[]> frames, Size size, int frameDelay)
+    /// <summary>
+    /// An endlessly looping GIF of the encoded frames, scaled to one size, the last one held longer so the loop reads as
+    /// "and this is the result". Delays are in hundredths of a second.
+    /// </summary>
+    public static byte[] Gif(IReadOnlyList<byte[]> frames, Size size, int frameDelay, int finalFrameDelay)
     {
         using var gif = new Image<Rgba32>(size.Width, size.Height);
         gif.Metadata.GetGifMetadata().RepeatCount = 0;
         for (var i = 0; i < frames.Count; i++)
         {
-            // Our own JPEG/WebP bytes, just encoded; decoding them is not decoding an upload.
+            // Our own JPEG/WebP bytes (a feed's frames, or a result's stored ones): decoding them is not decoding an upload.
             using var image = Image.Load<Rgba32>(KnownImageFormats.Frames, frames[i]);
             image.Mutate(x => x.Resize(size));
             var added = gif.Frames.AddFrame(image.Frames.RootFrame);
-            added.Metadata.GetGifMetadata().FrameDelay = i == frames.Count - 1 ? frameDelay * 10 : frameDelay;
+            added.Metadata.GetGifMetadata().FrameDelay = i == frames.Count - 1 ? finalFrameDelay : frameDelay;
         }
         gif.Frames.RemoveFrame(0); // the blank frame the image was created with
         return Encode(gif, new GifEncoder { ColorTableMode = GifColorTableMode.Local });

@@ -20,7 +20,13 @@ public static class ResultEndpoints
             index >= 0 && index < ResultOf(c).StyleCount
                 ? Serve(c, f, ResultFiles.StyleThumbnailOf(index), "image/jpeg")
                 : TypedResults.NotFound());
-        group.MapGet("/progression.gif", (HttpContext c, ResultFiles f) => Serve(c, f, ResultFiles.ProgressionGif, "image/gif"));
+        // Made on its first download (ResultStore.ProgressionGifAsync), then served from its file.
+        group.MapGet("/progression.gif", async (HttpContext c, ResultFiles f, ResultStore store) =>
+            System.IO.File.Exists(f.PathOf(ResultOf(c), ResultFiles.ProgressionGif))
+                ? Serve(c, f, ResultFiles.ProgressionGif, "image/gif")
+                : await store.ProgressionGifAsync(ResultOf(c), c.RequestAborted) is { } gif
+                    ? Bytes(c, gif, "image/gif")
+                    : TypedResults.NotFound());
         group.MapGet("/frames/{index:int}", (int index, HttpContext c, ResultFiles f) =>
         {
             var result = ResultOf(c);
@@ -64,10 +70,21 @@ public static class ResultEndpoints
     private static IResult File(HttpContext context, string path, string contentType)
     {
         if (!System.IO.File.Exists(path)) return TypedResults.NotFound(); // deleted between the lookup and now
+        SetHeaders(context);
+        return TypedResults.PhysicalFile(path, contentType, enableRangeProcessing: true);
+    }
+
+    private static IResult Bytes(HttpContext context, byte[] contents, string contentType)
+    {
+        SetHeaders(context);
+        return TypedResults.File(contents, contentType, enableRangeProcessing: true);
+    }
+
+    private static void SetHeaders(HttpContext context)
+    {
         var headers = context.Response.Headers;
         headers.XContentTypeOptions = "nosniff";
         // Private and short: a revoked link should stop working in browsers' caches soon, too.
         headers.CacheControl = "private, max-age=300";
-        return TypedResults.PhysicalFile(path, contentType, enableRangeProcessing: true);
     }
 }

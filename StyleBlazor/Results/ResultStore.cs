@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using StyleBlazor.Jobs;
 using System.Security.Cryptography;
@@ -35,6 +36,8 @@ public sealed class ResultStore(
     private readonly ResultsOptions _options = options.Value;
     // One quota decision at a time in this process (nodes sharing a store may pass it by a result each).
     private readonly SemaphoreSlim _quota = new(1, 1);
+    // One build of a result's replay GIF at a time in this process; requests meanwhile wait for that one.
+    private readonly ConcurrentDictionary<Guid, Lazy<Task<byte[]?>>> _gifBuilds = new();
 
     private DateTime UtcNow => time.GetUtcNow().UtcDateTime;
 
@@ -114,7 +117,7 @@ public sealed class ResultStore(
         var deleted = await DeleteExpiredResultsAsync(cancellationToken);
         long used = await StoredBytesAsync(cancellationToken);
         if (used + bytes <= max) return;
-        logger.LogWarning("The results' storage is full: {Used} of {Max} bytes in use after deleting {Deleted} expired results; a result of {Bytes} bytes is not stored",
+        logger.LogWarning("The results' storage is full: {Used} of {Max} bytes in use after deleting {Deleted} expired results; {Bytes} bytes more are not stored",
             used, max, deleted, bytes);
         throw new ResultStorageFullException(bytes, used, max);
     }
@@ -241,6 +244,85 @@ public sealed class ResultStore(
         return changed == 1 ? new ShareLink(id, token) : null;
     }
 
+    /// <summary>
+    /// The result's replay as a looping GIF, made from its stored frames on the first request rather than when its job
+    /// ends: quantising every frame to 256 colours took 0.8–1.9 s of CPU after the last step, which held back the job's
+    /// end and its link, and most replays are never downloaded. Once made it is kept in the result's folder and counted
+    /// in its bytes; when the store is full it is served without being kept. Null when the result's frames are gone.
+    /// </summary>
+    public async Task<byte[]?> ProgressionGifAsync(StoredResult result, CancellationToken cancellationToken = default)
+    {
+        var path = files.PathOf(result, ResultFiles.ProgressionGif);
+        if (File.Exists(path)) return await File.ReadAllBytesAsync(path, cancellationToken);
+        var build = _gifBuilds.GetOrAdd(result.Id, _ => new Lazy<Task<byte[]?>>(() => BuildProgressionGifAsync(result, path)));
+        // The build is shared, so one request that gives up does not stop it for the others.
+        return await build.Value.WaitAsync(cancellationToken);
+    }
+
+    private async Task<byte[]?> BuildProgressionGifAsync(StoredResult result, string path)
+    {
+        try
+        {
+            var gif = await Task.Run(() => EncodeProgressionGif(result));
+            if (gif is not null) await KeepProgressionGifAsync(result, path, gif);
+            return gif;
+        }
+        finally
+        {
+            _gifBuilds.TryRemove(result.Id, out _);
+        }
+    }
+
+    private async Task KeepProgressionGifAsync(StoredResult result, string path, byte[] gif)
+    {
+        var partial = $"{path}.{Guid.NewGuid():N}.partial";
+        await _quota.WaitAsync();
+        try
+        {
+            await MakeRoomAsync(gif.Length, CancellationToken.None);
+            ResultFiles.WriteDurably(partial, gif);
+            File.Move(partial, path); // no overwrite: another node that made it first has counted it
+            ResultFiles.SyncFolder(Path.GetDirectoryName(path)!);
+            await using var db = await dbFactory.CreateDbContextAsync();
+            await db.Results.Where(r => r.Id == result.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.StoredBytes, r => r.StoredBytes + gif.Length));
+        }
+        catch (ResultStorageFullException)
+        {
+            logger.LogWarning("Result {ResultId}'s replay GIF is served but not kept: the results' storage is full", result.Id);
+        }
+        catch (IOException e) when (File.Exists(path) || !Directory.Exists(Path.GetDirectoryName(path)))
+        {
+            // Another node kept the same GIF first, or the result was deleted meanwhile.
+            logger.LogDebug(e, "Result {ResultId}'s replay GIF was not kept by this node", result.Id);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DbException)
+        {
+            logger.LogWarning(e, "Result {ResultId}'s replay GIF is served but could not be kept", result.Id);
+        }
+        finally
+        {
+            _quota.Release();
+            if (File.Exists(partial)) File.Delete(partial);
+        }
+    }
+
+    /// <summary>The stored frames as a GIF at <see cref="ResultsOptions.GifMaxSide"/>, or null when they are gone.</summary>
+    private byte[]? EncodeProgressionGif(StoredResult result)
+    {
+        var frames = new List<byte[]>(result.FrameIterations.Count);
+        try
+        {
+            for (var i = 0; i < result.FrameIterations.Count; i++) frames.Add(File.ReadAllBytes(files.FramePath(result, i)!));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null; // deleted between the lookup and now
+        }
+        return frames.Count == 0 ? null
+            : ResultEncoder.Gif(frames, ResultEncoder.Fit(result.Width, result.Height, _options.GifMaxSide), _options.GifFrameDelay, 10 * _options.GifFrameDelay);
+    }
+
     /// <summary>Deletes the result and its files. False when the owner has no such result.</summary>
     public async Task<bool> DeleteAsync(Guid id, string ownerId, CancellationToken cancellationToken = default)
     {
@@ -318,10 +400,8 @@ public sealed class ResultStore(
         // Over the byte budget: drop every other frame (keeping the first and the last) until it fits.
         while (frames.Count > 2 && frames.Sum(f => (long)f.Encoded.Length) > _options.MaxProgressionBytes)
             frames = frames.Where((_, i) => i % 2 == 0 || i == frames.Count - 1).ToList();
+        // The replay GIF is made on its first download (ProgressionGifAsync), not here.
         for (var i = 0; i < frames.Count; i++) Write(ResultFiles.FrameFileName(i, _options.ProgressionFormat), frames[i].Encoded);
-
-        var gifSize = ResultEncoder.Fit(final.Width, final.Height, _options.GifMaxSide);
-        Write(ResultFiles.ProgressionGif, ResultEncoder.Gif(frames.Select(f => f.Encoded).ToList(), gifSize, _options.GifFrameDelay));
         return (frames.Select(f => f.Iteration).ToList(), bytes);
     }
 

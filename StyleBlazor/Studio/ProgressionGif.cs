@@ -1,10 +1,9 @@
 using SixLabors.ImageSharp;
 using StyleBlazor.Engine.Imaging;
-using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
 using StyleBlazor.Jobs;
+using StyleBlazor.Results;
 
 namespace StyleBlazor.Studio;
 
@@ -19,23 +18,8 @@ public static class ProgressionGif
     public static byte[] Encode(IReadOnlyList<JobUpdate.Frame> frames, int maxSide = 640)
     {
         if (frames.Count == 0) throw new ArgumentException("No frames to encode.", nameof(frames));
-        using var last = Image.Load<Rgba32>(KnownImageFormats.Frames, frames[^1].Bytes);
-        var size = Fit(last.Width, last.Height, maxSide);
-
-        using var gif = new Image<Rgba32>(size.Width, size.Height);
-        gif.Metadata.GetGifMetadata().RepeatCount = 0;
-        for (int i = 0; i < frames.Count; i++)
-        {
-            using var frame = Image.Load<Rgba32>(KnownImageFormats.Frames, frames[i].Bytes);
-            frame.Mutate(x => x.Resize(size));
-            var added = gif.Frames.AddFrame(frame.Frames.RootFrame);
-            added.Metadata.GetGifMetadata().FrameDelay = i == frames.Count - 1 ? FinalFrameDelay : FrameDelay;
-        }
-        gif.Frames.RemoveFrame(0); // the blank frame the image was created with
-
-        using var output = new MemoryStream();
-        gif.Save(output, new GifEncoder { ColorTableMode = GifColorTableMode.Local });
-        return output.ToArray();
+        var last = frames[^1];
+        return ResultEncoder.Gif(frames.Select(f => f.Bytes).ToList(), ResultEncoder.Fit(last.Width, last.Height, maxSide), FrameDelay, FinalFrameDelay);
     }
 
     /// <summary>Re-encodes one frame as PNG (used when the service has no lossless result to offer).</summary>
@@ -45,11 +29,5 @@ public static class ProgressionGif
         using var output = new MemoryStream();
         image.Save(output, new PngEncoder());
         return output.ToArray();
-    }
-
-    static Size Fit(int width, int height, int maxSide)
-    {
-        double scale = Math.Min(1.0, (double)maxSide / Math.Max(width, height));
-        return new Size(Math.Max(1, (int)Math.Round(width * scale)), Math.Max(1, (int)Math.Round(height * scale)));
     }
 }
