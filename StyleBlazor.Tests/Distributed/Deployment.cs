@@ -88,6 +88,16 @@ public sealed class Deployment : IAsyncLifetime
         return (long)(await count.ExecuteScalarAsync())!;
     }
 
+    /// <summary>The bytes the shared database counts for a job's stored result.</summary>
+    public async Task<long> StoredBytesOfAsync(string jobId)
+    {
+        await using var connection = new NpgsqlConnection(Postgres.ConnectionString + ";Pooling=false");
+        await connection.OpenAsync();
+        await using var bytes = new NpgsqlCommand("""SELECT "StoredBytes" FROM "Results" WHERE "JobId" = @job""", connection);
+        bytes.Parameters.AddWithValue("job", jobId);
+        return (long)(await bytes.ExecuteScalarAsync())!;
+    }
+
     /// <summary>Whichever node of the given ones is not running is started again (a test stopped it).</summary>
     public async Task RestoreAsync()
     {

@@ -106,6 +106,15 @@ public sealed class ScaleOutTests(Deployment deployment, EndToEnd.Browser browse
         Assert.Equal(HttpStatusCode.OK, (await onWeb2.GetAsync(end.Text)).StatusCode);
         Assert.Equal("image/png", (await onWeb2.GetAsync($"/api/jobs/{jobId}/result.png")).Content.Headers.ContentType?.MediaType);
         Assert.Equal(1, await deployment.StoredResultsOfAsync(jobId));
+        // Its replay GIF, made on the first download: asked of both web nodes at once, it is the same GIF, kept once in
+        // the shared folder and counted once in the shared database.
+        long bytesBefore = await deployment.StoredBytesOfAsync(jobId);
+        var gifs = await Task.WhenAll(onWeb1.GetByteArrayAsync($"{end.Text}/progression.gif"), onWeb2.GetByteArrayAsync($"{end.Text}/progression.gif"));
+        Assert.Equal(gifs[0], gifs[1]);
+        Assert.Equal("GIF89a"u8.ToArray(), gifs[0][..6]);
+        var kept = Directory.GetFiles(Path.Combine(deployment.SharedData, "results"), "progression.gif*", SearchOption.AllDirectories);
+        Assert.Equal([gifs[0]], kept.Select(File.ReadAllBytes));
+        Assert.Equal(bytesBefore + gifs[0].Length, await deployment.StoredBytesOfAsync(jobId));
         // The same browser's My results, on the other node, lists it: one owner, one database.
         Assert.Contains("data-testid=\"my-result\"", await onWeb2.GetStringAsync("/my-results"));
         // Every node uses one Data Protection key ring, kept in Redis.
