@@ -50,7 +50,7 @@ public sealed class ProgressionGifTests : IDisposable
     }
 
     [Fact]
-    public async Task WhenTheStoreIsFullTheGifIsServedButNotKept()
+    public async Task WhenTheStoreIsFullTheGifIsServedButNotKeptOnDiskAndNotMadeTwice()
     {
         long size;
         using (var sizing = new TempDataDirectory())
@@ -74,6 +74,10 @@ public sealed class ProgressionGifTests : IDisposable
         Assert.False(File.Exists(app.Files.PathOf(stored, ResultFiles.ProgressionGif)));
         Assert.Empty(Directory.GetFiles(app.Files.FolderOf(stored.Id), "*.partial"));
         Assert.Equal(size, await app.Store.StoredBytesAsync());
+
+        // Asked again, it is not made again (its frames are gone now, so a second build would find nothing).
+        foreach (var frame in Directory.GetFiles(app.Files.FolderOf(stored.Id), "frame-*")) File.Delete(frame);
+        Assert.Equal(gif, await app.CreateBrowser().GetByteArrayAsync($"{link.Path}/progression.gif"));
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using SixLabors.ImageSharp;
 
@@ -31,13 +32,15 @@ public sealed class ResultStore(
     ResultFiles files,
     IOptions<ResultsOptions> options,
     TimeProvider time,
-    ILogger<ResultStore> logger) : IJobResultSink
+    ILogger<ResultStore> logger) : IJobResultSink, IDisposable
 {
     private readonly ResultsOptions _options = options.Value;
     // One quota decision at a time in this process (nodes sharing a store may pass it by a result each).
     private readonly SemaphoreSlim _quota = new(1, 1);
     // One build of a result's replay GIF at a time in this process; requests meanwhile wait for that one.
     private readonly ConcurrentDictionary<Guid, Lazy<Task<byte[]?>>> _gifBuilds = new();
+    // GIFs served while the store had no room to keep them, so that asking again does not quantise again.
+    private readonly MemoryCache _unkeptGifs = new(new MemoryCacheOptions { SizeLimit = 64L << 20 });
 
     private DateTime UtcNow => time.GetUtcNow().UtcDateTime;
 
@@ -248,12 +251,14 @@ public sealed class ResultStore(
     /// The result's replay as a looping GIF, made from its stored frames on the first request rather than when its job
     /// ends: quantising every frame to 256 colours took 0.8–1.9 s of CPU after the last step, which held back the job's
     /// end and its link, and most replays are never downloaded. Once made it is kept in the result's folder and counted
-    /// in its bytes; when the store is full it is served without being kept. Null when the result's frames are gone.
+    /// in its bytes; when the store is full it is served without being kept on disk, and held in memory (64 MiB at most) so
+    /// that asking again does not make it again. Null when the result's frames are gone.
     /// </summary>
     public async Task<byte[]?> ProgressionGifAsync(StoredResult result, CancellationToken cancellationToken = default)
     {
         var path = files.PathOf(result, ResultFiles.ProgressionGif);
         if (File.Exists(path)) return await File.ReadAllBytesAsync(path, cancellationToken);
+        if (_unkeptGifs.TryGetValue(result.Id, out byte[]? held)) return held;
         var build = _gifBuilds.GetOrAdd(result.Id, _ => new Lazy<Task<byte[]?>>(() => BuildProgressionGifAsync(result, path)));
         // The build is shared, so one request that gives up does not stop it for the others.
         return await build.Value.WaitAsync(cancellationToken);
@@ -290,6 +295,7 @@ public sealed class ResultStore(
         catch (ResultStorageFullException)
         {
             logger.LogWarning("Result {ResultId}'s replay GIF is served but not kept: the results' storage is full", result.Id);
+            HoldUnkept(result.Id, gif);
         }
         catch (IOException e) when (File.Exists(path) || !Directory.Exists(Path.GetDirectoryName(path)))
         {
@@ -299,6 +305,7 @@ public sealed class ResultStore(
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or DbException)
         {
             logger.LogWarning(e, "Result {ResultId}'s replay GIF is served but could not be kept", result.Id);
+            HoldUnkept(result.Id, gif);
         }
         finally
         {
@@ -306,6 +313,9 @@ public sealed class ResultStore(
             if (File.Exists(partial)) File.Delete(partial);
         }
     }
+
+    private void HoldUnkept(Guid id, byte[] gif) =>
+        _unkeptGifs.Set(id, gif, new MemoryCacheEntryOptions { Size = gif.Length, SlidingExpiration = TimeSpan.FromHours(1) });
 
     /// <summary>The stored frames as a GIF at <see cref="ResultsOptions.GifMaxSide"/>, or null when they are gone.</summary>
     private byte[]? EncodeProgressionGif(StoredResult result)
@@ -442,4 +452,6 @@ public sealed class ResultStore(
             logger.LogWarning(e, "Could not delete {Folder}; the cleanup service will try again", folder);
         }
     }
+
+    public void Dispose() => _unkeptGifs.Dispose();
 }
