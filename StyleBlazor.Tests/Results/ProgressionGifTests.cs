@@ -52,13 +52,7 @@ public sealed class ProgressionGifTests : IDisposable
     [Fact]
     public async Task WhenTheStoreIsFullTheGifIsServedButNotKeptOnDiskAndNotMadeTwice()
     {
-        long size;
-        using (var sizing = new TempDataDirectory())
-        await using (var unlimited = new ResultsApplication(sizing.DataDirectory, settings: new Dictionary<string, string?> { ["Results:MaxStoredBytes"] = "0" }))
-        {
-            await unlimited.Sink.SaveAsync(SampleResults.Create(unlimited.Sink));
-            size = await unlimited.Store.StoredBytesAsync();
-        }
+        long size = await SampleResults.StoredBytesOfOneAsync();
         // Room for the result, not for its GIF as well.
         await using var app = new ResultsApplication(_temp.DataDirectory, settings: new Dictionary<string, string?>
         {

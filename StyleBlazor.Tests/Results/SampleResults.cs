@@ -37,6 +37,15 @@ public static class SampleResults
             LossHistory: losses, Frames: recorder.Frames);
     }
 
+    /// <summary>The bytes one result of <see cref="Create"/>'s defaults takes, measured in a store of its own (quota tests size their limits by it).</summary>
+    public static async Task<long> StoredBytesOfOneAsync()
+    {
+        using var sizing = new TempDataDirectory();
+        await using var unlimited = new ResultsApplication(sizing.DataDirectory, settings: new Dictionary<string, string?> { ["Results:MaxStoredBytes"] = "0" });
+        await unlimited.Sink.SaveAsync(Create(unlimited.Sink));
+        return await unlimited.Store.StoredBytesAsync();
+    }
+
     /// <summary>A JPEG as a phone would upload it, with GPS coordinates in its EXIF, decoded as the intake decodes it.</summary>
     public static Image<Rgb24> UploadWithGpsExif()
     {

@@ -21,13 +21,7 @@ public sealed class StorageQuotaTests : IDisposable
     [Fact]
     public async Task APassedQuotaDeletesExpiredResultsFirstAndRefusesWhenOnlyLiveOnesFillIt()
     {
-        long size;
-        using (var sizing = new TempDataDirectory())
-        await using (var unlimited = new ResultsApplication(sizing.DataDirectory, settings: new Dictionary<string, string?> { ["Results:MaxStoredBytes"] = "0" }))
-        {
-            await unlimited.Sink.SaveAsync(SampleResults.Create(unlimited.Sink));
-            size = await unlimited.Store.StoredBytesAsync();
-        }
+        long size = await SampleResults.StoredBytesOfOneAsync();
         Assert.InRange(size, 1000, 10_000_000);
         // Room for one such result and a half.
         await using var app = new ResultsApplication(_temp.DataDirectory, settings: new Dictionary<string, string?>
