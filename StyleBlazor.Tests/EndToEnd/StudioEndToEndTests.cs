@@ -67,6 +67,11 @@ public class StudioEndToEndTests(AppServer app, Browser browser)
             Assert.True(await shared.GetByTestId("result-image").EvaluateAsync<bool>("img => img.complete && img.naturalWidth === 192"));
             await shared.GetByTestId("progression-frame").WaitForAsync();
             await shared.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "shared-result.png"), FullPage = true });
+            // The replay GIF is made when first asked for: the stranger's click gets the whole of it.
+            var replay = await shared.RunAndWaitForDownloadAsync(() => shared.GetByTestId("result-download-gif").ClickAsync());
+            using var replayGif = Image.Load(await File.ReadAllBytesAsync((await replay.PathAsync())!));
+            Assert.True(replayGif.Frames.Count >= 3, $"the replay GIF has {replayGif.Frames.Count} frames");
+            Assert.Equal((192, 128), (replayGif.Width, replayGif.Height));
         }
 
         // A second, long job is cancelled midway.
