@@ -82,7 +82,9 @@ public abstract class ComponentTestBase
     protected static IRenderedComponent<StyleBlazor.Components.Pages.Studio.Studio> RenderStudio(BunitContext ctx)
     {
         var studio = RenderWithProviders<StyleBlazor.Components.Pages.Studio.Studio>(ctx);
-        studio.WaitForAssertion(() => Assert.Equal("true", studio.Find("[data-testid=studio]").GetAttribute("data-ready")));
+        // With Patience, not bUnit's 1 s: in a full run the thread pool can be too busy to run the check within a second
+        // (a fresh-clone CI run failed here, "the wait condition was never checked").
+        studio.WaitForAssertion(() => Assert.Equal("true", studio.Find("[data-testid=studio]").GetAttribute("data-ready")), Patience);
         // That render ran in a continuation posted to the dispatcher; once a no-op queued behind it has run, the
         // dispatcher is idle, and a click the test makes next is handled before Click returns (not queued behind it).
         studio.InvokeAsync(() => { }).GetAwaiter().GetResult();

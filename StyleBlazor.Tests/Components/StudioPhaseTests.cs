@@ -59,7 +59,7 @@ public class StudioPhaseTests : ComponentTestBase
         var studio = RenderWithProviders<StudioPage>(ctx);
 
         // One turn of the dispatcher after the first render (the browser test checks the order against the file inputs).
-        studio.WaitForAssertion(() => Assert.Equal("true", studio.Find("[data-testid=studio]").GetAttribute("data-ready")));
+        studio.WaitForAssertion(() => Assert.Equal("true", studio.Find("[data-testid=studio]").GetAttribute("data-ready")), Patience);
     }
 
     [Fact]

@@ -118,11 +118,11 @@ public class StudioStyleControlTests : ComponentTestBase
         SlideTo(studio, "[data-testid=style-strength]", 1);
 
         // MudSlider hands its value on through the renderer's dispatcher, which a loaded machine may run a little later.
-        studio.WaitForAssertion(() => Assert.Equal(0.1, state.Parameters!.StyleWeight)); // ten times the article's 1e-2
+        studio.WaitForAssertion(() => Assert.Equal(0.1, state.Parameters!.StyleWeight), Patience); // ten times the article's 1e-2
         Assert.Equal("0.1", studio.Find("[data-testid=param-beta] input, input[data-testid=param-beta]").GetAttribute("value"));
         Assert.Equal("β × 10", studio.Find("[data-testid=style-strength-value]").TextContent.Trim());
         SlideTo(studio, "[data-testid=style-strength]", -0.5);
-        studio.WaitForAssertion(() => Assert.Equal(0.00316, state.Parameters!.StyleWeight));
+        studio.WaitForAssertion(() => Assert.Equal(0.00316, state.Parameters!.StyleWeight), Patience);
 
         studio.Find("[data-testid=preset-quick]").Click();
 
