@@ -78,24 +78,21 @@ public sealed class Deployment : IAsyncLifetime
     public string JobKey(string jobId) => $"{Prefix}:job:{jobId}";
 
     /// <summary>How many results the shared database holds for a job.</summary>
-    public async Task<long> StoredResultsOfAsync(string jobId)
+    public Task<long> StoredResultsOfAsync(string jobId) =>
+        ScalarOfJobAsync("""SELECT COUNT(*) FROM "Results" WHERE "JobId" = @job""", jobId);
+
+    /// <summary>The bytes the shared database counts for a job's stored result.</summary>
+    public Task<long> StoredBytesOfAsync(string jobId) =>
+        ScalarOfJobAsync("""SELECT "StoredBytes" FROM "Results" WHERE "JobId" = @job""", jobId);
+
+    async Task<long> ScalarOfJobAsync(string sql, string jobId)
     {
         // Not pooled: a pooled connection would not survive the tests' restarts of the server.
         await using var connection = new NpgsqlConnection(Postgres.ConnectionString + ";Pooling=false");
         await connection.OpenAsync();
-        await using var count = new NpgsqlCommand("""SELECT COUNT(*) FROM "Results" WHERE "JobId" = @job""", connection);
-        count.Parameters.AddWithValue("job", jobId);
-        return (long)(await count.ExecuteScalarAsync())!;
-    }
-
-    /// <summary>The bytes the shared database counts for a job's stored result.</summary>
-    public async Task<long> StoredBytesOfAsync(string jobId)
-    {
-        await using var connection = new NpgsqlConnection(Postgres.ConnectionString + ";Pooling=false");
-        await connection.OpenAsync();
-        await using var bytes = new NpgsqlCommand("""SELECT "StoredBytes" FROM "Results" WHERE "JobId" = @job""", connection);
-        bytes.Parameters.AddWithValue("job", jobId);
-        return (long)(await bytes.ExecuteScalarAsync())!;
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("job", jobId);
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     /// <summary>Whichever node of the given ones is not running is started again (a test stopped it).</summary>
