@@ -62,6 +62,23 @@ public static class StudioDriver
         };
         """;
 
+    /// <summary>
+    /// An init script under which WebGL names a GPU as its renderer: the tests' Chromium (<c>--disable-gpu</c>) renders
+    /// WebGL with SwiftShader, which the page takes for a browser that composites in software.
+    /// </summary>
+    public const string PresentAGpu = """
+        const getContext = HTMLCanvasElement.prototype.getContext;
+        HTMLCanvasElement.prototype.getContext = function (type, ...rest) {
+            const context = getContext.call(this, type, ...rest);
+            if (context && type === 'webgl') {
+                const getParameter = context.getParameter.bind(context);
+                const renderers = [context.RENDERER, 0x9246]; // UNMASKED_RENDERER_WEBGL
+                context.getParameter = p => renderers.includes(p) ? 'ANGLE (Intel, Mesa Intel(R) UHD Graphics 620 (KBL GT2), OpenGL 4.6)' : getParameter(p);
+            }
+            return context;
+        };
+        """;
+
     /// <summary>The cross-fades started and the frames drawn on the page's canvas, read together.</summary>
     public static async Task<(int Fades, int Drawn)> CrossFadesAsync(IPage page)
     {

@@ -182,12 +182,32 @@ public class StudioEndToEndTests(AppServer app, Browser browser)
                 Assert.True((await bar.First.BoundingBoxAsync())?.Height >= 4, "the progress bar is drawn"); // the Watch page's once shrank to 0 px
             }
 
-            // Every frame after the first cross-fades in, as an animation of the overlay canvas (the compositor runs it)...
+            // This Chromium composites without a GPU (its WebGL is SwiftShader), where each step of a fade is drawn in
+            // software on the engine's cores: its frames replace each other...
             var (fades, drawn) = await CrossFadesAsync(page);
             Assert.True(drawn >= 2, $"{drawn} frames drawn");
-            Assert.Equal(drawn - 1, fades);
-            // ...except for a viewer who asked for less motion: the frames simply replace each other.
+            Assert.Equal(0, fades);
+            // ...while a browser with a GPU cross-fades every frame after the first, as an animation of the overlay canvas
+            // (the compositor runs it)...
+            await using var gpu = await browser.NewUserAsync();
+            await gpu.AddInitScriptAsync(PresentAGpu);
+            await gpu.AddInitScriptAsync(CountCrossFades);
+            var smooth = await gpu.NewPageAsync();
+            await smooth.GotoAsync(app.BaseUrl + watchPath);
+            await WaitUntilAsync(async () => await AttributeAsync(smooth.GetByTestId("canvas"), "data-frames-drawn") >= 3, 60_000, "frames for the browser with a GPU");
+            var (gpuFades, gpuDrawn) = await CrossFadesAsync(smooth);
+            Assert.True(gpuDrawn >= 3, $"{gpuDrawn} frames drawn");
+            Assert.Equal(gpuDrawn - 1, gpuFades);
+            // The style bars glide there, and step without a GPU.
+            foreach (var (viewer, glide) in new[] { (smooth, "0.35s"), (watch, "0s") })
+            {
+                var bars = viewer.Locator(".style-bars__bar");
+                await bars.First.WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = 30_000 });
+                Assert.All(await bars.EvaluateAllAsync<string[]>("bars => bars.map(b => getComputedStyle(b).transitionDuration)"), d => Assert.Equal(glide, d));
+            }
+            // ...except for a viewer who asked for less motion: the frames simply replace each other there too.
             await using var still = await browser.NewUserAsync(ReducedMotion.Reduce);
+            await still.AddInitScriptAsync(PresentAGpu);
             await still.AddInitScriptAsync(CountCrossFades);
             var calm = await still.NewPageAsync();
             await calm.GotoAsync(app.BaseUrl + watchPath);

@@ -7,6 +7,12 @@
 // (docs/performance.md, "Time to a good picture"). The fade moves in six steps, not every display frame: a browser
 // without a GPU composites each step in software, and a cross-fade between two close pictures shows no steps at 17 a
 // second; the compositor draws a third as often.
+//
+// A browser that composites without a GPU (../../js/compositing.js) would draw even those steps in software, on the
+// engine's cores when both run on one machine: there the frames replace each other, as for a viewer who asked for less
+// motion.
+import { compositesInSoftware } from '../../js/compositing.js';
+
 const FADE_MS = 350;
 const FADE_EASING = 'steps(6, jump-none)';
 const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)');
@@ -30,7 +36,8 @@ export async function draw(canvas, bytes, contentType, iteration) {
     const bitmap = await createImageBitmap(new Blob([bytes], { type: contentType }));
     const s = stateOf(canvas);
     const overlay = overlayOf(canvas);
-    if (overlay && s.drawn > 0 && canvas.width === bitmap.width && canvas.height === bitmap.height && !reducedMotion.matches) {
+    if (overlay && s.drawn > 0 && canvas.width === bitmap.width && canvas.height === bitmap.height && !reducedMotion.matches
+        && !compositesInSoftware) {
         // The overlay takes exactly what is visible, mid-fade too: overlay·o + canvas·(1 − o).
         const o = s.fade ? Number(getComputedStyle(overlay).opacity) : 0;
         s.fade?.cancel();
