@@ -11,8 +11,11 @@ function detect() {
     try {
         const gl = document.createElement('canvas').getContext('webgl');
         if (!gl) return true;
-        const info = gl.getExtension('WEBGL_debug_renderer_info');
-        const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+        // Chromium and Safari name a generic renderer and give the real one through the debug extension; Firefox gives
+        // it as RENDERER itself (and warns that the extension is going away).
+        let renderer = String(gl.getParameter(gl.RENDERER));
+        const info = renderer === 'WebKit WebGL' ? gl.getExtension('WEBGL_debug_renderer_info') : null;
+        if (info) renderer = String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL));
         gl.getExtension('WEBGL_lose_context')?.loseContext();
         return /swiftshader|llvmpipe|softpipe|software|basic render/i.test(renderer);
     } catch {
