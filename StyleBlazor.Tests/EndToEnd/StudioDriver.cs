@@ -79,6 +79,20 @@ public static class StudioDriver
         };
         """;
 
+    /// <summary>
+    /// Opens <paramref name="url"/> in <paramref name="viewer"/> as a browser whose WebGL names a GPU
+    /// (<see cref="PresentAGpu"/>), counting its cross-fades (<see cref="CountCrossFades"/>), and waits for three frames.
+    /// </summary>
+    public static async Task<IPage> WatchWithAGpuAsync(IBrowserContext viewer, string url)
+    {
+        await viewer.AddInitScriptAsync(PresentAGpu);
+        await viewer.AddInitScriptAsync(CountCrossFades);
+        var page = await viewer.NewPageAsync();
+        await page.GotoAsync(url);
+        await WaitUntilAsync(async () => await AttributeAsync(page.GetByTestId("canvas"), "data-frames-drawn") >= 3, 60_000, $"three frames on {url}");
+        return page;
+    }
+
     /// <summary>The cross-fades started and the frames drawn on the page's canvas, read together.</summary>
     public static async Task<(int Fades, int Drawn)> CrossFadesAsync(IPage page)
     {

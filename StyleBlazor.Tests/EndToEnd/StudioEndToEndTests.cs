@@ -190,11 +190,7 @@ public class StudioEndToEndTests(AppServer app, Browser browser)
             // ...while a browser with a GPU cross-fades every frame after the first, as an animation of the overlay canvas
             // (the compositor runs it)...
             await using var gpu = await browser.NewUserAsync();
-            await gpu.AddInitScriptAsync(PresentAGpu);
-            await gpu.AddInitScriptAsync(CountCrossFades);
-            var smooth = await gpu.NewPageAsync();
-            await smooth.GotoAsync(app.BaseUrl + watchPath);
-            await WaitUntilAsync(async () => await AttributeAsync(smooth.GetByTestId("canvas"), "data-frames-drawn") >= 3, 60_000, "frames for the browser with a GPU");
+            var smooth = await WatchWithAGpuAsync(gpu, app.BaseUrl + watchPath);
             var (gpuFades, gpuDrawn) = await CrossFadesAsync(smooth);
             Assert.True(gpuDrawn >= 3, $"{gpuDrawn} frames drawn");
             Assert.Equal(gpuDrawn - 1, gpuFades);
@@ -207,11 +203,7 @@ public class StudioEndToEndTests(AppServer app, Browser browser)
             }
             // ...except for a viewer who asked for less motion: the frames simply replace each other there too.
             await using var still = await browser.NewUserAsync(ReducedMotion.Reduce);
-            await still.AddInitScriptAsync(PresentAGpu);
-            await still.AddInitScriptAsync(CountCrossFades);
-            var calm = await still.NewPageAsync();
-            await calm.GotoAsync(app.BaseUrl + watchPath);
-            await WaitUntilAsync(async () => await AttributeAsync(calm.GetByTestId("canvas"), "data-frames-drawn") >= 3, 60_000, "frames for the viewer without motion");
+            var calm = await WatchWithAGpuAsync(still, app.BaseUrl + watchPath);
             var (stillFades, stillDrawn) = await CrossFadesAsync(calm);
             Assert.True(stillDrawn >= 3, $"{stillDrawn} frames drawn");
             Assert.Equal(0, stillFades);
