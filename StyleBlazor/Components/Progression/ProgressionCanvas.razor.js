@@ -4,9 +4,8 @@
 // The fade is an opacity animation of a second canvas laid over the first (the picture as it was, fading out over
 // the new one), so the compositor runs it and the page's main thread draws each frame once. Redrawing the canvas on
 // every animation frame kept a browser that shares the engine's two cores busy for most of a run
-// (docs/performance.md, "Time to a good picture"). The fade moves in six steps, not every display frame: a browser
-// without a GPU composites each step in software, and a cross-fade between two close pictures shows no steps at 17 a
-// second; the compositor draws a third as often.
+// (docs/performance.md, "Time to a good picture"). The fade moves in six steps, not every display frame: a cross-fade
+// between two close pictures shows no steps at 17 a second, and the compositor draws a third as often.
 //
 // A browser that composites without a GPU (../../js/compositing.js) would draw even those steps in software, on the
 // engine's cores when both run on one machine: there the frames replace each other, as for a viewer who asked for less
