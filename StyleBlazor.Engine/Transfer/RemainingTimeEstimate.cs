@@ -214,6 +214,32 @@ public sealed class RemainingTimeEstimate
         return TimeSpan.FromSeconds(Math.Max(0, left));
     }
 
+    /// <summary>
+    /// What this estimate says over a run recorded elsewhere (each report's iteration and its time on the run's clock, in
+    /// order, the final evaluation last): to judge a change to the estimate on the same runs rather than on new draws of
+    /// a machine's pace (the bench's <c>eta-replay</c>, and tests from real runs). A stage is taken to start one step
+    /// after the last report of the stage before, where the engine starts it.
+    /// </summary>
+    public TimeSpan?[] Replay(IReadOnlyList<(int Iteration, double Elapsed)> reports)
+    {
+        int last = _stages[^1].FirstIteration + _stages[^1].Steps;
+        var left = new TimeSpan?[reports.Count];
+        int stage = -1;
+        for (int i = 0; i < reports.Count; i++)
+        {
+            var (iteration, elapsed) = reports[i];
+            int now = _stages.Last(s => s.FirstIteration <= Math.Min(iteration, last - 1)).Index;
+            if (now != stage)
+            {
+                double started = i < 2 ? 0 : 2 * reports[i - 1].Elapsed - reports[i - 2].Elapsed;
+                StageStarted(now, TimeSpan.FromSeconds(Math.Min(started, elapsed)));
+                stage = now;
+            }
+            left[i] = iteration == last ? TimeSpan.Zero : Reported(stage, iteration, TimeSpan.FromSeconds(elapsed));
+        }
+        return left;
+    }
+
     bool Timed(int stage) => _firstStep[stage] is not null;
 
     /// <summary>

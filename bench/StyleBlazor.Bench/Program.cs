@@ -12,6 +12,7 @@ using StyleBlazor.Bench;
 // styleblazor-bench kernels [--size 512] [--iterations 4]                convolutions, pools, Gram matrices, Winograd, each timed
 // styleblazor-bench time-to-result [--pairs cat,panda] [--modes cli,load,studio] [--repeats 1] [--app DLL] the default picture: wall, first frame, J
 // styleblazor-bench schedule --pair cat --out x.png [--iterations N --coarse N --stages 0.25:3,0.5:1] [--precision bfloat16]  one run, its stages' times and J
+// styleblazor-bench eta-replay --histories a.jsonl,b.jsonl [--one-app --fixed-pixels 60000]   the remaining-time estimate again over recorded runs
 // styleblazor-bench kernels --backbone resnet18 [--size 512]            ResNet18's blur, stem, pool and 3x3 convolutions, each way
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -37,12 +38,13 @@ try
         "precision" => PrecisionProbe.Run(a.Int("size", 512), a.Int("iterations", 3), a.Int("loop", 0), a.Str("malloc", "reuse")),
         "time-to-result" => TimeToResult.Run(a),
         "schedule" => ScheduleRun.Run(a),
+        "eta-replay" => EtaReplay.Run(a),
         "kernels" when a.Str("backbone", "vgg19") == "resnet18" => ResNetKernels.Run(a.Int("size", 512), a.Int("iterations", 4), a.Int("threads", 2)),
         "kernels" => KernelProbes.Run(a.Int("size", 512), a.Int("iterations", 4)),
         "profile" when a.Str("backbone", "vgg19") == "resnet18" => ResNetProfile.Run(a.Int("size", 512), a.Int("iterations", 5), a.Int("threads", 2), a.Str("malloc", "reuse"),
             a.StrOrNull("precision"), a.StrOrNull("resnet-nhwc")),
         "profile" => Profile.Run(a.Int("size", 512), a.Int("iterations", 5), a.Int("threads", 2), a.Int("interop", 0), a.Str("malloc", "reuse"), a.Str("winograd", "auto")),
-        _ => throw new ArgumentException($"Unknown verb '{verb}' (compare, worker, memory, profile, endtoend, precision, kernels, time-to-result, schedule, dump-weights)."),
+        _ => throw new ArgumentException($"Unknown verb '{verb}' (compare, worker, memory, profile, endtoend, precision, kernels, time-to-result, schedule, eta-replay, dump-weights)."),
     };
 }
 catch (ArgumentException e)

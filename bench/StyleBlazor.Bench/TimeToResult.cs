@@ -58,7 +58,8 @@ static class TimeToResult
         {
             if (modes.Contains("cli"))
                 foreach (var pair in pairs)
-                    rows.Add(Cli(app, samples, pair, malloc, Path.Combine(outDirectory, $"{pair.Name}.png"), extra, r));
+                    rows.Add(Cli(app, samples, pair, malloc, Path.Combine(outDirectory, $"{pair.Name}.png"), extra, r,
+                        Path.Combine(outDirectory, $"cli-{pair.Name}-{r + 1}.jsonl")));
             if (modes.Any(m => m is "load" or "studio"))
                 rows.AddRange(Web(app, root, samples, pairs, malloc, modes, a.Int("threads", 0), r, outDirectory));
         }
@@ -89,8 +90,8 @@ static class TimeToResult
 
     static string F(double v, int digits) => double.IsNaN(v) ? "—" : v.ToString($"F{digits}", CultureInfo.InvariantCulture);
 
-    /// <summary>One <c>stylize</c> run in its own process, timed from outside.</summary>
-    static Row Cli(string app, string samples, Pair pair, string malloc, string output, string[] extra, int repeat)
+    /// <summary>One <c>stylize</c> run in its own process, timed from outside; its progress lines are kept in <paramref name="history"/> (for <c>eta-replay</c>).</summary>
+    static Row Cli(string app, string samples, Pair pair, string malloc, string output, string[] extra, int repeat, string history)
     {
         string load = ProcessStats.LoadAverage();
         var start = new ProcessStartInfo("dotnet", [app, "stylize", "--content", Path.Combine(samples, pair.Content),
@@ -117,6 +118,7 @@ static class TimeToResult
             return new Row("cli", pair.Name, double.NaN, double.NaN, double.NaN, "", double.NaN, double.NaN, load);
         }
         var lines = progress.Select(p => p.Line).ToArray();
+        File.WriteAllLines(history, lines.Select(l => l.ToJsonString()));
         var reports = Reports(lines);
         var row = new Row("cli", pair.Name, wall, progress[0].At, (double)lines[^1]["elapsed"]!, StepsPerSize(lines),
             (double)lines[^1]["J"]!, EtaError(reports), load) { CpuProcess = cpu };

@@ -113,11 +113,13 @@ static class EndToEndScenario
         var ended = new TaskCompletionSource<JobUpdate.Ended>(TaskCreationOptions.RunContinuationsAsynchronously);
         var firstFrame = new TaskCompletionSource<double>(TaskCreationOptions.RunContinuationsAsynchronously);
         int frames = 0;
+        string finalSize = "";
         long submittedAt = 0;
         owner.On<JobUpdate.Progress>("Progress", p => { lock (progress) progress.Add(p.Loss); });
-        owner.On<JobUpdate.Frame>("Frame", _ =>
+        owner.On<JobUpdate.Frame>("Frame", f =>
         {
             Interlocked.Increment(ref frames);
+            finalSize = $"{f.Width}x{f.Height}"; // frames are drawn at the final size, whatever the stage
             firstFrame.TrySetResult(Stopwatch.GetElapsedTime(submittedAt).TotalSeconds);
         });
         owner.On<JobUpdate.Ended>("Ended", e => ended.TrySetResult(e));
@@ -135,7 +137,7 @@ static class EndToEndScenario
         var history = progress.OrderBy(r => r.Iteration).ToArray();
         double engine = history[^1].ElapsedSeconds;
         if (settings.HistoryFile is { } file)
-            await File.WriteAllLinesAsync(file, history.Select(r => JsonSerializer.Serialize(new { iteration = r.Iteration, elapsed = r.ElapsedSeconds, remaining = r.EtaSeconds })));
+            await File.WriteAllLinesAsync(file, history.Select(r => JsonSerializer.Serialize(new { iteration = r.Iteration, elapsed = r.ElapsedSeconds, remaining = r.EtaSeconds, final_size = finalSize })));
         var judged = history.Where(r => r.ElapsedSeconds >= 0.1 * engine && r.ElapsedSeconds <= 0.95 * engine && r.EtaSeconds > 0).ToArray();
         double etaError = judged.Length == 0 ? double.NaN
             : judged.Max(r => Math.Abs(r.EtaSeconds!.Value - (engine - r.ElapsedSeconds)) / (engine - r.ElapsedSeconds));
