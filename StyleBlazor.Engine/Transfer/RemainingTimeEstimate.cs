@@ -19,9 +19,9 @@ namespace StyleBlazor.Engine.Transfer;
 /// <para>
 /// A step that meets a jitter shift for the first time in its stage also makes that shift's content target (a forward
 /// pass of the content): ~60 of a stage's steps, most of them early, each about a third of a full-size step dearer. Given
-/// the run's <see cref="JitterPlan"/>, the pace of the other steps and the targets' extra cost are measured apart and
-/// the targets still to come are counted; mixed together, the early steps' pace promised a full-size stage 25–30 %
-/// too long, then too short.
+/// the run's <see cref="JitterPlan"/>, the pace is taken from the steps with each target's share taken out, that share
+/// is measured once enough steps of both kinds are, and the targets still to come are counted; mixed together, the early
+/// steps' pace promised a full-size stage 25–30 % too long, then too short.
 /// </para>
 /// </summary>
 public sealed class RemainingTimeEstimate
@@ -50,6 +50,7 @@ public sealed class RemainingTimeEstimate
     readonly double[] _started, _firstReport, _lastReport;
     readonly double?[] _firstStep;
     readonly List<double>[] _plainSteps, _targetSteps;
+    readonly List<(double Seconds, bool Target)>[] _recentSteps;
     readonly int[] _reports;
 
     /// <param name="jitter">The run's shifts, to tell the steps that make a content target; null: no step is told apart.</param>
@@ -64,6 +65,7 @@ public sealed class RemainingTimeEstimate
         _firstStep = new double?[stages.Count];
         _plainSteps = [.. stages.Select(_ => new List<double>())];
         _targetSteps = [.. stages.Select(_ => new List<double>())];
+        _recentSteps = [.. stages.Select(_ => new List<(double, bool)>())];
         _reports = new int[stages.Count];
     }
 
@@ -180,8 +182,13 @@ public sealed class RemainingTimeEstimate
         {
             // Since the last report: the step of the last iteration and this one's evaluation, which made this shift's
             // content target if it is new.
-            var recent = _jitter?.MakesContentTarget(stage, done) == true ? _targetSteps[stage] : _plainSteps[stage];
-            recent.Add(now - _lastReport[stage]);
+            bool target = _jitter?.MakesContentTarget(stage, done) == true;
+            double seconds = now - _lastReport[stage];
+            var kind = target ? _targetSteps[stage] : _plainSteps[stage];
+            kind.Add(seconds);
+            if (kind.Count > StepsOfEachKind) kind.RemoveAt(0);
+            var recent = _recentSteps[stage];
+            recent.Add((seconds, target));
             if (recent.Count > RecentSteps) recent.RemoveAt(0);
         }
         _reports[stage]++;
@@ -259,8 +266,19 @@ public sealed class RemainingTimeEstimate
     /// <summary>A stage's set-up in its own steps before one has been measured: the content's and the style's forward passes and the new kernels.</summary>
     public const double SetUpStepsPrior = 2;
 
-    /// <summary>How many of a stage's latest step times of each kind (with and without a content target) its pace is taken from.</summary>
-    const int RecentSteps = 20;
+    /// <summary>
+    /// How many of a stage's latest steps its pace is taken from, with and without a content target together. Replayed
+    /// over 32 recorded runs (<c>styleblazor-bench eta-replay</c>, 2026-12-05), 60 did better than 20, 30 or 40: a burst
+    /// of ten or more slow steps (the JIT, a collection, a busy neighbour) is outvoted, and a stage's pace still follows a
+    /// machine that stays slower within 30 steps.
+    /// </summary>
+    const int RecentSteps = 60;
+
+    /// <summary>
+    /// How many of a stage's latest steps of each kind measure what a content target adds; until the stage has timed
+    /// that many of each, it is taken as <see cref="TargetShare"/> (of 5, 10 and 20, 20 did best in the same replay).
+    /// </summary>
+    const int StepsOfEachKind = 20;
 
     /// <summary>
     /// A stage's own pace is used from its eighth report on (six step times besides the first, slow one); until then the
@@ -271,25 +289,33 @@ public sealed class RemainingTimeEstimate
     const int MinimumReports = 8;
 
     /// <summary>
-    /// A step's time at <paramref name="stage"/> without a content target: the median of its latest such steps, which a
-    /// step that takes a second longer (a collection, the first frame's path in the web app) does not move. While the
-    /// stage has timed fewer than three, all its steps, less the targets' share at <see cref="TargetShare"/>.
+    /// A step's time at <paramref name="stage"/> without a content target: the median of its latest steps, each that made
+    /// a target counted without its share, which a step that takes a second longer (a collection, the first frame's path
+    /// in the web app) does not move. The two kinds are pooled because early in a stage nearly every step makes a target:
+    /// the median of the first three or four steps without one, taken alone, fell in a burst of slow steps and set the
+    /// pace at 2–3× the rest of the run (an ETA of 40 s with 16 s left in the web app) until a dozen more had come.
     /// </summary>
     double StepSeconds(int stage)
     {
-        var plain = _plainSteps[stage];
-        var targets = _targetSteps[stage];
-        if (plain.Count >= 3 || (plain.Count > 0 && targets.Count == 0)) return Median(plain);
-        if (targets.Count == 0) return _firstStep[stage]!.Value;
-        var all = plain.Concat(targets).ToList();
-        return Median(all) / (1 + TargetShare * targets.Count / all.Count);
+        var recent = _recentSteps[stage];
+        if (recent.Count == 0) return _firstStep[stage]!.Value;
+        double share = TargetShareAt(stage);
+        return Median(recent.Select(s => s.Target ? s.Seconds / (1 + share) : s.Seconds));
     }
 
-    /// <summary>What making a content target adds to a step at <paramref name="stage"/>: measured once both kinds of step are, else <see cref="TargetShare"/> of a step.</summary>
-    double TargetSeconds(int stage)
+    /// <summary>What making a content target adds to a step at <paramref name="stage"/>.</summary>
+    double TargetSeconds(int stage) => TargetShareAt(stage) * StepSeconds(stage);
+
+    /// <summary>
+    /// A content target's extra cost as a share of a plain step at <paramref name="stage"/>: measured once the stage has
+    /// timed <see cref="StepsOfEachKind"/> steps of each kind, else <see cref="TargetShare"/>.
+    /// </summary>
+    double TargetShareAt(int stage)
     {
-        double step = StepSeconds(stage);
-        return _targetSteps[stage].Count >= 2 && _plainSteps[stage].Count >= 3 ? Math.Max(0, Median(_targetSteps[stage]) - step) : TargetShare * step;
+        var (plain, targets) = (_plainSteps[stage], _targetSteps[stage]);
+        return plain.Count >= StepsOfEachKind && targets.Count >= StepsOfEachKind
+            ? Math.Clamp(Median(targets) / Median(plain) - 1, 0, 2)
+            : TargetShare;
     }
 
     static double Median(IEnumerable<double> values)
