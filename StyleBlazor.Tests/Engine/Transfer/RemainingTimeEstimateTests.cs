@@ -293,19 +293,17 @@ public class RemainingTimeEstimateTests
     }
 
     [Fact]
-    public void TheAppsFirstJobIsNoLongerForeseenAtTwiceItsLengthAtTheTenPercentMark()
+    public void TheAppsFirstJobIsNeverForeseenMoreThanTwentyPercentTooLongFromTheTenPercentMark()
     {
-        // The same app's first job, from the app's prior. Slow steps at iterations 11–37 (50–280 ms against ~27: the
-        // process still warming) keep it over 20 % until iteration ~45, but no longer at 2.5× the time left (157 % as it
-        // ran). From the 20 % mark it is within 25 %: its half-size stage foresees the full-size one from the app's prior
-        // P₀, 21 % short at worst (iteration 159), which the next jobs, starting from what this one learned, are not.
+        // The same app's first job, from the app's prior. Its steps at iterations 11–37 took 50–280 ms against ~27 ms
+        // later (the process still warming), and it ran showing up to 2.5× the time left (157 %). What is left is the
+        // other way: its half-size stage foresees the full-size one from the app's prior P₀, up to 23 % short
+        // (iteration ~159), which the next jobs, starting from what this one learned, are not.
         var app = new object();
         RemainingTimeEstimate.Assume(app, PaceMemory.FirstJobFixedPixels);
 
         var (reports, end) = Replay(app, "web-app-first-job-cat-512x352.csv", new Size(512, 352));
 
-        var judged = reports.Where(r => r.At >= 0.1 * end && r.At <= 0.95 * end).ToArray();
-        Assert.All(judged, r => Assert.InRange(r.Left!.Value / (end - r.At), 0.75, 1.6));
-        Assert.All(judged.Where(r => r.At >= 0.2 * end), r => Assert.InRange(r.Left!.Value / (end - r.At), 0.75, 1.25));
+        Assert.All(reports.Where(r => r.At >= 0.1 * end && r.At <= 0.95 * end), r => Assert.InRange(r.Left!.Value / (end - r.At), 0.75, 1.2));
     }
 }
