@@ -17,7 +17,7 @@ namespace StyleBlazor.Bench;
 /// <item>each history starts from <c>--fixed-pixels</c> (the CLI's prior by default); with <c>--one-app</c> they are the
 /// successive jobs of one app, each starting from what the ones before it learned, as the web app does;</item>
 /// <item>the recorded estimate is printed beside the replayed one, so a replay of the build that made the history shows
-/// that it is faithful.</item>
+/// that it is faithful; and the fixed part P₀ the run measured, which its next runs would start from.</item>
 /// </list>
 /// </summary>
 static class EtaReplay
@@ -61,7 +61,8 @@ static class EtaReplay
             meanErrors.Add(mean);
             Console.WriteLine($"{Path.GetFileName(file)}: {stages.Count} stages to {sizeText}, {end:F2} s; replayed ETA error {max * 100:F0} % at most " +
                               $"(iteration {reports[worst].Iteration}, {reports[worst].Elapsed / end * 100:F0} % of the run), {mean * 100:F1} % on average; " +
-                              $"as recorded {recordedMax * 100:F0} % at most; replayed/recorded estimate off by {drift * 100:F1} % (median)");
+                              $"as recorded {recordedMax * 100:F0} % at most; replayed/recorded estimate off by {drift * 100:F1} % (median); " +
+                              $"P₀ measured {estimate.MeasuredFixedPixels():F0} px");
             if (a.Flag("trace"))
                 for (int i = 0; i < reports.Length; i++)
                 {
