@@ -13,7 +13,8 @@ namespace StyleBlazor.Bench;
 /// versions of the estimate are compared on exactly the same runs, not on two draws of this VM's pace.
 /// <code>eta-replay --histories a.jsonl,b.jsonl [--size 512x352] [--fixed-pixels 26000] [--one-app] [--seed 0] [--trace]</code>
 /// <list type="bullet">
-/// <item>the stages are the default recipe's at the final size: the history's <c>final_size</c> (the load tool's) or last <c>size</c> (the CLI's), else <c>--size</c>;</item>
+/// <item>the stages are those the CLI's lines name (each line's <c>stage</c> and <c>size</c>), else the default recipe's
+/// at the load tool's <c>final_size</c> or <c>--size</c>;</item>
 /// <item>each history starts from <c>--fixed-pixels</c> (the CLI's prior by default); with <c>--one-app</c> they are the
 /// successive jobs of one app, each starting from what the ones before it learned, as the web app does;</item>
 /// <item>the recorded estimate is printed beside the replayed one, so a replay of the build that made the history shows
@@ -36,12 +37,28 @@ static class EtaReplay
         foreach (var file in files)
         {
             var lines = File.ReadLines(file).Where(l => l.StartsWith('{')).Select(l => JsonNode.Parse(l)!.AsObject()).ToArray();
-            // The CLI's lines give each stage's size (the last is the final one), the load tool's the frames' (the final one).
-            string sizeText = lines.Select(l => (string?)l["final_size"] ?? (string?)l["size"]).LastOrDefault(s => !string.IsNullOrEmpty(s)) ?? a.Str("size", "");
-            var parts = sizeText.Split('x');
-            if (parts.Length != 2) throw new ArgumentException($"{file}: no final size (give --size WxH).");
             var options = BackboneRecipes.ResNet18 with { Seed = a.Int("seed", 0) };
-            var stages = TransferSchedule.For(new Size(int.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture)), 32, options);
+            IReadOnlyList<TransferStage> stages;
+            if (lines.All(l => l["stage"] is not null && !string.IsNullOrEmpty((string?)l["size"])))
+            {
+                // The CLI's lines say each iteration's stage and size: the schedule as it ran, whatever its options.
+                var ran = lines.Take(lines.Length - 1).GroupBy(l => (int)l["stage"]!).OrderBy(g => g.Key).ToArray();
+                int first = 0;
+                stages = [.. ran.Select(g =>
+                {
+                    var (width, height) = ParseSize((string)g.First()["size"]!, file);
+                    var stage = new TransferStage(g.Key, ran.Length, width, height, g.Count(), first);
+                    first += g.Count();
+                    return stage;
+                })];
+            }
+            else
+            {
+                // The load tool's lines give the frames' size, the final one: the default recipe's stages at that size.
+                var (width, height) = ParseSize((string?)lines.Select(l => (string?)l["final_size"]).LastOrDefault(s => !string.IsNullOrEmpty(s)) ?? a.Str("size", ""), file);
+                stages = TransferSchedule.For(new Size(width, height), 32, options);
+            }
+            string sizeText = $"{stages[^1].Width}x{stages[^1].Height}";
             var jitter = JitterPlan.Draw(stages, options.JitterPixels, options.Seed);
             var estimate = oneApp ? RemainingTimeEstimate.For(app, stages, jitter) : new RemainingTimeEstimate(stages, prior, jitter);
 
@@ -67,7 +84,7 @@ static class EtaReplay
                 for (int i = 0; i < reports.Length; i++)
                 {
                     // The time since the last report: the last step, and this iteration's evaluation, which made a content target if its shift is new.
-                    var stage = stages.Last(s => s.FirstIteration <= Math.Min(reports[i].Iteration, options.Iterations - 1));
+                    var stage = stages.Last(s => s.FirstIteration <= reports[i].Iteration);
                     int step = reports[i].Iteration - stage.FirstIteration;
                     bool target = step < stage.Steps && jitter.MakesContentTarget(stage.Index, step);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -79,6 +96,11 @@ static class EtaReplay
                           $"{maxErrors.Count(e => e > 0.2)} of {files.Length} past 20 %; the mean error {meanErrors.Average() * 100:F1} %");
         return 0;
     }
+
+    static (int Width, int Height) ParseSize(string text, string file) =>
+        text.Split('x') is [var w, var h] && int.TryParse(w, CultureInfo.InvariantCulture, out int width) && int.TryParse(h, CultureInfo.InvariantCulture, out int height)
+            ? (width, height)
+            : throw new ArgumentException($"{file}: no final size (give --size WxH).");
 
     static double Median(this IEnumerable<double> values)
     {

@@ -64,7 +64,8 @@ sealed class Args
         {
             if (!args[i].StartsWith("--")) throw new ArgumentException($"Unexpected argument '{args[i]}'.");
             var name = args[i][2..];
-            string? value = i + 1 < args.Length && !args[i + 1].StartsWith("--") ? args[++i] : null;
+            // A value may itself start with "--" when it holds several words (--stylize-args "--size 128 --iterations 600"): no name has a space.
+            string? value = i + 1 < args.Length && (!args[i + 1].StartsWith("--") || args[i + 1].Contains(' ')) ? args[++i] : null;
             _values[name] = value;
         }
     }
