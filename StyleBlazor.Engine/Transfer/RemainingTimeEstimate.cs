@@ -193,7 +193,7 @@ public sealed class RemainingTimeEstimate
         }
         _reports[stage]++;
         _lastReport[stage] = now;
-        // The pace comes from this stage once one of its steps is timed, else from the last stage that had one.
+        // The pace comes from this stage once it has made MinimumReports reports, else from the last stage that has.
         int reference = stage;
         while (reference >= 0 && _reports[reference] < MinimumReports) reference--;
         if (reference < 0)
@@ -209,7 +209,7 @@ public sealed class RemainingTimeEstimate
         var measured = _stages[reference];
         double fixedPixels = FittedFixedPixels(reference);
         double rate = StepSeconds(reference) / (measured.Pixels + fixedPixels);
-        double targetRate = TargetSeconds(reference) / (measured.Pixels + fixedPixels);
+        double targetRate = TargetShareAt(reference) * rate; // what a content target adds, per pixel like the step
         double setUpSteps = SetUpSteps(reference);
         double Steps(TransferStage s, double count) => count * rate * (s.Pixels + fixedPixels);
         double Targets(TransferStage s, int from) => (_jitter?.ContentTargetsFrom(s.Index, from) ?? 0) * targetRate * (s.Pixels + fixedPixels);
@@ -315,9 +315,6 @@ public sealed class RemainingTimeEstimate
     /// (7–10 ms at 128 px) it runs ~10 % short through a stage.
     /// </summary>
     const double PaceQuantile = 0.3;
-
-    /// <summary>What making a content target adds to a step at <paramref name="stage"/>.</summary>
-    double TargetSeconds(int stage) => TargetShareAt(stage) * StepSeconds(stage);
 
     /// <summary>
     /// A content target's extra cost as a share of a plain step at <paramref name="stage"/>: measured once the stage has
