@@ -70,8 +70,8 @@ static class EtaReplay
             double end = reports[^1].Elapsed;
             double max = TimeToResult.EtaError(replayed), mean = TimeToResult.EtaMeanError(replayed);
             double recordedMax = TimeToResult.EtaError([.. reports.Select(r => (r.Elapsed, r.Recorded))]);
-            double drift = reports.Zip(replayed).Where(p => p.First.Recorded is > 0 && p.Second.Remaining is > 0)
-                .Select(p => Math.Abs(p.Second.Remaining!.Value / p.First.Recorded!.Value - 1)).DefaultIfEmpty(0).Median();
+            double drift = Worker.Median([.. reports.Zip(replayed).Where(p => p.First.Recorded is > 0 && p.Second.Remaining is > 0)
+                .Select(p => Math.Abs(p.Second.Remaining!.Value / p.First.Recorded!.Value - 1)).DefaultIfEmpty(0)]);
             int worst = replayed.Select((r, k) => (r, k)).Where(x => x.r.Remaining is not null && x.r.Elapsed >= 0.1 * end && x.r.Elapsed <= 0.95 * end)
                 .MaxBy(x => Math.Abs(x.r.Remaining!.Value - (end - x.r.Elapsed)) / (end - x.r.Elapsed)).k;
             maxErrors.Add(max);
@@ -92,7 +92,7 @@ static class EtaReplay
                         $"left {end - reports[i].Elapsed,6:F2}  replayed {replayed[i].Remaining,6:F2}  recorded {reports[i].Recorded,6:F2}"));
                 }
         }
-        Console.WriteLine($"{files.Length} runs: the largest error from the 10 % mark {maxErrors.Median() * 100:F0} % (median), {maxErrors.Max() * 100:F0} % (worst), " +
+        Console.WriteLine($"{files.Length} runs: the largest error from the 10 % mark {Worker.Median(maxErrors) * 100:F0} % (median), {maxErrors.Max() * 100:F0} % (worst), " +
                           $"{maxErrors.Count(e => e > 0.2)} of {files.Length} past 20 %; the mean error {meanErrors.Average() * 100:F1} %");
         return 0;
     }
@@ -101,10 +101,4 @@ static class EtaReplay
         text.Split('x') is [var w, var h] && int.TryParse(w, CultureInfo.InvariantCulture, out int width) && int.TryParse(h, CultureInfo.InvariantCulture, out int height)
             ? (width, height)
             : throw new ArgumentException($"{file}: no final size (give --size WxH).");
-
-    static double Median(this IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-    }
 }
