@@ -9,7 +9,7 @@ public class ThrottledRegionTests : ComponentTestBase
     static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
     [Fact]
-    public async Task AnUpdateInsideTheIntervalIsDrawnWhenItIsOverAndOnlyTheNewestOne()
+    public async Task AnUpdateInsideTheIntervalIsDrawnAfterItEvenIfThePageRendersNoMoreAndOnlyTheNewestOne()
     {
         await using var ctx = NewContext();
         var region = ctx.Render<ThrottledRegion>(p => p.Add(r => r.Interval, Interval).AddChildContent("<b>1</b>"));
@@ -26,6 +26,32 @@ public class ThrottledRegionTests : ComponentTestBase
 
         region.WaitForAssertion(() => Assert.Equal("4", region.Find("b").TextContent), Patience); // the newest, not 3
         Assert.InRange(sinceDrawn.Elapsed, Interval * 0.8, Patience);
+    }
+
+    [Fact]
+    public async Task WhileThePageRendersHeldBackUpdatesAreDrawnWithItsRendersNeverBetweenThem()
+    {
+        await using var ctx = NewContext();
+        var region = ctx.Render<ThrottledRegion>(p => p.Add(r => r.Interval, Interval).AddChildContent("<b>0</b>"));
+        region.Render(p => p.AddChildContent("<b>1</b>")); // drawn, starts the interval
+        var clock = Stopwatch.StartNew();
+        var drawnAt = new List<TimeSpan>();
+        int drawsBetween = 0;
+
+        // A page re-rendering faster than the catch-up's grace (JobViewBase: every 300 ms), for three intervals.
+        for (int i = 2; clock.Elapsed < Interval * 3; i++)
+        {
+            int before = region.RenderCount;
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
+            drawsBetween += region.RenderCount - before;
+            int count = region.RenderCount;
+            region.Render(p => p.AddChildContent($"<b>{i}</b>"));
+            if (region.RenderCount > count) drawnAt.Add(clock.Elapsed);
+        }
+
+        Assert.Equal(0, drawsBetween);
+        Assert.InRange(drawnAt.Count, 2, 3); // about once an interval
+        Assert.All(drawnAt.Zip(drawnAt.Skip(1)), d => Assert.True(d.Second - d.First >= Interval * 0.95, $"drawn at {d.First} and {d.Second}"));
     }
 
     [Fact]
