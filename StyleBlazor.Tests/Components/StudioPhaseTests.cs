@@ -12,9 +12,10 @@ public class StudioPhaseTests : ComponentTestBase
 {
     const string JobId = "job-1";
 
-    async Task<(BunitContext Ctx, IRenderedComponent<StudioPage> Studio)> StartedStudio()
+    async Task<(BunitContext Ctx, IRenderedComponent<StudioPage> Studio)> StartedStudio(Action<BunitContext>? before = null)
     {
         var ctx = NewContext();
+        before?.Invoke(ctx);
         var state = ctx.Services.GetRequiredService<StudioState>();
         state.SetContent(Picture("content.png", 64, 48));
         state.SetStyle(Picture("style.png", 32, 32));
@@ -182,6 +183,38 @@ public class StudioPhaseTests : ComponentTestBase
         Assert.EndsWith($"/watch/{JobId}", studio.Find("[data-testid=share-link] input, input[data-testid=share-link]").GetAttribute("value"));
         Assert.False(Has(studio, "cancel"));
         Assert.True(Has(studio, "start"));
+    }
+
+    [Fact]
+    public async Task TheFirstFrameIsDrawnAtOnceAndLaterOnesWithThePagesNextRender()
+    {
+        BunitJSModuleInterop canvas = null!;
+        var (ctx, studio) = await StartedStudio(c =>
+        {
+            canvas = c.JSInterop.SetupModule("./Components/Progression/ProgressionCanvas.razor.js");
+            canvas.SetupVoid("draw", _ => true).SetVoidResult();
+        });
+        await using var _ = ctx;
+        int[] Drawn() => [.. canvas.Invocations["draw"].Select(i => (int)i.Arguments[3]!)];
+
+        await studio.InvokeAsync(() =>
+        {
+            Jobs.Push(JobId, new JobUpdate.Started(1));
+            Jobs.Push(JobId, Frame(0));
+        });
+        studio.WaitForAssertion(() => Assert.Equal([0], Drawn()), Patience);
+
+        // Three frames and their progress within the page's 300 ms: the newest is drawn with the next render, once.
+        await studio.InvokeAsync(() =>
+        {
+            foreach (var i in new[] { 3, 6, 9 })
+            {
+                Jobs.Push(JobId, new JobUpdate.Progress(Loss(i)));
+                Jobs.Push(JobId, Frame(i));
+            }
+        });
+        studio.WaitForAssertion(() => Assert.Equal("9", studio.Find("[data-testid=progress]").GetAttribute("data-iteration")), Patience);
+        Assert.Equal([0, 9], Drawn());
     }
 
     [Fact]

@@ -6,17 +6,19 @@ namespace StyleBlazor.Components.Progression;
 
 /// <summary>
 /// A page that follows one job live: reads the job feed (<see cref="IStudioJobs.WatchAsync"/>), applies each update to a
-/// <see cref="JobTimeline"/> on the renderer's dispatcher, hands new frames to the canvas and re-renders at most a few
-/// times a second (losses arrive every iteration; the chart need not redraw that often).
+/// <see cref="JobTimeline"/> on the renderer's dispatcher, and re-renders at most a few times a second (losses arrive
+/// every iteration; the chart need not redraw that often), handing the newest frame to the canvas with each render.
 /// </summary>
 public abstract class JobViewBase : ComponentBase, IDisposable
 {
     // Each render is a frame the browser lays out, paints and composites; on a machine it shares with the engine, 300 ms
-    // rather than 150 gave the Studio run 3-4 % of its time back (docs/performance.md). Frames reach the canvas at once.
+    // rather than 150 gave the Studio run 3-4 % of its time back (docs/performance.md). A new picture goes to the canvas
+    // with a render, not on its own, so that the browser draws both in one frame rather than two.
     static readonly TimeSpan MinRenderInterval = TimeSpan.FromMilliseconds(300);
 
     CancellationTokenSource? _following;
     DateTime _lastRender;
+    JobUpdate.Frame? _frameToShow;
     bool _renderScheduled;
     bool _disposed;
 
@@ -90,14 +92,18 @@ public abstract class JobViewBase : ComponentBase, IDisposable
         var state = timeline.State;
         var frame = timeline.Apply(update);
         OnTimelineChanged(update);
-        if (frame is not null && LiveCanvas is not null) LiveCanvas.Show(frame);
-        if (timeline.State != state || update is JobUpdate.Snapshot or JobUpdate.Ended or JobUpdate.Started) Render();
+        if (frame is not null) _frameToShow = frame;
+        // The run's first picture is shown at once (the first frame is what a waiting user looks for).
+        bool firstFrame = frame is not null && LiveCanvas is { HasFrame: false };
+        if (firstFrame || timeline.State != state || update is JobUpdate.Snapshot or JobUpdate.Ended or JobUpdate.Started) Render();
         else RequestRender();
     }
 
     void Render()
     {
         _lastRender = DateTime.UtcNow;
+        if (_frameToShow is { } frame) LiveCanvas?.Show(frame);
+        _frameToShow = null;
         StateHasChanged();
     }
 
