@@ -44,8 +44,8 @@ public sealed class EngineOptions
     /// <summary>
     /// How libtorch's OpenMP threads wait for work (<see cref="OpenMpWait"/>). Sleep by default: a server shares its cores
     /// with its own web threads and, on a teacher's machine, with the browser; spinning then starves them (the Studio
-    /// with Chromium on 2 cores: 51 s spinning, 22 s sleeping). <see cref="OpenMpWait.SpinBriefly"/> is 15 % faster where
-    /// the browsers are on other machines. Set before libtorch loads; an <c>OMP_WAIT_POLICY</c> in the environment wins.
+    /// with Chromium on 2 cores: 51 s spinning, 22 s sleeping). <see cref="OpenMpWait.SpinBriefly"/> was 3-19 % faster
+    /// where the browsers are on other machines (three series, docs/performance.md). Set before libtorch loads; an <c>OMP_WAIT_POLICY</c> in the environment wins.
     /// </summary>
     public OpenMpWait OpenMpWait { get; set; } = OpenMpWait.Sleep;
 
