@@ -42,8 +42,10 @@ public class ThrottledRegionTests : ComponentTestBase
         for (int i = 2; clock.Elapsed < Interval * 3; i++)
         {
             int before = region.RenderCount;
+            var gap = Stopwatch.StartNew();
             await Task.Delay(TimeSpan.FromMilliseconds(100));
-            drawsBetween += region.RenderCount - before;
+            // A gap as long as the grace (a stalled test machine) is a page gone quiet, where a catch-up is right.
+            if (gap.Elapsed < TimeSpan.FromMilliseconds(400)) drawsBetween += region.RenderCount - before;
             int count = region.RenderCount;
             region.Render(p => p.AddChildContent($"<b>{i}</b>"));
             if (region.RenderCount > count) drawnAt.Add(clock.Elapsed);
