@@ -10,18 +10,18 @@ public enum OpenMpWait
     Spin,
 
     /// <summary>
-    /// Sleep at once (<c>OMP_WAIT_POLICY=PASSIVE</c>). On a machine whose cores are shared, a spinning thread holds a core
-    /// that the thread it waits for, or a browser, needs: with Chromium watching the Studio on the same 2 cores, the
-    /// default run took 51 s and this one 22 s (docs/performance.md, "Time to a good picture").
+    /// Sleep at once (<c>OMP_WAIT_POLICY=PASSIVE</c>). A step opens ~240 parallel regions (one per operator), and each
+    /// then wakes a sleeping thread: 20–40 µs on a 2-core VM, so the engine alone runs 10–25 % slower than spinning. For a
+    /// machine whose cores are busy with other work for long spells, where even a brief spin takes a core that work needs.
     /// </summary>
     Sleep,
 
     /// <summary>
-    /// Spin <see cref="OpenMpWaits.BriefSpins"/> times (tens of microseconds), then sleep: the gaps between one operator's
-    /// parallel regions are caught spinning, a longer one is slept through. When the engine shares the cores only with
-    /// the app's own threads (its watchers' browsers elsewhere), the default run through the web app took 15 % less
-    /// than sleeping (cat 25.3/23.2/26.1 → 20.6/19.0/21.3 s on 2 cores); with Chromium on the same cores ~5 % more, so
-    /// <see cref="Sleep"/> stays the default (docs/performance.md, "Time to a good picture").
+    /// Spin <see cref="OpenMpWaits.BriefSpins"/> times (tens of microseconds), then sleep: the gaps between one step's
+    /// parallel regions are caught spinning, anything longer is slept through, so a browser or the app's own threads
+    /// get the core. The default: with Chromium watching the Studio on the same 2 cores the default recipe took 0.80–0.98
+    /// of <see cref="Sleep"/>'s time in 18 of 20 interleaved pairs, where libgomp's full spin had taken 51 s against
+    /// sleeping's 22 s (docs/performance.md, "OpenMP's waits").
     /// </summary>
     SpinBriefly,
 }
@@ -38,11 +38,17 @@ public static class OpenMpWaits
     /// <summary>libgomp's spin count before a waiting thread sleeps; it wins over the policy's own (0 for PASSIVE).</summary>
     public const string SpinCountVariable = "GOMP_SPINCOUNT";
 
-    /// <summary><see cref="OpenMpWait.SpinBriefly"/>'s spins: libgomp reckons ~100 000 a millisecond. 3 000 paid no more than sleeping.</summary>
-    public const int BriefSpins = 10_000;
+    /// <summary>
+    /// <see cref="OpenMpWait.SpinBriefly"/>'s spins. The engine alone on 2 cores: 300 spins were as slow as sleeping,
+    /// 1 000 caught part of the gaps, 3 000 nearly all (10 000 and libgomp's 300 000 no more), for the least CPU spent spinning.
+    /// </summary>
+    public const int BriefSpins = 3_000;
 
-    /// <summary>What <see cref="Apply"/> did, for the start-up log.</summary>
-    public sealed record Outcome(bool TookEffect, string Description);
+    /// <summary>
+    /// What <see cref="Apply"/> did, for the start-up log. <paramref name="SleepsAtOnce"/>: the threads wait by sleeping,
+    /// without a spin first (each parallel region then pays to wake them, which the ETA's prior allows for).
+    /// </summary>
+    public sealed record Outcome(bool TookEffect, string Description, bool SleepsAtOnce = false);
 
     /// <summary>
     /// Asks for <paramref name="wait"/>. An <c>OMP_WAIT_POLICY</c> set by the operator wins; once libgomp is loaded
@@ -51,13 +57,14 @@ public static class OpenMpWaits
     public static Outcome Apply(OpenMpWait wait)
     {
         if (!OperatingSystem.IsLinux()) return new(false, "OpenMP waits: left as the platform's libtorch sets them");
+        // A spin count in the environment wins over the policy's, so it is the operator's to set.
+        string? spins = GetEnvironment(SpinCountVariable) is { Length: > 0 } count ? count : null;
         if (GetEnvironment(Variable) is { Length: > 0 } given)
-            return new(false, $"OpenMP threads wait as {Variable}={given} in the environment says");
+            return new(false, $"OpenMP threads wait as {Variable}={given} in the environment says",
+                SleepsAtOnce: spins is null && given.Equals("PASSIVE", StringComparison.OrdinalIgnoreCase));
         if (wait == OpenMpWait.Spin) return new(true, "OpenMP threads spin before they sleep (libgomp's default)");
         if (LibgompLoaded())
             return new(false, $"OpenMP threads spin before they sleep: libgomp was loaded before {Variable} could be set");
-        // A spin count in the environment wins over the policy's, so it is the operator's to set.
-        string? spins = GetEnvironment(SpinCountVariable) is { Length: > 0 } count ? count : null;
         if (wait == OpenMpWait.SpinBriefly && spins is null)
         {
             spins = BriefSpins.ToString(CultureInfo.InvariantCulture);
@@ -66,9 +73,9 @@ public static class OpenMpWaits
         }
         if (SetEnvironment(Variable, "PASSIVE", 1) != 0)
             return new(false, $"OpenMP threads spin before they sleep: setenv({Variable}) failed");
-        return new(true, spins is null
-            ? $"OpenMP threads sleep while they wait ({Variable}=PASSIVE, set before libtorch loaded)"
-            : $"OpenMP threads spin {spins} times, then sleep ({Variable}=PASSIVE and {SpinCountVariable}={spins}, set before libtorch loaded)");
+        return spins is null
+            ? new(true, $"OpenMP threads sleep while they wait ({Variable}=PASSIVE, set before libtorch loaded)", SleepsAtOnce: true)
+            : new(true, $"OpenMP threads spin {spins} times, then sleep ({Variable}=PASSIVE and {SpinCountVariable}={spins}, set before libtorch loaded)");
     }
 
     /// <summary>Whether libgomp is mapped into this process (it reads its environment when it is).</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using StyleBlazor.Engine;
 using StyleBlazor.Extensions;
+using StyleBlazor.Jobs;
 
 namespace StyleBlazor.Tests.EndToEnd;
 
@@ -53,10 +54,14 @@ public class PreloadedAppTests(PreloadedAppServer app) : IClassFixture<Preloaded
     }
 
     [Fact]
-    public void TheAppMakesLibtorchsOpenMpThreadsSleepWhileTheyWait()
+    public void TheAppMakesLibtorchsOpenMpThreadsSpinBrieflyThenSleepAndItsFirstJobStartsFromTheSpinningPrior()
     {
-        // Set in the app's native environment before anything loaded libtorch (and libgomp, which reads it only then).
-        Assert.Contains("OpenMP threads sleep while they wait (OMP_WAIT_POLICY=PASSIVE, set before libtorch loaded)", app.Log);
+        // libgomp takes an explicit spin count over the PASSIVE policy's 0: both must be in the native environment
+        // before libtorch (and libgomp with it) loads, which the start-up log says happened.
+        Assert.Contains($"OpenMP threads spin {OpenMpWaits.BriefSpins} times, then sleep (OMP_WAIT_POLICY=PASSIVE and " +
+                        $"GOMP_SPINCOUNT={OpenMpWaits.BriefSpins}, set before libtorch loaded)", app.Log);
+        Assert.Contains($"ETA: resnet18 on CPU starts from the app's prior, a step's fixed part {PaceMemory.FixedPixelsWhenThreadsSpin} px " +
+                        "(OpenMP threads spin before they sleep)", app.Log);
     }
 
     [Fact]

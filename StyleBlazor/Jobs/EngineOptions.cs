@@ -42,12 +42,14 @@ public sealed class EngineOptions
     public TimeSpan ReleaseFreedMemoryAfterIdle { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// How libtorch's OpenMP threads wait for work (<see cref="OpenMpWait"/>). Sleep by default: a server shares its cores
-    /// with its own web threads and, on a teacher's machine, with the browser; spinning then starves them (the Studio
-    /// with Chromium on 2 cores: 51 s spinning, 22 s sleeping). <see cref="OpenMpWait.SpinBriefly"/> was 3-19 % faster
-    /// where the browsers are on other machines (three series, docs/performance.md). Set before libtorch loads; an <c>OMP_WAIT_POLICY</c> in the environment wins.
+    /// How libtorch's OpenMP threads wait for work (<see cref="OpenMpWait"/>). A brief spin by default: it catches the
+    /// gaps between a step's parallel regions and sleeps through anything longer, so a browser on the same cores (a
+    /// teacher's machine) or the app's own threads still get them. With Chromium watching the Studio on 2 cores it took
+    /// 0.80–0.98 of sleeping's time in 18 of 20 pairs; libgomp's full spin had taken 51 s against sleeping's 22 s
+    /// (docs/performance.md). <see cref="OpenMpWait.Sleep"/> suits a machine busy with other work. Set before libtorch
+    /// loads; an <c>OMP_WAIT_POLICY</c> in the environment wins.
     /// </summary>
-    public OpenMpWait OpenMpWait { get; set; } = OpenMpWait.Sleep;
+    public OpenMpWait OpenMpWait { get; set; } = OpenMpWait.SpinBriefly;
 
     /// <summary>
     /// Steps of the warm-up transfer the app runs at 64 px before it serves. Past 2, the rest run at one size (so their

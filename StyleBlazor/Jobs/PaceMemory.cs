@@ -1,4 +1,5 @@
 using System.Text.Json;
+using StyleBlazor.Engine;
 using StyleBlazor.Engine.Backbones;
 using StyleBlazor.Engine.Transfer;
 using StyleBlazor.Results;
@@ -14,7 +15,7 @@ namespace StyleBlazor.Jobs;
 /// The measure belongs to the machine, and nodes of a deployment share the data directory (docs/scale-out.md), so there
 /// is one file per backbone, device and host: <c>{data}/engine/pace-{backbone}-{device}-{host}.json</c>.
 /// </summary>
-public sealed class PaceMemory(ResultFiles files, ILogger<PaceMemory> logger)
+public sealed class PaceMemory(ResultFiles files, OpenMpWaits.Outcome waits, ILogger<PaceMemory> logger)
 {
     readonly string _folder = Path.Combine(files.Root, "engine");
     // Jobs on two torch threads can end together: one write at a time (they share the staging file), and none that
@@ -23,22 +24,38 @@ public sealed class PaceMemory(ResultFiles files, ILogger<PaceMemory> logger)
     readonly Dictionary<string, double[]> _written = [];
 
     /// <summary>
-    /// The fixed part of a step (P₀, in pixels) that the app's first job ever on a machine starts from. The app's steps
-    /// carry more fixed cost than the CLI's, whose <see cref="RemainingTimeEstimate.FixedPixels"/> is the engine's prior
-    /// (their progress reports, the frame pipeline): the app learned 41 000–68 000 px on the 2-core VM where the CLI
-    /// measures 19 000–35 000. On the five gallery pairs the first job's ETA was off by 15–32 % on average from 26 000,
-    /// by 8–11 % from 60 000 (2026-12-05, docs/performance.md, "The ETA").
+    /// The fixed part of a step (P₀, in pixels) that the app's first job ever starts from where libtorch's OpenMP threads
+    /// spin before they sleep. The app's steps carry more fixed cost than the CLI's, whose
+    /// <see cref="RemainingTimeEstimate.FixedPixels"/> is the engine's prior (their progress reports, the frame
+    /// pipeline): with a brief spin the app learned 18 000–49 000 px on the 2-core VM (median 35 700, eight jobs), where
+    /// the CLI measures 19 000–35 000. Four first jobs replayed from it: the mean error 6–9 %, against 12–15 % from
+    /// <see cref="FixedPixelsWhenThreadsSleep"/> (2026-12-05, docs/performance.md, "The ETA").
     /// </summary>
-    public const double FirstJobFixedPixels = 60_000;
+    public const double FixedPixelsWhenThreadsSpin = 35_000;
+
+    /// <summary>
+    /// The same where they sleep at once: each of a step's ~240 parallel regions then wakes one, a cost that does not
+    /// grow with the size. The app learned 41 000–68 000 px; on the five gallery pairs the first job's ETA was off by
+    /// 15–32 % on average from 26 000, by 8–11 % from 60 000.
+    /// </summary>
+    public const double FixedPixelsWhenThreadsSleep = 60_000;
+
+    /// <summary>The P₀ this app's first job on a machine starts from, by how its OpenMP threads wait.</summary>
+    public double FirstJobFixedPixels { get; } = waits.SleepsAtOnce ? FixedPixelsWhenThreadsSleep : FixedPixelsWhenThreadsSpin;
 
     /// <summary>
     /// Starts <paramref name="loaded"/> from what its backbone learned in earlier processes on <paramref name="device"/>,
-    /// or from <see cref="FirstJobFixedPixels"/> on a machine where it has not finished a job yet.
+    /// or from <see cref="FirstJobFixedPixels"/> on a machine where it has not finished a job yet (which the log says).
     /// </summary>
     public void Recall(string backbone, Device device, IBackbone loaded)
     {
         RemainingTimeEstimate.Assume(loaded, FirstJobFixedPixels);
-        if (PathOf(backbone, device) is not { } path || !File.Exists(path)) return;
+        if (PathOf(backbone, device) is not { } path || !File.Exists(path))
+        {
+            logger.LogInformation("ETA: {Backbone} on {Device} starts from the app's prior, a step's fixed part {FixedPixels} px (OpenMP threads {Wait})",
+                backbone, device.type, FirstJobFixedPixels, waits.SleepsAtOnce ? "sleep at once" : "spin before they sleep");
+            return;
+        }
         try
         {
             var kept = JsonSerializer.Deserialize<double[]>(File.ReadAllText(path)) ?? [];
