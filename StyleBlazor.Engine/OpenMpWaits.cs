@@ -20,7 +20,7 @@ public enum OpenMpWait
     /// Spin <see cref="OpenMpWaits.BriefSpins"/> times (tens of microseconds), then sleep: the gaps between one step's
     /// parallel regions are caught spinning, anything longer is slept through, so a browser or the app's own threads
     /// get the core. The default: with Chromium watching the Studio on the same 2 cores the default recipe took 0.80–0.98
-    /// of <see cref="Sleep"/>'s time in 18 of 20 interleaved pairs, where libgomp's full spin had taken 51 s against
+    /// of <see cref="Sleep"/>'s time in 22 of 26 interleaved pairs, where libgomp's full spin had taken 51 s against
     /// sleeping's 22 s (docs/performance.md, "OpenMP's waits").
     /// </summary>
     SpinBriefly,

@@ -45,7 +45,7 @@ public sealed class EngineOptions
     /// How libtorch's OpenMP threads wait for work (<see cref="OpenMpWait"/>). A brief spin by default: it catches the
     /// gaps between a step's parallel regions and sleeps through anything longer, so a browser on the same cores (a
     /// teacher's machine) or the app's own threads still get them. With Chromium watching the Studio on 2 cores it took
-    /// 0.80–0.98 of sleeping's time in 18 of 20 pairs; libgomp's full spin had taken 51 s against sleeping's 22 s
+    /// 0.80–0.98 of sleeping's time in 22 of 26 pairs; libgomp's full spin had taken 51 s against sleeping's 22 s
     /// (docs/performance.md). <see cref="OpenMpWait.Sleep"/> suits a machine busy with other work. Set before libtorch
     /// loads; an <c>OMP_WAIT_POLICY</c> in the environment wins.
     /// </summary>
