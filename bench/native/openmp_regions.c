@@ -7,13 +7,17 @@
  *   gcc -shared -fPIC -O2 -o bench/out/openmp_regions.so bench/native/openmp_regions.c -ldl
  *   LD_PRELOAD="... $PWD/bench/out/openmp_regions.so" dotnet StyleBlazor.dll stylize --content C --style S --out o.png
  *
- * libtorch loads its own libgomp (libgomp-<hash>.so.1) with dlopen, outside the global scope, so the real
- * GOMP_parallel is looked up in that library by name.
+ * libtorch loads its own libgomp (libgomp-<hash>.so.1, the hash changing with each libtorch) with dlopen, outside the
+ * global scope, so the real GOMP_parallel is looked up in whichever loaded library has "/libgomp" in its path (as
+ * OpenMpWaits.LibgompLoaded tells whether it is loaded).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <link.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 typedef void (*gomp_parallel_fn)(void (*)(void *), void *, unsigned, unsigned);
@@ -29,12 +33,30 @@ static long now_ns(void)
     return t.tv_sec * 1000000000L + t.tv_nsec;
 }
 
+static int find_libgomp(struct dl_phdr_info *info, size_t size, void *path)
+{
+    (void)size;
+    if (info->dlpi_name && strstr(info->dlpi_name, "/libgomp"))
+    {
+        *(const char **)path = info->dlpi_name;
+        return 1;
+    }
+    return 0;
+}
+
 void GOMP_parallel(void (*fn)(void *), void *data, unsigned num_threads, unsigned flags)
 {
     if (!real_parallel)
     {
-        void *libgomp = dlopen("libgomp-98b21ff3.so.1", RTLD_NOW | RTLD_NOLOAD); /* libtorch-cpu-linux-x64 2.10.0's */
+        const char *path = NULL;
+        dl_iterate_phdr(find_libgomp, &path);
+        void *libgomp = path ? dlopen(path, RTLD_NOW | RTLD_NOLOAD) : NULL;
         real_parallel = (gomp_parallel_fn)dlsym(libgomp ? libgomp : RTLD_NEXT, "GOMP_parallel");
+        if (!real_parallel)
+        {
+            fprintf(stderr, "openmp_regions: GOMP_parallel was called, but no loaded libgomp has it\n");
+            abort();
+        }
     }
     long start = now_ns();
     real_parallel(fn, data, num_threads, flags);
