@@ -65,8 +65,9 @@ public static class StyleTransfer
         var (clipMin, clipMax) = backbone.Preprocessing.ClipBounds(backbone.Device);
         // With jitter each J is measured at a random shift, and its spread (sd ≈ 0.013–0.02 of the relative J late in a
         // ResNet18 run) is as large as what 100 more steps gain, so "lowest J" picks a lucky shift, often tens of steps
-        // before the end. A jittered run therefore keeps the last iterate (as the ResNet18 prototype does) and reports
-        // its unshifted J; without jitter the article's "best image so far" applies.
+        // before the end. A jittered run therefore keeps the last iterate (as the ResNet18 prototype does), or the average
+        // of its last few (AveragedIterates), and reports its unshifted J; without jitter the article's "best image so
+        // far" applies.
         bool keepLast = options.JitterPixels > 0;
         bool channelsLast = TorchRuntime.ChannelsLast;
 
@@ -144,6 +145,10 @@ public static class StyleTransfer
                     pending.Clear();
                 }
 
+                // A jittered run's result averages the last stage's final iterates (each clamped, so the average is in range).
+                // An iterate four horizons back weighs under 2 %, so the average starts there.
+                using var average = lastStage && keepLast && options.AveragedIterates > 1 ? new IterateAverage(options.AveragedIterates) : null;
+                int averageFrom = steps - 4 * options.AveragedIterates;
                 for (int step = 0; step < steps; step++, iteration++)
                 {
                     if (cancellationToken.IsCancellationRequested) Flush(frameWanted: false); // the values so far are the job's
@@ -172,6 +177,7 @@ public static class StyleTransfer
                         Report(total, parts, improved, best.BestImage);
                     }
                     using (no_grad()) image.clamp_(clipMin, clipMax); // fig. 27
+                    if (step >= averageFrom) average?.Add(image);
                 }
 
                 Flush(frameWanted: false); // this stage's values, before its best is used
@@ -180,6 +186,7 @@ public static class StyleTransfer
                     cancellationToken.ThrowIfCancellationRequested();
                     using var scope = NewDisposeScope();
                     using var noGrad = no_grad();
+                    if (average?.Average is { } averaged) image.copy_(averaged);
                     var (total, parts) = objective.Evaluate(image);
                     var improved = best.Observe(total, image);
                     Report(total, parts, keepLast ? ones(1, ScalarType.Bool, device: total.device).squeeze() : improved, image);

@@ -87,6 +87,13 @@ public sealed record StyleTransferOptions
     /// <summary>Random circular shift of up to this many pixels before each forward pass (removes stride checkerboards).</summary>
     public int JitterPixels { get; init; }
 
+    /// <summary>
+    /// A jittered run's result: the average of its last iterates, over about this many steps (an exponential moving
+    /// average in which each new iterate weighs 1/n; <see cref="IterateAverage"/>), instead of the last iterate alone.
+    /// 0 or 1 = the last iterate. Without jitter the run returns its best image, and this is not used.
+    /// </summary>
+    public int AveragedIterates { get; init; }
+
     /// <summary>Coarse-to-fine: iterations run first at smaller sizes (0 = off). Part of <see cref="Iterations"/>.</summary>
     public int CoarseIterations { get; init; }
 
@@ -156,6 +163,7 @@ public sealed record StyleTransferOptions
         if (!Finite(Epsilon) || Epsilon <= 0) return $"ε must be > 0 (got {Epsilon}).";
         if (!Enum.IsDefined(Optimizer)) return $"Optimizer must be adam or lbfgs (got {Optimizer}).";
         if (JitterPixels is < 0 or > 64) return $"Jitter must be between 0 and 64 px (got {JitterPixels}).";
+        if (AveragedIterates is < 0 or > 1000) return $"Averaged iterates must be between 0 and 1000 (got {AveragedIterates}).";
         if (CoarseIterations < 0 || CoarseIterations >= Iterations) return $"Coarse iterations must be ≥ 0 and fewer than the iterations (got {CoarseIterations}).";
         if (CoarseStages.Count == 0) return "At least one coarse stage is needed (or no coarse iterations).";
         for (int i = 0; i < CoarseStages.Count; i++)

@@ -16,7 +16,7 @@ namespace StyleBlazor.Bench;
 /// by their picture at full size and their time (issue 19). Writes the PNG and prints the time of each stage and the
 /// final J (measured at the final size without jitter, so comparable between schedules).
 /// <code>schedule --pair cat --out x.png --iterations 210 --coarse 160 --stages 0.25:3,0.5:1 [--precision bfloat16]
-///   [--threads 2] [--lr 3] [--jitter 7] [--eta-trace FILE] [--style-layers stem,stage1] [--resnet-nhwc on|off] [--seed 0] [--precision auto|float32|bfloat16]</code>
+///   [--threads 2] [--lr 3] [--beta1 0.9] [--beta2 0.999] [--jitter 7] [--averaged 10] [--eta-trace FILE] [--style-layers stem,stage1] [--resnet-nhwc on|off] [--seed 0] [--precision auto|float32|bfloat16]</code>
 /// Without --coarse and --stages it is the recipe as shipped.
 /// </summary>
 static class ScheduleRun
@@ -42,12 +42,15 @@ static class ScheduleRun
                     new CoarseStage(double.Parse(p[0], CultureInfo.InvariantCulture), double.Parse(p[1], CultureInfo.InvariantCulture))).ToArray(),
             };
         if (a.StrOrNull("lr") is { } lr) options = options with { LearningRate = double.Parse(lr, CultureInfo.InvariantCulture) };
+        if (a.StrOrNull("beta1") is { } beta1) options = options with { Beta1 = double.Parse(beta1, CultureInfo.InvariantCulture) };
+        if (a.StrOrNull("beta2") is { } beta2) options = options with { Beta2 = double.Parse(beta2, CultureInfo.InvariantCulture) };
         if (a.StrOrNull("style-layers") is { } layers) // equal weights summing to 1, as the recipe's
         {
             var names = layers.Split(',');
             options = options with { StyleLayers = names.Select(n => new StyleLayerWeight(n, 1.0 / names.Length)).ToArray() };
         }
         if (a.Has("jitter")) options = options with { JitterPixels = a.Int("jitter", options.JitterPixels) };
+        if (a.Has("averaged")) options = options with { AveragedIterates = a.Int("averaged", options.AveragedIterates) };
         options = options with { Seed = a.Int("seed", 0), MaxSide = a.Int("size", options.MaxSide) };
         if (options.Validate() is { } problem) throw new ArgumentException(problem);
 

@@ -69,12 +69,18 @@ public class GpuReadyLoopTests
     }
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(10)] // coarse-to-fine: the best of the second stage
-    public void WithoutAProgressCallbackNothingIsReadPerIterationAndTheResultIsTheSame(int coarseIterations)
+    [InlineData(0, 0)]
+    [InlineData(10, 0)] // coarse-to-fine: the best of the second stage
+    [InlineData(10, 4)] // jittered, the last iterates averaged on the device
+    public void WithoutAProgressCallbackNothingIsReadPerIterationAndTheResultIsTheSame(int coarseIterations, int averagedIterates)
     {
         using var backbone = new TinyConvBackbone();
-        var options = Options with { CoarseIterations = coarseIterations };
+        var options = Options with
+        {
+            CoarseIterations = coarseIterations,
+            JitterPixels = averagedIterates > 0 ? 3 : 0,
+            AveragedIterates = averagedIterates,
+        };
         var reported = Run(backbone, options, _ => { }, wantsFrame: _ => false);
         var silent = Run(backbone, options, onProgress: null);
 
@@ -124,9 +130,10 @@ public class GpuReadyLoopTests
     public void ChannelsLastFeedsTheBackboneNhwcAndGivesTheSameRun()
     {
         using var tiny = new TinyConvBackbone();
-        // The rolled image must stay channels-last too. A jittered run returns its last iterate, so use calm steps:
-        // with the large steps above, rounding differences between the layouts grow along the trajectory.
-        var options = Options with { JitterPixels = 3, LearningRate = 5, Beta1 = 0.9 };
+        // The rolled image and the average of the last iterates must stay channels-last too. A jittered run returns its
+        // last iterates, so use calm steps: with the large steps above, rounding differences between the layouts grow
+        // along the trajectory.
+        var options = Options with { JitterPixels = 3, AveragedIterates = 4, LearningRate = 5, Beta1 = 0.9 };
         var plain = Run(tiny, options, null);
         var recorder = new LayoutRecorder(tiny);
         TransferResult nhwc;

@@ -36,6 +36,8 @@ public class StyleTransferOptionsTests
         { Valid with { Epsilon = -0.1 }, "ε" },
         { Valid with { JitterPixels = -1 }, "Jitter" },
         { Valid with { JitterPixels = 65 }, "Jitter" },
+        { Valid with { AveragedIterates = -1 }, "Averaged iterates" },
+        { Valid with { AveragedIterates = 1001 }, "Averaged iterates" },
         { Valid with { CoarseIterations = -1 }, "Coarse iterations" },
         { Valid with { CoarseIterations = 100 }, "Coarse iterations" },
         { Valid with { StyleLayers = [] }, "style layer" },
