@@ -258,10 +258,13 @@ public class RemainingTimeEstimateTests
         Assert.Equal(1.25, estimate.Reported(0, 3, TimeSpan.FromSeconds(4))!.Value.TotalSeconds, 6);
     }
 
+    /// <summary>The default recipe as the runs in <c>RecordedRuns/</c> ran it: 200 steps at half size, then 150 at full size.</summary>
+    static readonly StyleTransferOptions RecordedRecipe = BackboneRecipes.ResNet18 with { Iterations = 350, CoarseIterations = 200 };
+
     /// <summary>
     /// Replays a run the web app recorded (<c>RecordedRuns/</c>: each report's iteration and time) through the estimate
-    /// that <paramref name="backbone"/> gives a default-recipe run at <paramref name="finalSize"/>, as the engine made it,
-    /// then leaves what it measured with the backbone, as the app does after a job.
+    /// that <paramref name="backbone"/> gives a <see cref="RecordedRecipe"/> run at <paramref name="finalSize"/>, as the
+    /// engine made it, then leaves what it measured with the backbone, as the app does after a job.
     /// </summary>
     static (List<(double At, double? Left)> Reports, double End) Replay(object backbone, string recording, Size finalSize)
     {
@@ -270,7 +273,7 @@ public class RemainingTimeEstimateTests
             .Select(line => line.Split(','))
             .Select(f => (Iteration: int.Parse(f[0], CultureInfo.InvariantCulture), Elapsed: double.Parse(f[1], CultureInfo.InvariantCulture)))
             .ToArray();
-        var recipe = BackboneRecipes.ResNet18;
+        var recipe = RecordedRecipe;
         var stages = TransferSchedule.For(finalSize, 32, recipe);
         var estimate = RemainingTimeEstimate.For(backbone, stages, JitterPlan.Draw(stages, recipe.JitterPixels, recipe.Seed));
         var left = estimate.Replay(reports);

@@ -6,8 +6,8 @@ public class WithIterationsTests
 {
     [Theory]
     [InlineData(20, 11)]
-    [InlineData(400, 228)] // the recipe's 200 of 350 coarse: 4/7
-    [InlineData(1000, 571)]
+    [InlineData(400, 233)] // the recipe's 175 of 300 coarse: 7/12
+    [InlineData(1000, 583)]
     [InlineData(3, 1)]
     [InlineData(1, 0)]
     public void ARecipesCoarseShareStaysInProportionAndValid(int iterations, int expectedCoarse)
