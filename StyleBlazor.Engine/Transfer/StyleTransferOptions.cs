@@ -90,7 +90,8 @@ public sealed record StyleTransferOptions
     /// <summary>
     /// A jittered run's result: the average of its last iterates, over about this many steps (an exponential moving
     /// average in which each new iterate weighs 1/n; <see cref="IterateAverage"/>), instead of the last iterate alone.
-    /// 0 or 1 = the last iterate. Without jitter the run returns its best image, and this is not used.
+    /// At most a tenth of the final stage's steps are averaged, so a short run returns its last iterate. 0 or 1 = the
+    /// last iterate. Without jitter the run returns its best image, and this is not used.
     /// </summary>
     public int AveragedIterates { get; init; }
 
