@@ -145,12 +145,10 @@ public static class StyleTransfer
                     pending.Clear();
                 }
 
-                // A jittered run's result averages the last stage's final iterates (each clamped, so the average is in range),
-                // over at most a tenth of the stage: a short stage's iterates still move too fast, and an average would lag
-                // (40 steps at 256 px: J +8 % over ten, none over one). An iterate four horizons back weighs under 2 %, so
-                // the average starts there.
-                int averagedSteps = Math.Min(options.AveragedIterates, steps / 10);
-                using var average = lastStage && keepLast && averagedSteps > 1 ? new IterateAverage(averagedSteps) : null;
+                // A jittered run's result averages the last stage's final iterates (each clamped, so the average is in range).
+                // An iterate four horizons back weighs under 2 %, so the average starts there.
+                int averagedSteps = lastStage ? options.FinalAveragedSteps() : 0;
+                using var average = averagedSteps > 0 ? new IterateAverage(averagedSteps) : null;
                 int averageFrom = steps - 4 * averagedSteps;
                 for (int step = 0; step < steps; step++, iteration++)
                 {

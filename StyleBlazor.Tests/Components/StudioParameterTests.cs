@@ -104,6 +104,31 @@ public class StudioParameterTests : ComponentTestBase
     }
 
     [Fact]
+    public async Task TheRecipeNoteSaysWhetherThePictureIsTheAverageOfTheLastStepsForTheIterationsChosen()
+    {
+        Jobs.Available = [FakeStudioJobs.Resnet18 with { Defaults = StyleBlazor.Engine.Backbones.BackboneRecipes.ResNet18 }];
+        await using var ctx = NewContext();
+        var studio = RenderStudio(ctx);
+        string Note() => studio.Find("[data-testid=recipe-picture]").TextContent.Trim();
+
+        Assert.Equal("Jitter 7 px: each step sees the picture shifted, and the picture you get is the average of the last 10 steps.", Note());
+        studio.Find("[data-testid=preset-quick]").Click(); // 40 steps, 17 at full size: too few to average
+        Assert.Equal("Jitter 7 px: each step sees the picture shifted; with this few steps the picture you get is the last one.", Note());
+        studio.Find("[data-testid=param-iterations] input, input[data-testid=param-iterations]").Change("100"); // 42 at full size
+        Assert.EndsWith("the average of the last 4 steps.", Note());
+    }
+
+    [Fact]
+    public async Task ARecipeWithoutJitterSaysNothingAboutAveraging()
+    {
+        await using var ctx = NewContext(); // VGG19, the article's recipe: the best iterate, no jitter
+        var studio = RenderStudio(ctx);
+
+        Assert.Contains("Also from the network's recipe", studio.Find("[data-testid=recipe]").TextContent);
+        Assert.Empty(studio.FindAll("[data-testid=recipe-picture]"));
+    }
+
+    [Fact]
     public async Task QuickPreviewTakesFewStepsAtASmallSize()
     {
         await using var ctx = NewContext();

@@ -258,6 +258,27 @@ public sealed class ShareLinkTests : IDisposable
             page.QuerySelectorAll("[data-testid=result-style] img").Select(e => e.GetAttribute("src")));
     }
 
+    [Theory]
+    [InlineData(0, 0, 0, ResultOutcome.Completed, "the iteration with the lowest J")] // the article's: no jitter
+    [InlineData(7, 300, 175, ResultOutcome.Completed, "the average of the last 10 iterations")] // the ResNet18 recipe
+    [InlineData(7, 40, 23, ResultOutcome.Completed, "the last iteration")] // its quick preview: too few to average
+    [InlineData(7, 300, 175, ResultOutcome.Cancelled, "the last one shown before the run stopped")]
+    public async Task AResultPageSaysWhichIterationThePictureIs(int jitter, int iterations, int coarse, ResultOutcome outcome, string expected)
+    {
+        await using var app = new ResultsApplication(_temp.DataDirectory);
+        var sample = SampleResults.Create(app.Sink);
+        var link = await app.Sink.SaveAsync(sample with
+        {
+            Outcome = outcome,
+            Options = sample.Options with { JitterPixels = jitter, AveragedIterates = 10, Iterations = Math.Max(iterations, 10), CoarseIterations = coarse },
+        });
+
+        var html = await app.CreateBrowser().GetStringAsync(link.Path);
+
+        var page = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(html);
+        Assert.Equal(expected, page.QuerySelector("[data-testid=param-picture]")!.TextContent.Trim());
+    }
+
     [Fact]
     public async Task TheDatabaseHoldsTheTokensHashAndNeverTheToken()
     {
