@@ -31,9 +31,9 @@ public static class BackboneRecipes
     /// units: converges in a few hundred steps without the overshoot noise of higher rates.</item>
     /// <item>Coarse-to-fine (issue 19): 175 steps at half size from the content, then 125 at full size, the last ~10
     /// averaged. A half-size step costs about half a full-size one on the 2-core CPU. With the average this reaches the
-    /// J of the earlier 200 + 200 (within −2 to +1.5 % over four seeds on the five gallery pairs) and looks the same at
-    /// full size, for ~73 % of its steps' cost; 200 + 150, the default before the average, was 1–3 % above it
-    /// (docs/performance.md, "Time to a good picture"). Cheaper schedules looked worse: 100 + 80 left the red panda
+    /// J of the earlier 200 + 200 (−2.3 to +1.4 %, the mean of four seeds on each of the five gallery pairs) and looks
+    /// the same at full size, for ~75 % of its engine time; 200 + 150, the default before the average, was 0.6–2.4 %
+    /// above it (docs/performance.md, "Time to a good picture"). Cheaper schedules looked worse: 100 + 80 left the red panda
     /// visibly flatter (the paper texture of Ejiri gone from the fur), a quarter-size first stage (50 + 100 + 60) bent
     /// the Colosseum's arches.</item>
     /// <item>Style images keep their own aspect ratio (a portrait painting behind a landscape photo is not stretched),
