@@ -29,13 +29,14 @@ public static class BackboneRecipes
     /// averaged").</item>
     /// <item>PyTorch-style Adam (β1 0.9 rather than the article's 0.99, ε 1e-8 on the corrected √v̂), lr 3 in 0–255
     /// units: converges in a few hundred steps without the overshoot noise of higher rates.</item>
-    /// <item>Coarse-to-fine (issue 19): 175 steps at half size from the content, then 125 at full size, the last ~10
+    /// <item>Coarse-to-fine (issue 19): 150 steps at half size from the content, then 125 at full size, the last ~10
     /// averaged. A half-size step costs about half a full-size one on the 2-core CPU. With the average this reaches the
-    /// J of the earlier 200 + 200 (−2.3 to +1.4 %, the mean of four seeds on each of the five gallery pairs) and looks
-    /// the same at full size, for ~75 % of its engine time; 200 + 150, the default before the average, was 0.6–2.4 %
-    /// above it (docs/performance.md, "Time to a good picture"). Cheaper schedules looked worse: 100 + 80 left the red panda
-    /// visibly flatter (the paper texture of Ejiri gone from the fur), a quarter-size first stage (50 + 100 + 60) bent
-    /// the Colosseum's arches.</item>
+    /// J of the earlier 200 + 200 (−3.1 to +1.8 %, the mean of four seeds on each of the five gallery pairs) and looks
+    /// the same at full size, for ~70 % of its engine time; 200 + 150, the default before the average, was 0.2–2.9 %
+    /// above it, and 175 + 125 averaged the same as 150 + 125 (docs/performance.md, "Time to a good picture"). Cheaper
+    /// schedules looked worse: 100 + 80 left the red panda visibly flatter (the paper texture of Ejiri gone from the
+    /// fur), a quarter-size first stage (50 + 100 + 60) bent the Colosseum's arches; 175 + 110 averaged ended up to 3.3 %
+    /// above 200 + 200.</item>
     /// <item>Style images keep their own aspect ratio (a portrait painting behind a landscape photo is not stretched),
     /// as in the prototype.</item>
     /// </list>
@@ -44,8 +45,8 @@ public static class BackboneRecipes
     /// </summary>
     public static StyleTransferOptions ResNet18 { get; } = new()
     {
-        Iterations = 300,
-        CoarseIterations = 175,
+        Iterations = 275,
+        CoarseIterations = 150,
         MaxSide = 512,
         ContentLayer = "stage3",
         StyleLayers = new[] { "stem", "stage1", "stage2", "stage3" }.Select(l => new StyleLayerWeight(l, 0.25)).ToArray(),

@@ -113,9 +113,9 @@ public class StudioParameterTests : ComponentTestBase
 
         Assert.Equal("Jitter 7 px: each step sees the picture shifted, and the picture you get is the average of the last 10 steps.", Note());
         Assert.Contains("(PyTorch ε). Jitter 7 px", studio.Find("[data-testid=recipe]").TextContent); // two sentences, not one run-on
-        studio.Find("[data-testid=preset-quick]").Click(); // 40 steps, 17 at full size: too few to average
+        studio.Find("[data-testid=preset-quick]").Click(); // 40 steps, 19 at full size: too few to average
         Assert.Equal("Jitter 7 px: each step sees the picture shifted; with this few steps the picture you get is the last one.", Note());
-        studio.Find("[data-testid=param-iterations] input, input[data-testid=param-iterations]").Change("100"); // 42 at full size
+        studio.Find("[data-testid=param-iterations] input, input[data-testid=param-iterations]").Change("100"); // 46 at full size
         Assert.EndsWith("the average of the last 4 steps.", Note());
     }
 
