@@ -24,7 +24,7 @@ public static class BackboneRecipes
     /// stride checkerboard; with the backbone's 3×3 anti-alias blur and a light squared TV (0.005 of the content
     /// image's own TV) the remaining speckle is gone. With jitter J is noisy, so the run returns its last iterates
     /// averaged over about 10 steps, not the lowest J (see StyleTransfer.Run). The average drops the scatter that each
-    /// step's random shift leaves in the iterate: J 2.4–5 % lower than the last iterate's on the five gallery pairs, the
+    /// step's random shift leaves in the iterate: J 2.8–5.1 % lower than the last iterate's on the five gallery pairs, the
     /// strokes the same (docs/performance.md, "Time to a good picture", levers, "the result: the last iterates
     /// averaged").</item>
     /// <item>PyTorch-style Adam (β1 0.9 rather than the article's 0.99, ε 1e-8 on the corrected √v̂), lr 3 in 0–255
