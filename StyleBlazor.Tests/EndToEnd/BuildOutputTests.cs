@@ -1,4 +1,7 @@
 using System.Net;
+using System.Net.Http.Json;
+using StyleBlazor.Engine;
+using StyleBlazor.Extensions;
 
 namespace StyleBlazor.Tests.EndToEnd;
 
@@ -22,6 +25,17 @@ public class BuildOutputTests(BuildOutputAppServer app) : IClassFixture<BuildOut
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(contentType, response.Content.Headers.ContentType?.MediaType);
         Assert.True((await response.Content.ReadAsByteArrayAsync()).Length > 1000);
+    }
+
+    [Fact]
+    public async Task WithoutAPreloadTheAppLoadsTheMklAnswerItsBuildMadeAndSaysSo()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
+        var report = await http.GetFromJsonAsync<DiagnosticsReport>("/api/diagnostics");
+
+        Assert.Equal(nameof(MklCodePath.IntelByPreload), report!.MatrixLibrary);
+        Assert.Contains($"Matrix products: MKL with its Intel kernels ({MatrixLibrary.PreloadFileName}, built with the app, loaded " +
+                        "before libtorch); VGG19's blocks 3-5 by Winograd F(4x4,3x3)", app.Log);
     }
 }
 
