@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
+using StyleBlazor.Engine;
+using StyleBlazor.Extensions;
 
 namespace StyleBlazor.Tests.EndToEnd;
 
@@ -47,6 +50,20 @@ public class AppServer : IAsyncLifetime
     }
 
     public string Log { get { lock (_log) return _log.ToString(); } }
+
+    /// <summary>
+    /// That MKL takes its Intel kernels on any CPU, by the vendor-check answer <paramref name="answer"/> names (as the
+    /// start-up log words it): in /api/diagnostics, and in the log with Winograd on for VGG19's blocks 3–5.
+    /// </summary>
+    public async Task AssertMklTakesItsIntelKernels(string answer)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(BaseUrl) };
+        var report = await http.GetFromJsonAsync<DiagnosticsReport>("/api/diagnostics");
+
+        // An Intel CPU answers yes by itself; the answer in the global scope comes first either way.
+        Assert.Equal(nameof(MklCodePath.IntelByPreload), report!.MatrixLibrary);
+        Assert.Contains($"Matrix products: MKL with its Intel kernels ({answer}); VGG19's blocks 3-5 by Winograd F(4x4,3x3)", Log);
+    }
 
     public async Task InitializeAsync()
     {
