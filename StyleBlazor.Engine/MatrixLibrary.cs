@@ -66,7 +66,9 @@ public static unsafe class MatrixLibrary
         if (!OperatingSystem.IsLinux() || !File.Exists(BuiltAnswer)) return;
         if (NativeLibrary.TryGetExport(NativeLibrary.GetMainProgramHandle(), VendorCheck, out _)) return; // preloaded already
         // RTLD_NOW | RTLD_GLOBAL: NativeLibrary.Load opens libraries locally, where libtorch would not see the answer.
-        s_builtAnswerLoaded = dlopen(BuiltAnswer, 0x002 | 0x100) != 0;
+        // A C library without dlopen in libc.so.6 (musl) only leaves MKL its own answer: this runs before the app can log.
+        try { s_builtAnswerLoaded = dlopen(BuiltAnswer, 0x002 | 0x100) != 0; }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
     }
 
     static bool s_builtAnswerLoaded;
