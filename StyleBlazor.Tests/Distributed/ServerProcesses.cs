@@ -86,10 +86,17 @@ public class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>Runs a command to its end; its output when it succeeds, else an exception with it.</summary>
-    public static async Task<string> RunAsync(string file, params string[] arguments)
+    public static Task<string> RunAsync(string file, params string[] arguments) =>
+        RunAsync(new Dictionary<string, string?>(), file, arguments);
+
+    /// <summary>The same with <paramref name="environment"/> changed: a null value removes the variable.</summary>
+    public static async Task<string> RunAsync(IReadOnlyDictionary<string, string?> environment, string file, params string[] arguments)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment)
+            if (value is null) start.Environment.Remove(name);
+            else start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

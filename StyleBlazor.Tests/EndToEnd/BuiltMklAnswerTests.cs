@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using StyleBlazor.Engine;
+using StyleBlazor.Tests.Distributed;
 
 namespace StyleBlazor.Tests.EndToEnd;
 
@@ -20,35 +20,21 @@ public class BuiltMklAnswerTests
 
         // 256 px: on an AMD CPU, MKL's generic path rounds the Gram matrices differently, and J after three steps shows it
         // (1.6497 against 1.6503 on the team's EPYC with the answer left out). One thread, so the rest is the same.
-        var plain = await StylizeJ([]);
-        var preloaded = await StylizeJ(new() { ["LD_PRELOAD"] = PreloadedAppServer.MklIntelCodePaths.Value });
+        var plain = await StylizeJ(null);
+        var preloaded = await StylizeJ(PreloadedAppServer.MklIntelCodePaths.Value);
 
         Assert.Equal(4, plain.Length);
         Assert.Equal(preloaded, plain);
     }
 
     /// <summary>The J of each iteration (0–3) of a 256 px run of the built app's <c>stylize</c>, as it prints them.</summary>
-    static async Task<string[]> StylizeJ(Dictionary<string, string> environment)
+    static async Task<string[]> StylizeJ(string? preload)
     {
         string output = Path.Combine(Directory.CreateTempSubdirectory("styleblazor-mkl-").FullName, "out.png");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { AppServer.AppDll, "stylize", "--content", Path.Combine(Samples, "photo-chelsea-cat.png"),
-                     "--style", Path.Combine(Samples, "art-van-gogh-starry-night.jpg"), "--out", output,
-                     "--size", "256", "--iterations", "3", "--seed", "0", "--threads", "1", "--progress-json" })
-            start.ArgumentList.Add(arg);
-        start.Environment.Remove("LD_PRELOAD");
-        foreach (var (name, value) in environment) start.Environment[name] = value;
-
-        using var process = Process.Start(start)!;
-        var errors = process.StandardError.ReadToEndAsync();
-        string stdout = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, await errors);
+        string stdout = await ChildProcess.RunAsync(new Dictionary<string, string?> { ["LD_PRELOAD"] = preload }, "dotnet",
+            AppServer.AppDll, "stylize", "--content", Path.Combine(Samples, "photo-chelsea-cat.png"),
+            "--style", Path.Combine(Samples, "art-van-gogh-starry-night.jpg"), "--out", output,
+            "--size", "256", "--iterations", "3", "--seed", "0", "--threads", "1", "--progress-json");
         return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("J").GetRawText())
             .ToArray();
