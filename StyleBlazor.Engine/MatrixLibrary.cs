@@ -39,12 +39,10 @@ public static unsafe class MatrixLibrary
     public static MklCodePath CodePath => s_codePath.Value;
 
     /// <summary>A line for the start-up log.</summary>
-    public static string Describe() => Describe(CodePath, s_builtAnswerLoaded);
-
-    internal static string Describe(MklCodePath path, bool builtAnswerLoaded) => path switch
+    public static string Describe() => CodePath switch
     {
         MklCodePath.Intel => "MKL on an Intel CPU",
-        MklCodePath.IntelByPreload when builtAnswerLoaded => $"MKL with its Intel kernels ({PreloadFileName}, built with the app, loaded before libtorch)",
+        MklCodePath.IntelByPreload when s_builtAnswerLoaded => $"MKL with its Intel kernels ({PreloadFileName}, built with the app, loaded before libtorch)",
         MklCodePath.IntelByPreload => $"MKL with its Intel kernels ({PreloadFileName} preloaded)",
         MklCodePath.Generic => $"MKL on its generic path for non-Intel CPUs: matrix products at about half speed on AVX-512 CPUs; " +
                                $"install gcc and build again, or preload {PreloadFileName} (build/native, docs/performance.md)",
