@@ -68,7 +68,7 @@ public static class StyleTransfer
         // before the end. A jittered run therefore keeps the last iterate (as the ResNet18 prototype does), or the average
         // of its last few (AveragedIterates), and reports its unshifted J; without jitter the article's "best image so
         // far" applies.
-        bool keepLast = options.JitterPixels > 0;
+        bool keepLast = options.KeepsLastIterate();
         bool channelsLast = TorchRuntime.ChannelsLast;
 
         // A luminance-only run is shown with the content's chroma, from the content at the final size.

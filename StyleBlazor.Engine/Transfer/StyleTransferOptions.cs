@@ -96,6 +96,12 @@ public sealed record StyleTransferOptions
     public int AveragedIterates { get; init; }
 
     /// <summary>
+    /// Whether the result is the run's last iterate (or the average of its last few) rather than its lowest J: a jittered
+    /// run measures each J at a random shift, so its lowest is a lucky shift (see StyleTransfer.Run).
+    /// </summary>
+    public bool KeepsLastIterate() => JitterPixels > 0;
+
+    /// <summary>
     /// How many of the final stage's last iterates the result is the average of: <see cref="AveragedIterates"/>, at most a
     /// tenth of that stage's steps, since a short stage's iterates still move fast and their average would lag behind
     /// them (40 steps at 256 px: J +8 % with ten averaged, the style weaker). 0 when the run returns one iterate: its
@@ -103,7 +109,7 @@ public sealed record StyleTransferOptions
     /// </summary>
     public int FinalAveragedSteps()
     {
-        int steps = JitterPixels > 0 ? Math.Min(AveragedIterates, (Iterations - CoarseIterations) / 10) : 0;
+        int steps = KeepsLastIterate() ? Math.Min(AveragedIterates, (Iterations - CoarseIterations) / 10) : 0;
         return steps > 1 ? steps : 0;
     }
 
