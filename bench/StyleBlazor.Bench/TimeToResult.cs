@@ -64,10 +64,10 @@ static class TimeToResult
                 rows.AddRange(Web(app, root, samples, pairs, malloc, modes, a.Int("threads", 0), r, outDirectory));
         }
 
-        Console.WriteLine("\n| mode | pair | wall s | first frame s | engine s | steps per size | final J | ETA error from 10 % (max) | load at start |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("\n| mode | pair | wall s | final frame s | first frame s | engine s | steps per size | final J | ETA error from 10 % (max) | load at start |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var row in rows)
-            Console.WriteLine($"| {row.Mode} | {row.Pair} | {F(row.Wall, 2)} | {F(row.FirstFrame, 2)} | {F(row.Engine, 2)} | {row.Steps} | {F(row.FinalJ, 4)} | " +
+            Console.WriteLine($"| {row.Mode} | {row.Pair} | {F(row.Wall, 2)} | {F(row.FinalFrame, 2)} | {F(row.FirstFrame, 2)} | {F(row.Engine, 2)} | {row.Steps} | {F(row.FinalJ, 4)} | " +
                               $"{(double.IsNaN(row.EtaError) ? "—" : $"{row.EtaError * 100:F0} %")} | {row.Load} |");
         foreach (var mode in rows.Select(r => r.Mode).Distinct())
         {
@@ -86,6 +86,8 @@ static class TimeToResult
         public double CpuProcess { get; init; } = double.NaN;
         public double CpuTorch { get; init; } = double.NaN;
         public double CpuBrowser { get; init; } = double.NaN;
+        /// <summary>Web modes: when the final picture reached the watcher. Ended (the wall) comes after the result is stored.</summary>
+        public double FinalFrame { get; init; } = double.NaN;
     }
 
     static string F(double v, int digits) => double.IsNaN(v) ? "—" : v.ToString($"F{digits}", CultureInfo.InvariantCulture);
@@ -183,11 +185,12 @@ static class TimeToResult
                         (string)result["steps"]!, (double)result["final_j"]!, (double)result["eta_error"]!, load)
                     {
                         CpuProcess = ProcessCpu.ProcessSeconds(server.Pid) - appTotalBefore, CpuTorch = appCpu.GetValueOrDefault("torch-0"), CpuBrowser = watcherCpu,
+                        FinalFrame = (double?)result["last_frame_s"] ?? double.NaN,
                     });
                 double meanError = File.Exists(history)
                     ? EtaMeanError(Reports(File.ReadLines(history).Select(l => JsonNode.Parse(l)!.AsObject()).ToArray()))
                     : double.NaN;
-                Console.WriteLine($"load {pair.Name} #{repeat + 1}: wall {rows[^1].Wall:F2} s, first frame {rows[^1].FirstFrame:F2} s, engine {rows[^1].Engine:F2} s, " +
+                Console.WriteLine($"load {pair.Name} #{repeat + 1}: wall {rows[^1].Wall:F2} s (the final frame at {rows[^1].FinalFrame:F2} s), first frame {rows[^1].FirstFrame:F2} s, engine {rows[^1].Engine:F2} s, " +
                                   $"ETA error {rows[^1].EtaError * 100:F0} % at most, {meanError * 100:F1} % on average ({history}); " +
                                   $"CPU: app {rows[^1].CpuProcess:F1} s ({AppThreads(appCpu)}), the load tool {watcherCpu:F1} s");
             }
@@ -200,7 +203,7 @@ static class TimeToResult
                 Dictionary<string, double> appBefore = [], appAfter = [];
                 double appTotalBefore = double.NaN, appTotalAfter = double.NaN;
                 Dictionary<string, double> browserBefore = [], browserAfter = [];
-                var (wall, firstFrame, frames) = StudioWatcher.RunAsync(server.Url, Path.Combine(samples, pair.Content), Path.Combine(samples, pair.Style),
+                var (wall, firstFrame, finalFrame, frames) = StudioWatcher.RunAsync(server.Url, Path.Combine(samples, pair.Content), Path.Combine(samples, pair.Style),
                     started: () => { appBefore = ProcessCpu.ThreadSeconds(server.Pid); appTotalBefore = ProcessCpu.ProcessSeconds(server.Pid); browserBefore = Browser(); },
                     finished: () => { appAfter = ProcessCpu.ThreadSeconds(server.Pid); appTotalAfter = ProcessCpu.ProcessSeconds(server.Pid); browserAfter = Browser(); })
                     .GetAwaiter().GetResult();
@@ -212,9 +215,10 @@ static class TimeToResult
                 var row = new Row("studio", pair.Name, wall, firstFrame, engine, $"{frames} frames drawn", double.NaN, double.NaN, load)
                 {
                     CpuProcess = appTotalAfter - appTotalBefore, CpuTorch = appCpu.GetValueOrDefault("torch-0"), CpuBrowser = browserCpu.Values.Sum(),
+                    FinalFrame = finalFrame,
                 };
                 rows.Add(row);
-                Console.WriteLine($"studio {pair.Name} #{repeat + 1}: wall {wall:F2} s, first frame {firstFrame:F2} s, engine {engine:F2} s, {frames} frames drawn; " +
+                Console.WriteLine($"studio {pair.Name} #{repeat + 1}: wall {wall:F2} s (the final frame drawn at {finalFrame:F2} s), first frame {firstFrame:F2} s, engine {engine:F2} s, {frames} frames drawn; " +
                                   $"CPU: app {row.CpuProcess:F1} s ({AppThreads(appCpu)}), browser {row.CpuBrowser:F1} s " +
                                   $"({string.Join(", ", browserCpu.Where(p => p.Value >= 0.05).OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:F1}"))}; load {load})");
             }
