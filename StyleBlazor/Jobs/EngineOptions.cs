@@ -56,7 +56,8 @@ public sealed class EngineOptions
     /// pace is not learned as the backbone's) and the app then waits, at most 5 s, until .NET's JIT has gone quiet: after
     /// 30 calls a method is compiled again, optimised, on a background thread, which otherwise shared the two cores with
     /// the first job's early steps and threw its ETA off (the first job's largest error 87 → 44 % on average over eight
-    /// fresh apps; docs/performance.md). Costs about a second at start-up.
+    /// fresh apps; docs/performance.md). Costs about a second at start-up. The steps' own methods are not optimised by
+    /// then: .NET counts no calls while the app is still compiling, and a second pass that did count them gained nothing.
     /// </summary>
     [Range(2, 1000)]
     public int WarmUpSteps { get; set; } = 40;
