@@ -3,6 +3,8 @@ using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using StyleBlazor.Engine.Transfer;
 using StyleBlazor.Studio;
+using StyleBlazor.Components.Pages.Studio;
+using StyleBlazor.Components.Progression;
 using StudioPage = StyleBlazor.Components.Pages.Studio.Studio;
 
 namespace StyleBlazor.Tests.Components;
@@ -99,6 +101,34 @@ public class StudioPhaseTests : ComponentTestBase
         studio.WaitForAssertion(() => Assert.Equal("6", studio.Find("[data-testid=loss-chart]").GetAttribute("data-points")), Patience);
         Assert.True(Has(studio, "cancel"));
         Assert.False(Has(studio, "download-png"));
+    }
+
+    [Fact]
+    public async Task WhileTheJobRunsItsUpdatesRenderTheProgressNotTheDisabledInputs()
+    {
+        var (ctx, studio) = await StartedStudio();
+        await using var _ = ctx;
+        await studio.InvokeAsync(() => Jobs.Push(JobId, new JobUpdate.Started(1)));
+        studio.WaitForAssertion(() => Assert.Equal("running", studio.Find("[data-testid=studio]").GetAttribute("data-phase")), Patience);
+        var panel = studio.FindComponent<ParameterPanel>();
+        var progress = studio.FindComponent<JobProgress>();
+        var inputs = studio.FindAll("[data-testid=parameters] input:not([type=hidden])");
+        Assert.True(inputs.Count >= 6, $"{inputs.Count} inputs");
+        Assert.All(inputs, input => Assert.True(input.HasAttribute("disabled"), input.OuterHtml));
+        int panelRenders = panel.RenderCount, progressRenders = progress.RenderCount;
+
+        for (int i = 1; i <= 4; i++)
+        {
+            await studio.InvokeAsync(() => Jobs.Push(JobId, new JobUpdate.Progress(Loss(i))));
+            studio.WaitForAssertion(() => Assert.Equal($"{i}", studio.Find("[data-testid=progress]").GetAttribute("data-iteration")), Patience);
+        }
+
+        Assert.True(progress.RenderCount >= progressRenders + 3, $"the progress rendered {progress.RenderCount - progressRenders} times");
+        Assert.Equal(panelRenders, panel.RenderCount);
+
+        await studio.InvokeAsync(() => Jobs.Push(JobId, new JobUpdate.Ended(JobState.Completed, null, null)));
+        // Thawed with the run's end: the inputs are enabled again.
+        studio.WaitForAssertion(() => Assert.False(studio.Find("input[data-testid=param-iterations]").HasAttribute("disabled")), Patience);
     }
 
     [Fact]
