@@ -69,6 +69,12 @@ public class LayoutEndToEndTests(AppServer app, Browser browser)
         }
         var sideways = await page.EvaluateAsync<double>("() => document.documentElement.scrollWidth - window.innerWidth");
         Assert.True(sideways <= 0, $"{when}: the page scrolls {sideways} px sideways");
+        // A flex row squeezes a button below its label's width, and the label is then cut at the button's edge.
+        var cut = await page.Locator(".studio .mud-button-root").EvaluateAllAsync<string[]>("""
+            buttons => buttons.filter(b => b.offsetParent !== null && b.scrollWidth > b.clientWidth + 1)
+                .map(b => `${b.dataset.testid ?? b.textContent.trim()} (${b.scrollWidth} px in ${b.clientWidth})`)
+            """);
+        Assert.True(cut.Length == 0, $"{when}: labels cut by their buttons: {string.Join(", ", cut)}");
     }
 
     public sealed class Card
