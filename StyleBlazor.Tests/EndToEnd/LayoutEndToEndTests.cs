@@ -67,14 +67,27 @@ public class LayoutEndToEndTests(AppServer app, Browser browser)
                 Assert.False(across > 0.5 && down > 0.5, $"{when}: {a} overlaps {b}");
             }
         }
+        await AssertNothingCutAsync(page, when);
+    }
+
+    /// <summary>The page does not scroll sideways, and no visible button is narrower than its label.</summary>
+    static async Task AssertNothingCutAsync(IPage page, string when)
+    {
         var sideways = await page.EvaluateAsync<double>("() => document.documentElement.scrollWidth - window.innerWidth");
         Assert.True(sideways <= 0, $"{when}: the page scrolls {sideways} px sideways");
         // A flex row squeezes a button below its label's width, and the label is then cut at the button's edge.
-        var cut = await page.Locator(".studio .mud-button-root").EvaluateAllAsync<string[]>("""
-            buttons => buttons.filter(b => b.offsetParent !== null && b.scrollWidth > b.clientWidth + 1)
-                .map(b => `${b.dataset.testid ?? b.textContent.trim()} (${b.scrollWidth} px in ${b.clientWidth})`)
+        var cut = await page.Locator(".mud-button-root .mud-button-label").EvaluateAllAsync<string[]>("""
+            labels => labels.filter(l => l.offsetParent !== null && l.scrollWidth > l.clientWidth + 1)
+                .map(l => `${l.closest('.mud-button-root').dataset.testid ?? l.textContent.trim()} (${l.scrollWidth} px in ${l.clientWidth})`)
             """);
         Assert.True(cut.Length == 0, $"{when}: labels cut by their buttons: {string.Join(", ", cut)}");
+        // The app bar clips what does not fit, so a link or button past its edge cannot be reached at all.
+        var outside = await page.Locator(".app-bar a, .app-bar button").EvaluateAllAsync<string[]>("""
+            items => items.filter(e => e.offsetParent !== null)
+                .filter(e => { const r = e.getBoundingClientRect(); return r.left < 0 || r.right > document.documentElement.clientWidth + 0.5; })
+                .map(e => e.dataset.testid ?? e.getAttribute('aria-label') ?? e.textContent.trim())
+            """);
+        Assert.True(outside.Length == 0, $"{when}: past the app bar's edge: {string.Join(", ", outside)}");
     }
 
     public sealed class Card
@@ -88,11 +101,13 @@ public class LayoutEndToEndTests(AppServer app, Browser browser)
         public override string ToString() => $"{Name} [{Left:0},{Top:0} – {Right:0},{Bottom:0}]";
     }
 
-    [Fact]
-    public async Task InRussianNoPageShowsAnEnglishStringOfTheUi()
+    [Theory]
+    [InlineData(1280, 900)]
+    [InlineData(390, 844)]
+    public async Task InRussianNoPageShowsAnEnglishStringOfTheUiOrCutsALabel(int width, int height)
     {
         Directory.CreateDirectory(Shots);
-        await using var context = await browser.Instance.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 }, Locale = "ru-RU" });
+        await using var context = await browser.Instance.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height }, Locale = "ru-RU" });
         var page = await context.NewPageAsync();
         await page.GotoAsync(app.BaseUrl + "/culture?set=ru&redirect=/");
         await page.Locator("[data-testid=studio][data-ready=true]").WaitForAsync(new() { Timeout = 60_000 });
@@ -103,19 +118,22 @@ public class LayoutEndToEndTests(AppServer app, Browser browser)
         await page.Locator("[data-testid=style-upload-2-size]").WaitForAsync();
         var english = EnglishOnlyPhrases();
         await AssertNoEnglishAsync(page, "the Studio with pictures chosen", english);
+        await AssertNothingCutAsync(page, $"{width}x{height}, the Studio in Russian with pictures chosen");
 
         // Long enough (1–2 s here) that a fast machine still shows the run as running for a render or two.
         await SetParametersAsync(page, iterations: 60, size: 64);
         await page.GetByTestId("start").ClickAsync();
         await WaitForPhaseAsync(page, "running");
         await AssertNoEnglishAsync(page, "the Studio during a run", english);
+        await AssertNothingCutAsync(page, $"{width}x{height}, the Studio in Russian during a run");
         // From the Studio's own attribute: the watch link is shown only until the run ends, and a fast machine ends
         // this one while the page above is still being read (CI waited 30 s for a link that was gone).
         var watchPath = "/watch/" + await page.GetByTestId("studio").GetAttributeAsync("data-job");
         Assert.Matches("^/watch/[A-Za-z0-9_-]{22,}$", watchPath);
         await WaitForPhaseAsync(page, "completed", 600_000); // a shared CI machine runs 1-2 s an iteration
         await AssertNoEnglishAsync(page, "the Studio after a run", english);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "studio-ru-finished.png"), FullPage = true });
+        await AssertNothingCutAsync(page, $"{width}x{height}, the Studio in Russian after a run");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, $"studio-ru-{width}-finished.png"), FullPage = true });
         var shareLink = await Input(page, "share-link").InputValueAsync();
 
         foreach (var (path, ready, name) in new[]
@@ -134,7 +152,8 @@ public class LayoutEndToEndTests(AppServer app, Browser browser)
             await other.Locator(ready).First.WaitForAsync(new() { Timeout = 60_000 });
             await other.WaitForTimeoutAsync(500); // the circuit's first interactive render
             await AssertNoEnglishAsync(other, name, english);
-            await other.ScreenshotAsync(new() { Path = Path.Combine(Shots, $"{name}-ru.png"), FullPage = true });
+            await other.ScreenshotAsync(new() { Path = Path.Combine(Shots, $"{name}-ru-{width}.png"), FullPage = true });
+            await AssertNothingCutAsync(other, $"{width}x{height}, {name} in Russian");
             await other.CloseAsync();
         }
     }
