@@ -117,8 +117,11 @@ static class EndToEnd
             };
             // STYLEBLAZOR_BENCH_APP_ENV="NAME=VALUE;…": settings for the app alone (a JIT log, a DOTNET_ knob), not the bench's.
             foreach (var setting in (System.Environment.GetEnvironmentVariable("STYLEBLAZOR_BENCH_APP_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
-                start.Environment[setting.Split('=', 2)[0]] = setting.Split('=', 2) is [_, var value]
-                    ? value : throw new ArgumentException($"STYLEBLAZOR_BENCH_APP_ENV: '{setting}' is not NAME=VALUE.");
+            {
+                var (name, value) = setting.Split('=', 2) is [var n, var v] ? (n, v)
+                    : throw new ArgumentException($"STYLEBLAZOR_BENCH_APP_ENV: '{setting}' is not NAME=VALUE.");
+                start.Environment[name] = value;
+            }
             var server = new AppServer(Process.Start(Compare.WithAllocator(start, malloc, keepFreedPages: false))!, url, data);
             server._process.OutputDataReceived += (_, e) => { lock (server._log) server._log.AppendLine(e.Data); };
             server._process.ErrorDataReceived += (_, e) => { lock (server._log) server._log.AppendLine(e.Data); };
