@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 
 namespace StyleBlazor.Bench;
 
@@ -203,7 +204,9 @@ static class TimeToResult
                 Dictionary<string, double> appBefore = [], appAfter = [];
                 double appTotalBefore = double.NaN, appTotalAfter = double.NaN;
                 Dictionary<string, double> browserBefore = [], browserAfter = [];
+                int runsEnded = RunsEnded(server.Log());
                 var (wall, firstFrame, finalFrame, frames) = StudioWatcher.RunAsync(server.Url, Path.Combine(samples, pair.Content), Path.Combine(samples, pair.Style),
+                    runEnded: () => RunsEnded(server.Log()) > runsEnded,
                     started: () => { appBefore = ProcessCpu.ThreadSeconds(server.Pid); appTotalBefore = ProcessCpu.ProcessSeconds(server.Pid); browserBefore = Browser(); },
                     finished: () => { appAfter = ProcessCpu.ThreadSeconds(server.Pid); appTotalAfter = ProcessCpu.ProcessSeconds(server.Pid); browserAfter = Browser(); })
                     .GetAwaiter().GetResult();
@@ -229,6 +232,9 @@ static class TimeToResult
     /// the torch thread with its OpenMP team).</summary>
     static string AppThreads(Dictionary<string, double> cpu) =>
         string.Join(", ", cpu.Where(p => p.Value >= 0.05).OrderByDescending(p => p.Value).Take(6).Select(p => $"{p.Key} {p.Value:F1}"));
+
+    /// <summary>How many jobs the app's log says have ended, whichever way.</summary>
+    static int RunsEnded(string log) => Regex.Count(log, @"Job \S+ (completed: best J|stopped: |failed \(error|ran out of memory)");
 
     /// <summary>The engine's own time for the last completed job, from the app's log ("… in 00:00:09.1234567").</summary>
     static double EngineSeconds(string log)
