@@ -60,9 +60,9 @@ static class TimeToResult
             if (modes.Contains("cli"))
                 foreach (var pair in pairs)
                     rows.Add(Cli(app, samples, pair, malloc, Path.Combine(outDirectory, $"{pair.Name}.png"), extra, r,
-                        Path.Combine(outDirectory, $"cli-{pair.Name}-{r + 1}.jsonl")));
+                        Path.Combine(outDirectory, $"cli-{pair.Name}-{r + 1}.jsonl")) with { Round = r + 1 });
             if (modes.Any(m => m is "load" or "studio"))
-                rows.AddRange(Web(app, root, samples, pairs, malloc, modes, a.Int("threads", 0), r, outDirectory));
+                rows.AddRange(Web(app, root, samples, pairs, malloc, modes, a.Int("threads", 0), r, outDirectory).Select(w => w with { Round = r + 1 }));
         }
 
         Console.WriteLine("\n| mode | pair | wall s | final frame s | first frame s | engine s | steps per size | final J | ETA error from 10 % (max) | load at start |");
@@ -76,6 +76,7 @@ static class TimeToResult
             Console.WriteLine($"{mode}: median wall {Worker.Median(mine.Select(r => r.Wall).ToArray()):F2} s, median first frame " +
                               $"{Worker.Median(mine.Select(r => r.FirstFrame).ToArray()):F2} s over {mine.Length} run(s)");
         }
+        PrintRatios(rows);
         Console.WriteLine("RESULT " + JsonSerializer.Serialize(rows, new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         return rows.All(r => !double.IsNaN(r.Wall)) ? 0 : 1;
     }
@@ -89,6 +90,27 @@ static class TimeToResult
         public double CpuBrowser { get; init; } = double.NaN;
         /// <summary>Web modes: when the final picture reached the watcher. Ended (the wall) comes after the result is stored.</summary>
         public double FinalFrame { get; init; } = double.NaN;
+        /// <summary>The repeat it ran in, from 1: the CLI's runs and one fresh app's jobs.</summary>
+        public int Round { get; init; }
+    }
+
+    /// <summary>
+    /// Issue 19's "within 15 % of the CLI": each web run's final frame against the CLI's wall on the same pair in the same
+    /// round (the VM's pace drifts between rounds), and the Studio against the load tool in the same app.
+    /// </summary>
+    static void PrintRatios(IReadOnlyList<Row> rows)
+    {
+        foreach (var (mode, against) in new[] { ("load", "cli"), ("studio", "cli"), ("studio", "load") })
+        {
+            double[] ratios = [.. rows.Where(r => r.Mode == mode && !double.IsNaN(r.FinalFrame))
+                .Select(r => (Run: r, Base: rows.FirstOrDefault(b => b.Mode == against && b.Pair == r.Pair && b.Round == r.Round)))
+                .Where(x => x.Base is not null)
+                .Select(x => x.Run.FinalFrame / (against == "cli" ? x.Base!.Wall : x.Base!.FinalFrame))
+                .Where(double.IsFinite)];
+            if (ratios.Length == 0) continue;
+            Console.WriteLine($"{mode} against {against} (to the final frame{(against == "cli" ? "; the CLI to its exit" : "")}): {string.Join(", ", ratios.Select(x => F(x, 2)))}; " +
+                              $"{F(ratios.Min(), 2)}–{F(ratios.Max(), 2)}, median {F(Worker.Median(ratios), 2)}, within 15 % in {ratios.Count(x => x <= 1.15)} of {ratios.Length}");
+        }
     }
 
     static string F(double v, int digits) => double.IsNaN(v) ? "—" : v.ToString($"F{digits}", CultureInfo.InvariantCulture);
