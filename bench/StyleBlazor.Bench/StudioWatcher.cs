@@ -84,7 +84,8 @@ static class StudioWatcher
                 null, new() { PollingInterval = 20, Timeout = 600_000 });
             await TraceAsync(cdp!, trace);
         }
-        await page.Locator("[data-testid=studio][data-phase=completed]").WaitForAsync(new() { Timeout = 900_000 });
+        // Let go, the job has ended by now: its page shows it finished within moments, or the job failed.
+        await page.Locator("[data-testid=studio][data-phase=completed]").WaitForAsync(new() { Timeout = attached ? 900_000 : 60_000 });
         if (cdp is not null)
         {
             finished?.Invoke();

@@ -14,8 +14,9 @@ namespace StyleBlazor.Bench;
 /// the PNG); the first frame is the first progress line (the starting image, iteration 0);</item>
 /// <item><b>load</b>: the web app (started once, warm) with one watcher, the owner, through the hub: from Submit to the
 /// first Frame and to Ended (<c>tools/LoadTest --time-to-result</c>);</item>
-/// <item><b>studio</b>: the same app with a headless Chromium (Playwright) in the Studio: from the click on Start to the
-/// first frame drawn on the canvas and to the finished phase (<see cref="StudioWatcher"/>).</item>
+/// <item><b>studio</b>: the same app with Debian's headless Chromium in the Studio, driven by Playwright up to the click
+/// on Start and then left alone: from the click to the first frame drawn on the canvas, the final frame and the finished
+/// phase (<see cref="StudioWatcher"/>).</item>
 /// </list>
 /// Per pair: wall time, time to the first frame, the steps at each size, the final J, and how far the engine's
 /// remaining-time estimate was from the real time left, from the 10 % mark on.
