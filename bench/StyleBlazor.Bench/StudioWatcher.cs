@@ -32,6 +32,7 @@ static class StudioWatcher
         using var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.ConnectOverCDPAsync(chromium.Endpoint);
         var page = browser.Contexts[0].Pages.FirstOrDefault() ?? await browser.Contexts[0].NewPageAsync();
+        await SizeViewportAsync(browser.Contexts[0], page);
         await page.GotoAsync(url + "/");
         // Clicks before the circuit is live are lost: the Studio marks itself ready after its first interactive render.
         await page.Locator("[data-testid=studio][data-ready=true]").WaitForAsync(new() { Timeout = 60_000 });
@@ -105,6 +106,29 @@ static class StudioWatcher
         return (Seconds("wall"), Seconds("first"), Seconds("final"), run.GetProperty("frames").GetInt32());
     }
 
+    /// <summary>
+    /// The page gets 1440×960 CSS pixels, as the bench's Playwright viewport gave it until 2026-12-06. A window of that size
+    /// would leave the page 87 px less height (the headless browser's own chrome), with part of the Studio below the fold
+    /// and never painted. The window is sized in the browser itself, so it outlasts the bench's CDP session; an emulated
+    /// viewport would not.
+    /// </summary>
+    static async Task SizeViewportAsync(IBrowserContext context, IPage page)
+    {
+        const int width = 1440, height = 960;
+        var cdp = await context.NewCDPSessionAsync(page);
+        var chrome = await page.EvaluateAsync<int[]>("() => [outerWidth - innerWidth, outerHeight - innerHeight]");
+        var window = (await cdp.SendAsync("Browser.getWindowForTarget"))!.Value.GetProperty("windowId").GetInt32();
+        await cdp.SendAsync("Browser.setWindowBounds", new Dictionary<string, object>
+        {
+            ["windowId"] = window,
+            ["bounds"] = new Dictionary<string, object> { ["width"] = width + chrome[0], ["height"] = height + chrome[1] },
+        });
+        await cdp.DetachAsync();
+        var viewport = await page.EvaluateAsync<int[]>("() => [innerWidth, innerHeight]");
+        if (viewport[0] != width || viewport[1] != height)
+            throw new InvalidOperationException($"Chromium gave the page {viewport[0]}×{viewport[1]} px, not {width}×{height}.");
+    }
+
     static async Task TraceAsync(ICDPSession cdp, string path)
     {
         var complete = new TaskCompletionSource<string>();
@@ -148,7 +172,7 @@ static class StudioWatcher
                 ArgumentList =
                 {
                     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--window-size=1440,960", "--lang=en-US",
+                    "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--lang=en-US",
                     "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", $"--user-data-dir={profile}",
                 },
             };
