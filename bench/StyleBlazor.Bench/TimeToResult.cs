@@ -63,7 +63,7 @@ static class TimeToResult
                     rows.Add(Cli(app, samples, pair, malloc, Path.Combine(outDirectory, $"{pair.Name}.png"), extra, r,
                         Path.Combine(outDirectory, $"cli-{pair.Name}-{r + 1}.jsonl")) with { Round = r + 1 });
             if (modes.Any(m => m is "load" or "studio"))
-                rows.AddRange(Web(app, root, samples, pairs, malloc, modes, a.Int("threads", 0), r, outDirectory).Select(w => w with { Round = r + 1 }));
+                rows.AddRange(Web(app, root, samples, pairs, malloc, modes, a.Int("threads", 0), r, outDirectory, a.Flag("warm-job")).Select(w => w with { Round = r + 1 }));
         }
 
         Console.WriteLine("\n| mode | pair | wall s | final frame s | first frame s | engine s | steps per size | final J | ETA error from 10 % (max) | load at start |");
@@ -181,11 +181,24 @@ static class TimeToResult
     }
 
     /// <summary>The web modes against one warm app: the load tool with one watcher, and Chromium in the Studio.</summary>
-    static IEnumerable<Row> Web(string app, string root, string samples, Pair[] pairs, string malloc, string[] modes, int threads, int repeat, string outDirectory)
+    /// <param name="warmJob">--warm-job: a small job (128 px, 60 steps) with one watcher through the hub before the measured
+    /// ones, so that none of them is the app's first (what a warm-up through the hub would do).</param>
+    static IEnumerable<Row> Web(string app, string root, string samples, Pair[] pairs, string malloc, string[] modes, int threads, int repeat, string outDirectory,
+        bool warmJob)
     {
         using var server = EndToEnd.AppServer.Start(app, Path.Combine(root, "StyleBlazor"), threads, malloc, []);
         string loadTool = Path.Combine(root, "tools", "LoadTest", "bin", "Release", "net10.0", "LoadTest.dll");
         var rows = new List<Row>();
+        if (warmJob)
+        {
+            var clock = Stopwatch.StartNew();
+            using var warm = Process.Start(new ProcessStartInfo("dotnet", [loadTool, "--url", server.Url, "--watchers", "1", "--jobs", "1",
+                "--iterations", "60", "--side", "128"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            string output = warm.StandardOutput.ReadToEnd() + warm.StandardError.ReadToEnd();
+            warm.WaitForExit();
+            if (warm.ExitCode != 0) throw new InvalidOperationException($"The warm job failed ({warm.ExitCode}):\n{output}");
+            Console.WriteLine($"warm job: 60 steps at 128 px with one watcher, {clock.Elapsed.TotalSeconds:F1} s with the load tool's start");
+        }
         if (modes.Contains("load"))
         {
             if (!File.Exists(loadTool)) throw new ArgumentException($"{loadTool} is missing: run `dotnet build -c Release tools/LoadTest` first.");
