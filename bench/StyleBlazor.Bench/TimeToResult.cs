@@ -194,9 +194,11 @@ static class TimeToResult
             var clock = Stopwatch.StartNew();
             using var warm = Process.Start(new ProcessStartInfo("dotnet", [loadTool, "--url", server.Url, "--watchers", "1", "--jobs", "1",
                 "--iterations", "60", "--side", "128"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-            string output = warm.StandardOutput.ReadToEnd() + warm.StandardError.ReadToEnd();
+            // Both pipes drained at once, as for the CLI: one read after the other stalls a child that fills the second.
+            var errors = warm.StandardError.ReadToEndAsync();
+            string output = warm.StandardOutput.ReadToEnd();
             warm.WaitForExit();
-            if (warm.ExitCode != 0) throw new InvalidOperationException($"The warm job failed ({warm.ExitCode}):\n{output}");
+            if (warm.ExitCode != 0) throw new InvalidOperationException($"The warm job failed ({warm.ExitCode}):\n{output}{errors.Result}");
             Console.WriteLine($"warm job: 60 steps at 128 px with one watcher, {clock.Elapsed.TotalSeconds:F1} s with the load tool's start");
         }
         if (modes.Contains("load"))
