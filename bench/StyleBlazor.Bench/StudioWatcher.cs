@@ -40,6 +40,9 @@ static class StudioWatcher
         await page.Locator("[data-testid=content-upload-size]").WaitForAsync();
         await page.Locator("input[type=file][data-testid=style-upload]").Last.SetInputFilesAsync(style);
         await page.Locator("[data-testid=style-upload-size]").WaitForAsync();
+        // STYLEBLAZOR_BENCH_THINK_MS=N: a user's pause between the pictures appearing and the click on Start (none by default).
+        if (int.TryParse(Environment.GetEnvironmentVariable("STYLEBLAZOR_BENCH_THINK_MS"), out int think) && think > 0)
+            await Task.Delay(think);
 
         // The renderer's main thread by kind of work (script, style, layout, paint), from Chromium's own counters.
         ICDPSession? cdp = null;
