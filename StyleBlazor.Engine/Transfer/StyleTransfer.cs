@@ -74,7 +74,7 @@ public static class StyleTransfer
         // A luminance-only run is shown with the content's chroma, from the content at the final size.
         var chromaSource = options.PreserveColors == ColorPreservation.Luminance ? ImageTensors.ToTensor(content, finalSize, backbone.Device) : null;
 
-        Parameter? image = null;
+        Tensor? image = null;
         TransferResult? result = null;
         int iteration = 0;
         try
@@ -88,9 +88,9 @@ public static class StyleTransfer
                 using var objective = CreateObjective(backbone, content, styles, blend, size, options, channelsLast);
                 bool lbfgsStage = options.Optimizer == TransferOptimizer.Lbfgs;
                 // libtorch's L-BFGS flattens the gradient with view(-1), which a channels-last image refuses.
-                image = InitialImage(backbone, content, styles[0], image, size, options, clipMin, clipMax, channelsLast && !lbfgsStage);
+                image = InitialImage(backbone, content, styles[0], image, size, options, clipMin, clipMax, channelsLast && !lbfgsStage, lbfgsStage);
                 using var adam = lbfgsStage ? null : new Tf1Adam(image, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.EpsilonHat);
-                using var lbfgs = lbfgsStage ? new ImageLbfgs(image) : null;
+                using var lbfgs = lbfgsStage ? new ImageLbfgs((Parameter)image) : null;
                 // Each stage tracks its own best: losses at different sizes are not comparable.
                 using var best = new BestImageTracker(image);
                 int bestIteration = iteration;
@@ -267,8 +267,15 @@ public static class StyleTransfer
     }
 
     /// <summary>The first stage starts from content, noise or style (fig. 25); later stages from the upsampled previous image.</summary>
-    static Parameter InitialImage(IBackbone backbone, Image<Rgb24> content, Image<Rgb24> style, Tensor? previous, Size size,
-        StyleTransferOptions options, Tensor clipMin, Tensor clipMax, bool channelsLast)
+    /// <summary>
+    /// The stage's starting image, a leaf that requires its gradient: the previous stage's image upsampled, else the
+    /// recipe's start. A <see cref="Parameter"/> only where libtorch's L-BFGS must own it (<paramref name="asParameter"/>):
+    /// TorchSharp 0.107 makes one by moving the handle out of another tensor, and never takes that emptied tensor off
+    /// <see cref="Tensor.TotalCount"/>, so every Parameter made raises the app's "live tensors" for good (two a default
+    /// job, until 2026-12-06), which is how a leak would show.
+    /// </summary>
+    static Tensor InitialImage(IBackbone backbone, Image<Rgb24> content, Image<Rgb24> style, Tensor? previous, Size size,
+        StyleTransferOptions options, Tensor clipMin, Tensor clipMax, bool channelsLast, bool asParameter)
     {
         using var scope = NewDisposeScope();
         Tensor start;
@@ -295,10 +302,9 @@ public static class StyleTransfer
             };
         }
         var laidOut = channelsLast ? ImageTensors.ToChannelsLast(start.detach()) : start.detach().contiguous();
-        // A Parameter (the same leaf) so that a torch.optim optimiser can own it.
-        var parameter = new Parameter(laidOut);
-        parameter.MoveToOuterDisposeScope();
-        return parameter;
+        var leaf = asParameter ? new Parameter(laidOut) : laidOut.requires_grad_(true);
+        leaf.MoveToOuterDisposeScope();
+        return leaf;
     }
 
     /// <summary>The image as a picture at the final size; with <paramref name="chromaSource"/>, its luminance in those colours.</summary>
