@@ -266,13 +266,12 @@ public static class StyleTransfer
         return Preprocessed(backbone, rgb);
     }
 
-    /// <summary>The first stage starts from content, noise or style (fig. 25); later stages from the upsampled previous image.</summary>
     /// <summary>
-    /// The stage's starting image, a leaf that requires its gradient: the previous stage's image upsampled, else the
-    /// recipe's start. A <see cref="Parameter"/> only where libtorch's L-BFGS must own it (<paramref name="asParameter"/>):
-    /// TorchSharp 0.107 makes one by moving the handle out of another tensor, and never takes that emptied tensor off
-    /// <see cref="Tensor.TotalCount"/>, so every Parameter made raises the app's "live tensors" for good (two a default
-    /// job, until 2026-12-06), which is how a leak would show.
+    /// The stage's starting image, a leaf that requires its gradient: the first stage starts from content, noise or style
+    /// (fig. 25), later stages from the upsampled previous image. A <see cref="Parameter"/> only where libtorch's L-BFGS
+    /// must own it (<paramref name="asParameter"/>): TorchSharp 0.107 makes one by moving the handle out of another
+    /// tensor and never counts that emptied tensor off <see cref="Tensor.TotalCount"/>, so each Parameter raises the
+    /// app's "live tensors", the number a leak would raise, for good.
     /// </summary>
     static Tensor InitialImage(IBackbone backbone, Image<Rgb24> content, Image<Rgb24> style, Tensor? previous, Size size,
         StyleTransferOptions options, Tensor clipMin, Tensor clipMax, bool channelsLast, bool asParameter)
