@@ -215,6 +215,25 @@ public class JobApiTests
         Assert.StartsWith("Content image: ", (await JsonOf(response)).GetProperty("errors").GetProperty("content")[0].GetString());
     }
 
+    [Theory]
+    [InlineData("application/json", "{}", "The body is application/json; send multipart/form-data")]
+    [InlineData("application/x-www-form-urlencoded", "iterations=5", "The body is application/x-www-form-urlencoded; send multipart/form-data")]
+    [InlineData(null, "", "The request names no media type; send multipart/form-data")]
+    public async Task ABodyThatIsNotMultipartIs415SayingWhatToSend(string? mediaType, string body, string detail)
+    {
+        await using var app = new StyleBlazorApplication();
+        using var http = NewCaller(app);
+        var content = new StringContent(body);
+        content.Headers.ContentType = mediaType is null ? null : new MediaTypeHeaderValue(mediaType);
+
+        var response = await http.PostAsync("/api/jobs", content);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.StartsWith(detail, (await JsonOf(response)).GetProperty("detail").GetString());
+        Assert.Equal(0, app.Jobs.Count);
+    }
+
     [Fact]
     public async Task ACancelBySomeoneElseIsNotFoundAndTheJobRunsOnWhileItsOwnerCanCancel()
     {
@@ -304,7 +323,11 @@ public class JobApiTests
         var paths = document.GetProperty("paths");
         foreach (var path in new[] { "/api/jobs", "/api/jobs/{id}", "/api/jobs/{id}/events", "/api/jobs/{id}/result.png", "/api/jobs/{id}/frames/{iteration}" })
             Assert.True(paths.TryGetProperty(path, out _), $"{path} is described");
-        Assert.True(paths.GetProperty("/api/jobs").GetProperty("post").GetProperty("requestBody").GetProperty("content").TryGetProperty("multipart/form-data", out _));
+        var form = paths.GetProperty("/api/jobs").GetProperty("post").GetProperty("requestBody").GetProperty("content")
+            .GetProperty("multipart/form-data").GetProperty("schema");
+        Assert.Equal(["content", "style"], form.GetProperty("required").EnumerateArray().Select(f => f.GetString()));
+        Assert.Equal("binary", form.GetProperty("properties").GetProperty("content").GetProperty("format").GetString());
+        Assert.Equal("binary", form.GetProperty("properties").GetProperty("style").GetProperty("items").GetProperty("format").GetString());
         Assert.False(paths.TryGetProperty("/api/diagnostics", out _));
     }
 }

@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Microsoft.OpenApi;
 using StyleBlazor.Engine.Imaging;
 using StyleBlazor.Identity;
 using StyleBlazor.Jobs;
@@ -21,6 +23,8 @@ namespace StyleBlazor.Api;
 public static class JobApi
 {
     public const string Path = "/api/jobs";
+
+    const string FormMediaType = "multipart/form-data";
 
     /// <summary>The JSON of the <c>options</c> field and of every answer: camelCase, enums as lower-case words.</summary>
     internal static readonly JsonSerializerOptions OptionsJson = new(JsonSerializerDefaults.Web)
@@ -46,8 +50,17 @@ public static class JobApi
             api.RequireAuthorization(ApiKeys.Policy);
 
         // Ownership by cookie is SameSite=Lax, so another site's form cannot post as the user: no antiforgery token.
+        // The form is described to OpenAPI by hand: Accepts<JobForm> would also let routing answer any other media type
+        // with a bare 415 before SubmitAsync could say what to send.
         api.MapPost("/", SubmitAsync).DisableAntiforgery()
-            .Accepts<JobForm>("multipart/form-data")
+            .AddOpenApiOperationTransformer(async (operation, context, cancellationToken) => operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    [FormMediaType] = new() { Schema = await context.GetOrCreateSchemaAsync(typeof(JobForm), cancellationToken: cancellationToken) },
+                },
+            })
             .WithSummary("Queue a style transfer")
             .WithDescription("Multipart form data: one `content` file, 1 to Engine:MaxStyles `style` files, and `options`: JSON whose field names are the stylize command's long flags in camelCase.");
         api.MapGet("/{id}", StatusAsync).WithSummary("A job's state");
@@ -73,8 +86,11 @@ public static class JobApi
         CancellationToken cancellationToken)
     {
         var request = context.Request;
-        if (!request.HasFormContentType || !request.ContentType!.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
-            return Invalid("body", "Send multipart/form-data with a 'content' file, 'style' files and an optional 'options' JSON field.");
+        if (!request.HasFormContentType || !request.ContentType!.StartsWith(FormMediaType, StringComparison.OrdinalIgnoreCase))
+            return TypedResults.Problem(
+                (MediaTypeHeaderValue.TryParse(request.ContentType, out var sent) ? $"The body is {sent.MediaType}" : "The request names no media type") +
+                $"; send {FormMediaType} with a 'content' file, 'style' files and an optional 'options' JSON field.",
+                statusCode: StatusCodes.Status415UnsupportedMediaType);
         // The whole request may hold the content and every allowed style at their largest, and little else.
         long limit = (1 + engine.Value.MaxStyles) * images.Value.MaxBytes + 64 * 1024;
         if (request.ContentLength > limit)
