@@ -29,6 +29,14 @@ public interface IBackboneCatalog
     /// <summary>The backbone named <paramref name="name"/>, or <see cref="Default"/> when no name is given; null when unknown.</summary>
     BackboneInfo? Find(string? name) => string.IsNullOrEmpty(name) ? Default : Available.FirstOrDefault(b => b.Name == name);
 
+    /// <summary>
+    /// Why a request for <paramref name="name"/> (null or empty: the default) finds no backbone, for
+    /// <see cref="Find"/>'s null. VGG19 is named apart: it is known, and missing only its weights on this server.
+    /// </summary>
+    string WhyNotFound(string? name) => string.IsNullOrEmpty(name) ? "No backbone is available on this server."
+        : name == "vgg19" ? $"VGG19 needs a weights file, and this server has none (README, \"Backbones and where weights go\"); available: {string.Join(", ", Available.Select(b => b.Name))}."
+        : $"Unknown backbone '{name}'; available: {string.Join(", ", Available.Select(b => b.Name))}.";
+
     /// <summary>Loads a backbone onto <paramref name="device"/>; the caller owns (and disposes) it.</summary>
     IBackbone Load(string name, Device device);
 }

@@ -172,6 +172,7 @@ public class JobApiTests
         { """{"size": 100000}""", "options.size", "Image size must be between 16 and 8192 px (got 100000)." },
         { """{"init": "banana"}""", "options.init", "init must be one of content, noise, style (got 'banana')." },
         { """{"backbone": "alexnet"}""", "options.backbone", "Unknown backbone 'alexnet'; available: tiny" },
+        { """{"backbone": "vgg19"}""", "options.backbone", "VGG19 needs a weights file, and this server has none (README, \"Backbones and where weights go\"); available: tiny" },
         { """{"styleScale": 3}""", "options.styleScale", "Style scale must be between 0.25 and 2 (got 3)." },
         { """{"styleScale": 0.1}""", "options.styleScale", "Style scale must be between 0.25 and 2 (got 0.1)." },
         { """{"styleWeights": [-1]}""", "options.styleWeights", "Style blend weights must be finite numbers ≥ 0." },

@@ -22,9 +22,7 @@ public sealed class JobIntake(JobSubmission submission, ImageIntake intake, IOpt
 
         settings ??= new TransferSettings();
         if (submission.Backbones.Find(settings.Backbone) is not { } backbone)
-            return SubmissionResult.Refuse(SubmissionRefusal.UnknownBackbone, settings.Backbone is { Length: > 0 }
-                ? $"Unknown backbone '{settings.Backbone}'; available: {string.Join(", ", submission.Backbones.Available.Select(b => b.Name))}."
-                : "No backbone is available on this server.", "backbone");
+            return SubmissionResult.Refuse(SubmissionRefusal.UnknownBackbone, submission.Backbones.WhyNotFound(settings.Backbone), "backbone");
         var (transfer, problem) = settings.ApplyTo(backbone, styles.Count);
         if (problem is not null) return SubmissionResult.Refuse(SubmissionRefusal.InvalidOptions, problem.Message, problem.Field);
 

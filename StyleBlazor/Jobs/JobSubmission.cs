@@ -84,9 +84,7 @@ public sealed class JobSubmission(
 
         var backbone = catalog.Find(request.Backbone);
         if (backbone is null)
-            return SubmissionResult.Refuse(SubmissionRefusal.UnknownBackbone, request.Backbone is { Length: > 0 }
-                ? $"Unknown backbone '{request.Backbone}'; available: {string.Join(", ", catalog.Available.Select(b => b.Name))}."
-                : "No backbone is available on this server.", "backbone");
+            return SubmissionResult.Refuse(SubmissionRefusal.UnknownBackbone, catalog.WhyNotFound(request.Backbone), "backbone");
 
         var transfer = request.Options ?? backbone.Defaults;
         var (problem, field) = (transfer.Validate(backbone.Layers.Select(l => l.Name).ToArray()), "options");
