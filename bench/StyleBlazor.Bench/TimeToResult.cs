@@ -186,7 +186,11 @@ static class TimeToResult
     static IEnumerable<Row> Web(string app, string root, string samples, Pair[] pairs, string malloc, string[] modes, int threads, int repeat, string outDirectory,
         bool warmJob)
     {
-        using var server = EndToEnd.AppServer.Start(app, Path.Combine(root, "StyleBlazor"), threads, malloc, []);
+        // A build serves the project's static files through its runtime manifest; a publish (--app into a publish folder,
+        // e.g. ReadyToRun as the Docker image builds it) serves its own wwwroot, so it is its own content root.
+        string appFolder = Path.GetDirectoryName(Path.GetFullPath(app))!;
+        string contentRoot = Directory.Exists(Path.Combine(appFolder, "wwwroot")) ? appFolder : Path.Combine(root, "StyleBlazor");
+        using var server = EndToEnd.AppServer.Start(app, contentRoot, threads, malloc, []);
         string loadTool = Path.Combine(root, "tools", "LoadTest", "bin", "Release", "net10.0", "LoadTest.dll");
         var rows = new List<Row>();
         if (warmJob)
