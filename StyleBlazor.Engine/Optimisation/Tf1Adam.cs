@@ -7,17 +7,22 @@ namespace StyleBlazor.Engine.Optimisation;
 /// article's) applies ε to the un-corrected √v ("epsilon hat"): lr_t = lr·√(1−β2^t)/(1−β1^t),
 /// θ −= lr_t·m/(√v + ε). PyTorch adds ε to the bias-corrected √v̂: θ −= lr·m̂/(√v̂ + ε).
 /// With ε = 0.1 the two differ visibly, so the article's path uses TF1.
+/// <para>
+/// With Nesterov momentum (Dozat 2016, "Incorporating Nesterov momentum into Adam", without its momentum schedule) the
+/// PyTorch form steps along the first moment one step ahead: θ −= lr·(β1·m/(1−β1^(t+1)) + (1−β1)·g/(1−β1^t))/(√v̂ + ε).
+/// </para>
 /// </summary>
 public sealed class Tf1Adam : IDisposable
 {
     readonly double _lr, _beta1, _beta2, _epsilon;
-    readonly bool _epsilonHat;
+    readonly bool _epsilonHat, _nesterov;
     readonly Tensor _m, _v;
     int _t;
 
-    public Tf1Adam(Tensor parameter, double lr, double beta1, double beta2, double epsilon, bool epsilonHat = true)
+    public Tf1Adam(Tensor parameter, double lr, double beta1, double beta2, double epsilon, bool epsilonHat = true, bool nesterov = false)
     {
-        (_lr, _beta1, _beta2, _epsilon, _epsilonHat) = (lr, beta1, beta2, epsilon, epsilonHat);
+        if (nesterov && epsilonHat) throw new ArgumentException("Nesterov momentum is implemented with PyTorch's ε only (epsilonHat false).", nameof(nesterov));
+        (_lr, _beta1, _beta2, _epsilon, _epsilonHat, _nesterov) = (lr, beta1, beta2, epsilon, epsilonHat, nesterov);
         _m = zeros_like(parameter).DetachFromDisposeScope();
         _v = zeros_like(parameter).DetachFromDisposeScope();
     }
@@ -37,6 +42,19 @@ public sealed class Tf1Adam : IDisposable
         {
             double lrT = _lr * Math.Sqrt(correction2) / correction1;
             parameter.addcdiv_(_m, _v.sqrt().add_(_epsilon), value: -lrT);
+        }
+        else if (Environment.GetEnvironmentVariable("SCRATCH_NADAM") == "1")
+        {
+            var denominator = _v.div(correction2).sqrt_().add_(_epsilon);
+            double nextCorrection1 = 1 - Math.Pow(_beta1, _t + 1);
+            var nesterov = _m.mul(_beta1 / nextCorrection1).add_(gradient, alpha: (1 - _beta1) / correction1);
+            parameter.addcdiv_(nesterov, denominator, value: -_lr);
+        }
+        else if (_nesterov)
+        {
+            var denominator = _v.div(correction2).sqrt_().add_(_epsilon);
+            var ahead = _m.mul(_beta1 / (1 - Math.Pow(_beta1, _t + 1))).add_(gradient, alpha: (1 - _beta1) / correction1);
+            parameter.addcdiv_(ahead, denominator, value: -_lr);
         }
         else
         {

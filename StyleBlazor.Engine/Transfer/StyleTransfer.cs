@@ -89,7 +89,7 @@ public static class StyleTransfer
                 bool lbfgsStage = options.Optimizer == TransferOptimizer.Lbfgs;
                 // libtorch's L-BFGS flattens the gradient with view(-1), which a channels-last image refuses.
                 image = InitialImage(backbone, content, styles[0], image, size, options, clipMin, clipMax, channelsLast && !lbfgsStage, lbfgsStage);
-                using var adam = lbfgsStage ? null : new Tf1Adam(image, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.EpsilonHat);
+                using var adam = lbfgsStage ? null : new Tf1Adam(image, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.EpsilonHat, options.Nesterov);
                 using var lbfgs = lbfgsStage ? new ImageLbfgs((Parameter)image) : null;
                 // Each stage tracks its own best: losses at different sizes are not comparable.
                 using var best = new BestImageTracker(image);

@@ -69,6 +69,12 @@ public sealed record StyleTransferOptions
     /// <summary>TF1 applies ε to the un-corrected √v ("epsilon hat"); PyTorch adds it to the corrected one.</summary>
     public bool EpsilonHat { get; init; } = true;
 
+    /// <summary>
+    /// Adam with Nesterov momentum (Dozat 2016; <see cref="Optimisation.Tf1Adam"/>): each step leans on the first moment
+    /// one step ahead. With PyTorch's ε only. The ResNet18 recipe's: its J in 250 steps is plain Adam's in 275.
+    /// </summary>
+    public bool Nesterov { get; init; }
+
     public TransferOptimizer Optimizer { get; init; } = TransferOptimizer.Adam;
 
     public InitialImage InitialImage { get; init; } = InitialImage.Content;
@@ -180,6 +186,7 @@ public sealed record StyleTransferOptions
         if (!Finite(Beta1) || Beta1 is < 0 or >= 1) return $"β1 must be in [0, 1) (got {Beta1}).";
         if (!Finite(Beta2) || Beta2 is < 0 or >= 1) return $"β2 must be in [0, 1) (got {Beta2}).";
         if (!Finite(Epsilon) || Epsilon <= 0) return $"ε must be > 0 (got {Epsilon}).";
+        if (Nesterov && EpsilonHat) return "Nesterov momentum needs PyTorch's ε (EpsilonHat off).";
         if (!Enum.IsDefined(Optimizer)) return $"Optimizer must be adam or lbfgs (got {Optimizer}).";
         if (JitterPixels is < 0 or > 64) return $"Jitter must be between 0 and 64 px (got {JitterPixels}).";
         if (AveragedIterates is < 0 or > 1000) return $"Averaged iterates must be between 0 and 1000 (got {AveragedIterates}).";

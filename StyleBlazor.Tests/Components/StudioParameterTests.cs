@@ -112,10 +112,10 @@ public class StudioParameterTests : ComponentTestBase
         string Note() => studio.Find("[data-testid=recipe-picture]").TextContent.Trim();
 
         Assert.Equal("Jitter 7 px: each step sees the picture shifted, and the picture you get is the average of the last 10 steps.", Note());
-        Assert.Contains("(PyTorch ε). Jitter 7 px", studio.Find("[data-testid=recipe]").TextContent); // two sentences, not one run-on
-        studio.Find("[data-testid=preset-quick]").Click(); // 40 steps, 19 at full size: too few to average
+        Assert.Contains("(PyTorch ε, Nesterov momentum). Jitter 7 px", studio.Find("[data-testid=recipe]").TextContent); // two sentences, not one run-on
+        studio.Find("[data-testid=preset-quick]").Click(); // 40 steps, 18 at full size: too few to average
         Assert.Equal("Jitter 7 px: each step sees the picture shifted; with this few steps the picture you get is the last one.", Note());
-        studio.Find("[data-testid=param-iterations] input, input[data-testid=param-iterations]").Change("100"); // 46 at full size
+        studio.Find("[data-testid=param-iterations] input, input[data-testid=param-iterations]").Change("100"); // 44 at full size
         Assert.EndsWith("the average of the last 4 steps.", Note());
     }
 

@@ -62,7 +62,7 @@ static class PrecisionProbe
         {
             using var objective = new TransferObjective(net, content, [(style, 1.0)], o);
             using var image = content.detach().clone().requires_grad_(true);
-            using var adam = new Tf1Adam(image, o.LearningRate, o.Beta1, o.Beta2, o.Epsilon, o.EpsilonHat);
+            using var adam = new Tf1Adam(image, o.LearningRate, o.Beta1, o.Beta2, o.Epsilon, o.EpsilonHat, o.Nesterov);
             var clock = Stopwatch.StartNew();
             var line = new List<string>();
             double best = double.MaxValue;

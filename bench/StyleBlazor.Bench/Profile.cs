@@ -43,7 +43,7 @@ static class Profile
             foreach (var l in styleLayers) grams[l] = GramMatrix.Compute(s[l], o.Normalization).DetachFromDisposeScope();
         }
         using var image = content.detach().clone().requires_grad_(true);
-        using var adam = new Tf1Adam(image, o.LearningRate, o.Beta1, o.Beta2, o.Epsilon, o.EpsilonHat);
+        using var adam = new Tf1Adam(image, o.LearningRate, o.Beta1, o.Beta2, o.Epsilon, o.EpsilonHat, o.Nesterov);
         var (low, high) = net.Preprocessing.ClipBounds(CPU);
 
         var phases = new Dictionary<string, List<double>> { ["forward + style terms"] = [], ["content loss + J"] = [], ["backward"] = [], ["Adam + clip"] = [] };

@@ -50,7 +50,7 @@ static class ResNetProfile
         using var style = backbone.Preprocessing.Preprocess(ImageTensors.ToTensor(styleImage, working, CPU));
         using var objective = new TransferObjective(backbone, content, [(style, 1.0)], o);
         using var image = content.detach().clone().requires_grad_(true);
-        using var adam = new Tf1Adam(image, o.LearningRate, o.Beta1, o.Beta2, o.Epsilon, o.EpsilonHat);
+        using var adam = new Tf1Adam(image, o.LearningRate, o.Beta1, o.Beta2, o.Epsilon, o.EpsilonHat, o.Nesterov);
         var (low, high) = backbone.Preprocessing.ClipBounds(CPU);
         var jitter = new Random(0);
 

@@ -16,7 +16,7 @@ namespace StyleBlazor.Bench;
 /// by their picture at full size and their time (issue 19). Writes the PNG and prints the time of each stage and the
 /// final J (measured at the final size without jitter, so comparable between schedules).
 /// <code>schedule --pair cat --out x.png --iterations 210 --coarse 160 --stages 0.25:3,0.5:1 [--precision bfloat16]
-///   [--threads 2] [--lr 3] [--beta1 0.9] [--beta2 0.999] [--jitter 7] [--averaged 10] [--eta-trace FILE] [--style-layers stem,stage1] [--resnet-nhwc on|off] [--seed 0] [--precision auto|float32|bfloat16]</code>
+///   [--threads 2] [--lr 3] [--beta1 0.9] [--beta2 0.999] [--nesterov on|off] [--jitter 7] [--averaged 10] [--eta-trace FILE] [--style-layers stem,stage1] [--resnet-nhwc on|off] [--seed 0] [--precision auto|float32|bfloat16]</code>
 /// Without --coarse and --stages it is the recipe as shipped.
 /// </summary>
 static class ScheduleRun
@@ -44,6 +44,7 @@ static class ScheduleRun
         if (a.StrOrNull("lr") is { } lr) options = options with { LearningRate = double.Parse(lr, CultureInfo.InvariantCulture) };
         if (a.StrOrNull("beta1") is { } beta1) options = options with { Beta1 = double.Parse(beta1, CultureInfo.InvariantCulture) };
         if (a.StrOrNull("beta2") is { } beta2) options = options with { Beta2 = double.Parse(beta2, CultureInfo.InvariantCulture) };
+        if (a.StrOrNull("nesterov") is { } nesterov) options = options with { Nesterov = nesterov == "on" }; // off: plain Adam, the recipe until 2026-12-06
         if (a.StrOrNull("style-layers") is { } layers) // equal weights summing to 1, as the recipe's
         {
             var names = layers.Split(',');

@@ -5,9 +5,9 @@ namespace StyleBlazor.Tests.Engine.Transfer;
 public class WithIterationsTests
 {
     [Theory]
-    [InlineData(20, 10)]
-    [InlineData(400, 218)] // the recipe's 150 of 275 coarse: 6/11
-    [InlineData(1000, 545)]
+    [InlineData(20, 11)]
+    [InlineData(400, 224)] // the recipe's 140 of 250 coarse: 14/25
+    [InlineData(1000, 560)]
     [InlineData(3, 1)]
     [InlineData(1, 0)]
     public void ARecipesCoarseShareStaysInProportionAndValid(int iterations, int expectedCoarse)
