@@ -38,31 +38,11 @@ public class Tf1AdamTests
         return theta;
     }
 
-    /// <summary>torch.optim.Adam's update: m̂ = m/(1−β1^t), v̂ = v/(1−β2^t), θ −= lr·m̂/(√v̂ + ε).</summary>
-    static double[] PyTorchByHand(int steps)
-    {
-        var theta = (double[])Start.Clone();
-        var m = new double[theta.Length];
-        var v = new double[theta.Length];
-        for (int t = 1; t <= steps; t++)
-        {
-            var g = Gradients[t - 1];
-            for (int i = 0; i < theta.Length; i++)
-            {
-                m[i] = Beta1 * m[i] + (1 - Beta1) * g[i];
-                v[i] = Beta2 * v[i] + (1 - Beta2) * g[i] * g[i];
-                double mHat = m[i] / (1 - Math.Pow(Beta1, t)), vHat = v[i] / (1 - Math.Pow(Beta2, t));
-                theta[i] -= Lr * mHat / (Math.Sqrt(vHat) + Eps);
-            }
-        }
-        return theta;
-    }
-
     /// <summary>
-    /// Nesterov's look-ahead on PyTorch's form (Dozat 2016, no momentum schedule):
-    /// θ −= lr·(β1·m/(1−β1^(t+1)) + (1−β1)·g/(1−β1^t))/(√v̂ + ε).
+    /// torch.optim.Adam's update: m̂ = m/(1−β1^t), v̂ = v/(1−β2^t), θ −= lr·m̂/(√v̂ + ε). With Nesterov's look-ahead (Dozat
+    /// 2016, no momentum schedule) the step takes β1·m/(1−β1^(t+1)) + (1−β1)·g/(1−β1^t) in place of m̂.
     /// </summary>
-    static double[] NesterovByHand(int steps)
+    static double[] PyTorchByHand(int steps, bool nesterov = false)
     {
         var theta = (double[])Start.Clone();
         var m = new double[theta.Length];
@@ -74,8 +54,10 @@ public class Tf1AdamTests
             {
                 m[i] = Beta1 * m[i] + (1 - Beta1) * g[i];
                 v[i] = Beta2 * v[i] + (1 - Beta2) * g[i] * g[i];
-                double ahead = Beta1 * m[i] / (1 - Math.Pow(Beta1, t + 1)) + (1 - Beta1) * g[i] / (1 - Math.Pow(Beta1, t));
-                theta[i] -= Lr * ahead / (Math.Sqrt(v[i] / (1 - Math.Pow(Beta2, t))) + Eps);
+                double direction = nesterov
+                    ? Beta1 * m[i] / (1 - Math.Pow(Beta1, t + 1)) + (1 - Beta1) * g[i] / (1 - Math.Pow(Beta1, t))
+                    : m[i] / (1 - Math.Pow(Beta1, t));
+                theta[i] -= Lr * direction / (Math.Sqrt(v[i] / (1 - Math.Pow(Beta2, t))) + Eps);
             }
         }
         return theta;
@@ -142,8 +124,8 @@ public class Tf1AdamTests
     [Fact]
     public void NesterovStepsMatchTheHandComputedLookAhead()
     {
-        AssertClose(NesterovByHand(1), RunAdam(1, epsilonHat: false, nesterov: true));
-        AssertClose(NesterovByHand(3), RunAdam(3, epsilonHat: false, nesterov: true));
+        AssertClose(PyTorchByHand(1, nesterov: true), RunAdam(1, epsilonHat: false, nesterov: true));
+        AssertClose(PyTorchByHand(3, nesterov: true), RunAdam(3, epsilonHat: false, nesterov: true));
         // Not plain Adam's: after the first step the look-ahead weighs the new gradient more than m̂ does. Three steps on
         // the first element (g = 1, 0.5, −1) leave it ~0.1 apart.
         Assert.True(Math.Abs(RunAdam(3, epsilonHat: false, nesterov: true)[0] - RunAdam(3, epsilonHat: false)[0]) > 0.05);
