@@ -43,23 +43,18 @@ public sealed class Tf1Adam : IDisposable
             double lrT = _lr * Math.Sqrt(correction2) / correction1;
             parameter.addcdiv_(_m, _v.sqrt().add_(_epsilon), value: -lrT);
         }
-        else if (Environment.GetEnvironmentVariable("SCRATCH_NADAM") == "1")
-        {
-            var denominator = _v.div(correction2).sqrt_().add_(_epsilon);
-            double nextCorrection1 = 1 - Math.Pow(_beta1, _t + 1);
-            var nesterov = _m.mul(_beta1 / nextCorrection1).add_(gradient, alpha: (1 - _beta1) / correction1);
-            parameter.addcdiv_(nesterov, denominator, value: -_lr);
-        }
-        else if (_nesterov)
-        {
-            var denominator = _v.div(correction2).sqrt_().add_(_epsilon);
-            var ahead = _m.mul(_beta1 / (1 - Math.Pow(_beta1, _t + 1))).add_(gradient, alpha: (1 - _beta1) / correction1);
-            parameter.addcdiv_(ahead, denominator, value: -_lr);
-        }
         else
         {
             var denominator = _v.div(correction2).sqrt_().add_(_epsilon);
-            parameter.addcdiv_(_m, denominator, value: -_lr / correction1);
+            if (_nesterov)
+            {
+                var ahead = _m.mul(_beta1 / (1 - Math.Pow(_beta1, _t + 1))).add_(gradient, alpha: (1 - _beta1) / correction1);
+                parameter.addcdiv_(ahead, denominator, value: -_lr);
+            }
+            else
+            {
+                parameter.addcdiv_(_m, denominator, value: -_lr / correction1);
+            }
         }
     }
 
