@@ -21,6 +21,8 @@ public static class StyleTransfer
     /// (0 = the initial image, <see cref="StyleTransferOptions.Iterations"/> = the last) on this thread and must return
     /// quickly. <paramref name="wantsFrame"/> says whether an improved iteration's image should be read back (null =
     /// always). Cancellation stops within one iteration and throws <see cref="OperationCanceledException"/>.
+    /// <paramref name="contentTargets"/> keeps the content's targets for later runs on the same content, and gives this
+    /// run those that earlier ones made.
     /// </summary>
     public static TransferResult Run(
         IBackbone backbone,
@@ -29,8 +31,9 @@ public static class StyleTransfer
         StyleTransferOptions options,
         Action<TransferProgress>? onProgress = null,
         Func<int, bool>? wantsFrame = null,
-        CancellationToken cancellationToken = default) =>
-        Run(backbone, content, styles, options, onProgress, wantsFrame, DefaultProgressBatch(backbone.Device), cancellationToken);
+        CancellationToken cancellationToken = default,
+        ContentTargetCache? contentTargets = null) =>
+        Run(backbone, content, styles, options, onProgress, wantsFrame, DefaultProgressBatch(backbone.Device), cancellationToken, contentTargets);
 
     /// <summary>
     /// How many iterations' loss values may wait on the device before one read brings them all back. On a GPU every
@@ -48,7 +51,8 @@ public static class StyleTransfer
         Action<TransferProgress>? onProgress,
         Func<int, bool>? wantsFrame,
         int progressBatch,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        ContentTargetCache? contentTargets = null)
     {
         if (styles.Count == 0) throw new ArgumentException("At least one style image is needed.", nameof(styles));
         var problem = options.Validate(backbone);
@@ -59,7 +63,12 @@ public static class StyleTransfer
         var clock = Stopwatch.StartNew();
         var finalSize = ImageTensors.WorkingSize(content.Width, content.Height, options.MaxSide, backbone.SizeMultiple);
         var stages = TransferSchedule.For(finalSize, backbone.SizeMultiple, options);
-        var jitter = JitterPlan.Draw(stages, options.JitterPixels, options.Seed);
+        bool channelsLast = TorchRuntime.ChannelsLast;
+        // Held until the run ends: the targets each stage starts with, and where it keeps those it makes.
+        using var heldTargets = contentTargets?.Hold(ContentTargetKeys(backbone, content, stages, options, channelsLast));
+        var jitter = JitterPlan.Draw(stages, options.JitterPixels, options.Seed, heldTargets?.Targets.Select(t => t.Shifts).ToArray());
+        int targetsReused = heldTargets is null ? 0 : Enumerable.Range(0, stages.Count).Sum(jitter.ContentTargetsReused);
+        heldTargets?.CountReused(targetsReused);
         var remaining = RemainingTimeEstimate.For(backbone, stages, jitter);
         var blend = BlendWeights(styles.Count, options.StyleBlend);
         var (clipMin, clipMax) = backbone.Preprocessing.ClipBounds(backbone.Device);
@@ -69,7 +78,6 @@ public static class StyleTransfer
         // of its last few (AveragedIterates), and reports its unshifted J; without jitter the article's "best image so
         // far" applies.
         bool keepLast = options.KeepsLastIterate();
-        bool channelsLast = TorchRuntime.ChannelsLast;
 
         // A luminance-only run is shown with the content's chroma, from the content at the final size.
         var chromaSource = options.PreserveColors == ColorPreservation.Luminance ? ImageTensors.ToTensor(content, finalSize, backbone.Device) : null;
@@ -85,7 +93,7 @@ public static class StyleTransfer
                 var (size, steps) = (new Size(stage.Width, stage.Height), stage.Steps);
                 bool lastStage = s == stages.Count - 1;
                 remaining.StageStarted(s, clock.Elapsed);
-                using var objective = CreateObjective(backbone, content, styles, blend, size, options, channelsLast);
+                using var objective = CreateObjective(backbone, content, styles, blend, size, options, channelsLast, heldTargets?.Targets[s]);
                 bool lbfgsStage = options.Optimizer == TransferOptimizer.Lbfgs;
                 // libtorch's L-BFGS flattens the gradient with view(-1), which a channels-last image refuses.
                 image = InitialImage(backbone, content, styles[0], image, size, options, clipMin, clipMax, channelsLast && !lbfgsStage, lbfgsStage);
@@ -195,7 +203,7 @@ public static class StyleTransfer
                     if (onProgress is null && best.RememberedRecord() is { } record && !float.IsNaN(record[0]))
                         (bestIteration, bestParts) = ((int)record[^1], record[..^1]);
                     result = new TransferResult(ReadFrame(backbone, keepLast ? image : best.BestImage, finalSize, chromaSource), bestIteration,
-                        ToLossValues(bestParts, options), iteration, clock.Elapsed);
+                        ToLossValues(bestParts, options), iteration, clock.Elapsed) { ContentTargetsReused = targetsReused };
                 }
                 else if (!keepLast)
                 {
@@ -224,8 +232,17 @@ public static class StyleTransfer
         return blend.Select(w => w / sum).ToArray();
     }
 
+    /// <summary>What each stage's content targets depend on (<see cref="CreateObjective"/> makes the content they are made of).</summary>
+    static ContentTargetKey[] ContentTargetKeys(IBackbone backbone, Image<Rgb24> content, IReadOnlyList<TransferStage> stages,
+        StyleTransferOptions options, bool channelsLast)
+    {
+        var fingerprint = ContentTargetKey.Fingerprint(content);
+        return [.. stages.Select(stage => new ContentTargetKey(backbone, fingerprint, stage.Width, stage.Height,
+            options.PreserveColors == ColorPreservation.Luminance, options.ContentLayer, options.Pooling, channelsLast))];
+    }
+
     static TransferObjective CreateObjective(IBackbone backbone, Image<Rgb24> content, IReadOnlyList<Image<Rgb24>> styles,
-        double[] blend, Size size, StyleTransferOptions options, bool channelsLast)
+        double[] blend, Size size, StyleTransferOptions options, bool channelsLast, ContentTargets? contentTargets)
     {
         using var scope = NewDisposeScope();
         var mode = options.PreserveColors;
@@ -237,7 +254,7 @@ public static class StyleTransfer
             return (Preprocessed(backbone, ContentColors.StyleAsSeen(mode, styleRgb, contentRgb), channelsLast), blend[i]);
         }).ToArray();
         Func<Tensor, Tensor>? view = mode == ColorPreservation.Luminance ? x => ContentColors.LuminanceOnly(x, backbone.Preprocessing) : null;
-        return new TransferObjective(backbone, contentInput, styleInputs, options, view);
+        return new TransferObjective(backbone, contentInput, styleInputs, options, view, contentTargets);
     }
 
     /// <summary>

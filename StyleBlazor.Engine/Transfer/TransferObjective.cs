@@ -13,7 +13,8 @@ sealed class TransferObjective : IDisposable
     readonly IBackbone _backbone;
     readonly StyleTransferOptions _options;
     readonly Tensor _content;
-    readonly Dictionary<(int, int), Tensor> _contentTargets = new();
+    readonly ContentTargets _contentTargets;
+    readonly bool _ownsTargets;
     readonly Dictionary<string, Tensor> _styleGrams = new();
     readonly string[] _taps;
     readonly double _contentScale = 1, _tvScale = 1;
@@ -26,10 +27,16 @@ sealed class TransferObjective : IDisposable
     /// What the network sees of the optimised image, when not the image itself (its luminance only, for
     /// <see cref="ColorPreservation.Luminance"/>); J, TV included, is then a function of the view alone.
     /// </param>
+    /// <param name="contentTargets">
+    /// The content targets of <paramref name="content"/> at this size kept beyond this objective (<see cref="ContentTargetCache"/>),
+    /// or null for a set of its own.
+    /// </param>
     public TransferObjective(IBackbone backbone, Tensor content, IReadOnlyList<(Tensor Image, double Weight)> styles, StyleTransferOptions options,
-        Func<Tensor, Tensor>? view = null)
+        Func<Tensor, Tensor>? view = null, ContentTargets? contentTargets = null)
     {
         _backbone = backbone;
+        _ownsTargets = contentTargets is null;
+        _contentTargets = contentTargets ?? new ContentTargets();
         _options = options;
         _view = view;
         _content = content.detach().DetachFromDisposeScope();
@@ -39,7 +46,7 @@ sealed class TransferObjective : IDisposable
         using var scope = NewDisposeScope();
         var norm = options.Normalization;
         var contentFeatures = Features(content, _taps);
-        _contentTargets[(0, 0)] = contentFeatures[options.ContentLayer].detach().DetachFromDisposeScope();
+        _contentTargets.Add((0, 0), contentFeatures[options.ContentLayer].detach().DetachFromDisposeScope());
 
         // (4) with several styles: each layer's target is the blend of the styles' Gram matrices.
         var styleFeatures = styles.Select(s => Features(s.Image, _taps)).ToList();
@@ -121,14 +128,12 @@ sealed class TransferObjective : IDisposable
 
     Tensor ContentTarget(int dy, int dx)
     {
-        if (_contentTargets.TryGetValue((dy, dx), out var target)) return target;
+        if (_contentTargets.TryGet((dy, dx), out var target)) return target;
         // The content target must see the same shift as the image; computed once per shift and kept.
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var shifted = Shift(_content, dy, dx);
-        target = Features(shifted, [_options.ContentLayer])[_options.ContentLayer].detach().DetachFromDisposeScope();
-        _contentTargets[(dy, dx)] = target;
-        return target;
+        return _contentTargets.Add((dy, dx), Features(shifted, [_options.ContentLayer])[_options.ContentLayer].detach().DetachFromDisposeScope());
     }
 
     /// <summary>The backbone's pass with this run's pooling (chosen per pass: the backbone may be shared).</summary>
@@ -148,7 +153,7 @@ sealed class TransferObjective : IDisposable
     public void Dispose()
     {
         _content.Dispose();
-        foreach (var t in _contentTargets.Values) t.Dispose();
+        if (_ownsTargets) _contentTargets.Dispose();
         foreach (var t in _styleGrams.Values) t.Dispose();
     }
 }

@@ -40,4 +40,8 @@ public sealed record TransferProgress(
 }
 
 /// <summary>The outcome of a run: the best image and its loss.</summary>
-public sealed record TransferResult(RgbFrame BestImage, int BestIteration, LossValues BestLoss, int IterationsRun, TimeSpan Elapsed);
+public sealed record TransferResult(RgbFrame BestImage, int BestIteration, LossValues BestLoss, int IterationsRun, TimeSpan Elapsed)
+{
+    /// <summary>Content targets the run took from a <see cref="ContentTargetCache"/> instead of making them.</summary>
+    public int ContentTargetsReused { get; init; }
+}

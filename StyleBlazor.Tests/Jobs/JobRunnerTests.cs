@@ -1,4 +1,6 @@
+using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
+using StyleBlazor.Hubs;
 using StyleBlazor.Identity;
 using StyleBlazor.Extensions;
 using StyleBlazor.Jobs;
@@ -9,6 +11,49 @@ namespace StyleBlazor.Tests.Jobs;
 
 public class JobRunnerTests
 {
+    [Theory]
+    [InlineData(256)]
+    [InlineData(0)] // kept for none
+    public async Task ASecondJobOnTheSamePhotoTakesTheContentTargetsTheFirstMade(int cacheMiB)
+    {
+        // The fast recipe jittered, at two sizes, so that each job makes content targets in each.
+        await using var app = new StyleBlazorApplication(("Engine:ContentTargetCacheMiB", $"{cacheMiB}"), ("Diagnostics:KeySha256", ApiKeys.Sha256Hex("key")))
+        {
+            Catalog = new TestBackboneCatalog { FastRecipe = TestBackboneCatalog.Defaults with { JitterPixels = 3, CoarseIterations = 6, Seed = 1 } },
+        };
+        var owner = new ProgressRecorder(await app.ConnectAsync(BrowserSession.NewId()));
+        async Task RunAsync(SubmitRequest request)
+        {
+            var job = app.Jobs.Find((await owner.SubmitAsync(request)).JobId!)!;
+            await Eventually(() => job.IsFinished, "the job to end");
+            Assert.Equal(JobState.Completed, job.State);
+        }
+        var http = app.CreateClient();
+        http.DefaultRequestHeaders.Authorization = new("Bearer", "key");
+
+        await RunAsync(TinyJob());
+        var afterFirst = await http.GetFromJsonAsync<DiagnosticsReport>("/api/diagnostics");
+        var anotherStyle = TinyJob();
+        anotherStyle.Styles = [Png(30, 30, seed: 3)];
+        await RunAsync(anotherStyle);
+        var afterSecond = await http.GetFromJsonAsync<DiagnosticsReport>("/api/diagnostics");
+
+        Assert.InRange(afterFirst!.ContentTargetsMade, 8, 26); // 16 shifts a stage, met in 6 steps, and the unshifted two
+        Assert.Equal(0, afterFirst.ContentTargetsReused);
+        if (cacheMiB > 0)
+        {
+            Assert.InRange(afterFirst.ContentTargetBytes, 1, 100_000);
+            Assert.Equal(afterFirst.ContentTargetsMade - 2, afterSecond!.ContentTargetsReused); // the same seed meets the same shifts
+            Assert.Equal(afterFirst.ContentTargetsMade, afterSecond.ContentTargetsMade);
+        }
+        else
+        {
+            Assert.Equal(0, afterFirst.ContentTargetBytes);
+            Assert.Equal(0, afterSecond!.ContentTargetsReused);
+            Assert.Equal(2 * afterFirst.ContentTargetsMade, afterSecond.ContentTargetsMade);
+        }
+    }
+
     [Fact]
     public async Task ShuttingDownMidRunMarksTheRunningJobAndTheWaitingOnesInterrupted()
     {

@@ -219,7 +219,10 @@ public static class Extensions
                 FramesEncoded: frames.Encoded,
                 FramesSupersededBeforeEncoding: frames.SupersededBeforeEncoding,
                 FramesSent: frames.Sent,
-                FramesCoalesced: frames.Coalesced));
+                FramesCoalesced: frames.Coalesced,
+                ContentTargetBytes: engine?.ContentTargets.Bytes ?? 0,
+                ContentTargetsReused: engine?.ContentTargets.Counts.Reused ?? 0,
+                ContentTargetsMade: engine?.ContentTargets.Counts.Made ?? 0));
         }).ExcludeFromDescription();
         return endpoints;
     }
@@ -227,7 +230,8 @@ public static class Extensions
 
 /// <summary>
 /// What /api/diagnostics reports: which node answers, memory (with the native allocator and how often the idle engine handed freed memory
-/// back), MKL's code path (<see cref="MklCodePath"/>), live tensors, jobs and frame counters.
+/// back), MKL's code path (<see cref="MklCodePath"/>), live tensors, jobs, frame counters, and the content targets kept
+/// between jobs (<see cref="Engine.Transfer.ContentTargetCache"/>: their bytes, and how many jobs took instead of making, and made).
 /// </summary>
 public sealed record DiagnosticsReport(
     string Node,
@@ -245,4 +249,7 @@ public sealed record DiagnosticsReport(
     long FramesEncoded,
     long FramesSupersededBeforeEncoding,
     long FramesSent,
-    long FramesCoalesced);
+    long FramesCoalesced,
+    long ContentTargetBytes,
+    long ContentTargetsReused,
+    long ContentTargetsMade);

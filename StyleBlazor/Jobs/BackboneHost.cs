@@ -12,8 +12,9 @@ using static TorchSharp.torch;
 namespace StyleBlazor.Jobs;
 
 /// <summary>
-/// Owns the device: picks it, runs one long-lived torch thread per concurrent job, loads and caches backbones, warms
-/// the default one up before the app serves, and hands freed native memory back once no torch work has run for a while.
+/// Owns the device: picks it, runs one long-lived torch thread per concurrent job, loads and caches backbones, keeps
+/// content targets between jobs, warms the default backbone up before the app serves, and hands freed native memory
+/// back once no torch work has run for a while.
 /// All torch work goes through <see cref="RunAsync{T}"/> (a job) or <see cref="RunBetweenIterationsAsync{T}"/> (short work
 /// beside a running job).
 /// </summary>
@@ -38,6 +39,9 @@ public sealed class BackboneHost(
     /// <summary>The device jobs run on (set at start).</summary>
     public Device Device { get; private set; } = CPU;
 
+    /// <summary>Content targets kept between jobs on the same photo (<see cref="EngineOptions.ContentTargetCacheMiB"/>).</summary>
+    public ContentTargetCache ContentTargets { get; private set; } = new(0);
+
     /// <summary>Jobs that can run at once: one torch thread each.</summary>
     public int Slots => _threads.Length;
 
@@ -55,6 +59,7 @@ public sealed class BackboneHost(
         logger.LogInformation("Native memory: {Allocator}; freed memory {Policy}", NativeHeap.Describe(),
             reuse ? $"kept for reuse while jobs run, handed back after {o.ReleaseFreedMemoryAfterIdle} idle" : "returned as the allocator decides");
         Device = TorchRuntime.SelectDevice(o.Device);
+        ContentTargets = new ContentTargetCache((long)o.ContentTargetCacheMiB << 20);
         _threads = [.. Enumerable.Range(0, o.MaxConcurrentJobs).Select(i => new TorchThread($"torch-{i}"))];
         // Warm-up belongs before the app serves. It runs what the first user's job runs, so that job is not the one
         // that pays for compiling it all (its first frame came ~0.8 s later than the next jobs' with only the backbone loaded).
@@ -215,6 +220,7 @@ public sealed class BackboneHost(
             {
                 lock (_gate)
                 {
+                    ContentTargets.Dispose();
                     foreach (var b in _backbones.Values) b.Dispose();
                     _backbones.Clear();
                 }

@@ -68,7 +68,8 @@ public sealed class JobRunner(
                     thread.RunWorkBetweenIterations();
                 },
                 frames.WantsFrame,
-                stop.Token));
+                stop.Token,
+                host.ContentTargets));
             await frames.FlushAsync();
             job.SetResult(result);
             // The best image is the last word for watchers, unless they already have that very iteration.
@@ -76,7 +77,8 @@ public sealed class JobRunner(
                 jobs.Record(job, encoder.Encode(result.BestImage, result.BestIteration));
             var (stored, notStored) = await StoreAsync(job, ResultOutcome.Completed, result.BestImage, result.BestIteration, result.IterationsRun, result.Elapsed, recorder);
             jobs.End(job, JobState.Completed, notStored, stored?.Path);
-            logger.LogInformation("Job {JobId} completed: best J {Loss} at iteration {Iteration} in {Elapsed}", job.Id, result.BestLoss.Total, result.BestIteration, result.Elapsed);
+            logger.LogInformation("Job {JobId} completed: best J {Loss} at iteration {Iteration}, {Reused} content targets kept from earlier jobs, in {Elapsed}",
+                job.Id, result.BestLoss.Total, result.BestIteration, result.ContentTargetsReused, result.Elapsed);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested && !job.CancellationToken.IsCancellationRequested && lease.ResumesElsewhere)
         {

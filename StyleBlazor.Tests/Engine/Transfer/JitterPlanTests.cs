@@ -56,4 +56,30 @@ public class JitterPlanTests
             Assert.Equal(0, plan.ContentTargetsFrom(stage.Index, 0));
         });
     }
+
+    [Fact]
+    public void TargetsMadeBeforeTheRunAreNeitherMadeAgainNorCountedAsToMake()
+    {
+        var fresh = JitterPlan.Draw(Stages, 7, seed: 4);
+        var halfSize = Enumerable.Range(0, Stages[0].Steps).Select(k => fresh.Shift(0, k)).ToArray();
+        // An earlier run on the same content left the first ten shifts of this run's half-size stage, and (1, 1),
+        // which this run may or may not meet; nothing at full size.
+        var made = halfSize.Where(s => s != (0, 0)).Distinct().Take(10).Append((1, 1)).ToHashSet();
+
+        var plan = JitterPlan.Draw(Stages, 7, seed: 4, [made, new HashSet<(int, int)>()]);
+
+        int distinct = halfSize.Where(s => s != (0, 0)).Distinct().Count();
+        int reused = made.Count(halfSize.Contains);
+        Assert.InRange(reused, 10, 11);
+        Assert.Equal(reused, plan.ContentTargetsReused(0));
+        Assert.Equal(distinct - reused, plan.ContentTargetsFrom(0, 0));
+        for (int k = 0; k < Stages[0].Steps; k++)
+        {
+            Assert.Equal(fresh.Shift(0, k), plan.Shift(0, k)); // the same draw
+            if (made.Contains(plan.Shift(0, k))) Assert.False(plan.MakesContentTarget(0, k));
+        }
+        Assert.Equal(0, plan.ContentTargetsReused(1));
+        Assert.Equal(fresh.ContentTargetsFrom(1, 0), plan.ContentTargetsFrom(1, 0));
+        Assert.Throws<ArgumentException>(() => JitterPlan.Draw(Stages, 7, seed: 4, [made]));
+    }
 }
