@@ -16,8 +16,11 @@ namespace StyleBlazor.Bench;
 /// by their picture at full size and their time (issue 19). Writes the PNG and prints the time of each stage and the
 /// final J (measured at the final size without jitter, so comparable between schedules).
 /// <code>schedule --pair cat --out x.png --iterations 210 --coarse 160 --stages 0.25:3,0.5:1 [--precision bfloat16]
-///   [--threads 2] [--lr 3] [--beta1 0.9] [--beta2 0.999] [--nesterov on|off] [--jitter 7] [--averaged 10] [--eta-trace FILE] [--style-layers stem,stage1] [--resnet-nhwc on|off] [--seed 0] [--precision auto|float32|bfloat16]</code>
-/// Without --coarse and --stages it is the recipe as shipped.
+///   [--threads 2] [--lr 3] [--beta1 0.9] [--beta2 0.999] [--nesterov on|off] [--jitter 7] [--averaged 10] [--eta-trace FILE] [--style-layers stem,stage1] [--resnet-nhwc on|off] [--seed 0] [--precision auto|float32|bfloat16]
+///   [--second-style colosseum [--cold-first]]</code>
+/// Without --coarse and --stages it is the recipe as shipped. With --second-style the pair's content is run again with
+/// that pair's style twice, once with the content targets the first run left in a <see cref="ContentTargetCache"/> and
+/// once making its own (in that order, or the other with --cold-first), as a user who tries a second style on a photo.
 /// </summary>
 static class ScheduleRun
 {
@@ -25,8 +28,7 @@ static class ScheduleRun
     {
         var root = Path.GetDirectoryName(Compare.FindUpwards("StyleBlazor.sln"))
             ?? throw new ArgumentException("Run the bench from inside the StyleBlazor repository.");
-        var pair = TimeToResult.GalleryPairs.FirstOrDefault(p => p.Name.StartsWith(a.Str("pair", "cat")))
-            ?? throw new ArgumentException($"Unknown pair (one of {string.Join(", ", TimeToResult.GalleryPairs.Select(p => p.Name))}).");
+        var pair = TimeToResult.FindPair(a.Str("pair", "cat"));
         var clock = Stopwatch.StartNew();
         if (NativeHeap.Active == NativeAllocator.Jemalloc || a.Str("malloc", "jemalloc") == "reuse") NativeHeap.ReuseFreedMemory();
         TorchRuntime.Configure(CPU, a.Int("threads", 0));
@@ -65,48 +67,68 @@ static class ScheduleRun
         IBackbone backbone = catalog.Load("resnet18", CPU);
         double setUp = clock.Elapsed.TotalSeconds;
 
-        var reports = new List<TransferProgress>();
-        var cpu = new List<double>(); // this thread's CPU ms at each report: with --threads 1 the run's work, whatever the load
-        double cpuStart = ThreadCpuClock.Milliseconds();
-        var result = StyleTransfer.Run(backbone, content, [style], options, p => { reports.Add(p); cpu.Add(ThreadCpuClock.Milliseconds() - cpuStart); }, _ => false);
-        double cpuEnd = ThreadCpuClock.Milliseconds() - cpuStart;
-        backbone.Dispose();
+        using var cache = new ContentTargetCache(long.MaxValue);
         string output = a.Str("out", Path.Combine(Path.GetTempPath(), $"{pair.Name}.png"));
-        using (var image = result.BestImage.ToImage()) image.SaveAsPng(output);
-
-        var perStage = reports.Take(reports.Count - 1).GroupBy(r => r.Stage!.Index).Select(g =>
+        Report(pair.Name, style, output, a.StrOrNull("second-style") is null ? null : cache);
+        if (a.StrOrNull("second-style") is { } second)
         {
-            var first = g.First();
-            int firstIndex = reports.IndexOf(first), nextIndex = reports.FindIndex(r => r.Stage!.Index > g.Key);
-            if (nextIndex < 0) nextIndex = reports.Count - 1; // the last stage runs to the final report
-            var next = reports[nextIndex];
-            // CPU from this stage's first report to the next stage's: its steps (the next stage's set-up included).
-            return new
-            {
-                size = $"{first.Stage!.Width}x{first.Stage.Height}",
-                steps = g.Count(),
-                seconds = Math.Round((next.Elapsed - (g.Key == 0 ? TimeSpan.Zero : first.Elapsed)).TotalSeconds, 3),
-                seconds_per_step = Math.Round((next.Elapsed - first.Elapsed).TotalSeconds / g.Count(), 4),
-                cpu_ms_per_step = Math.Round((cpu[nextIndex] - cpu[firstIndex]) / g.Count(), 1),
-            };
-        }).ToArray();
-        if (a.StrOrNull("eta-trace") is { } trace)
-        {
-            // Per report: iteration, seconds since the start, the estimate of the time left, and the time really left.
-            double end = reports[^1].Elapsed.TotalSeconds;
-            File.WriteAllLines(trace, reports.Select(r => string.Create(CultureInfo.InvariantCulture,
-                $"{r.Iteration},{r.Elapsed.TotalSeconds:F3},{r.Remaining?.TotalSeconds:F3},{end - r.Elapsed.TotalSeconds:F3}")));
+            var other = TimeToResult.FindPair(second);
+            using var otherStyle = intake.DecodeAsync(File.ReadAllBytes(Path.Combine(samples, other.Style))).GetAwaiter().GetResult();
+            string name = $"{pair.Name.Split('-')[0]}-{string.Join('-', other.Name.Split('-').Skip(1))}";
+            var (found, made) = cache.Counts;
+            Console.WriteLine($"content targets kept after the first run: {cache.Sets} sets, {cache.Bytes / 1048576.0:F1} MiB, {made} made");
+            foreach (bool kept in a.Flag("cold-first") ? new[] { false, true } : [true, false])
+                Report($"{name} ({(kept ? "the content's targets kept" : "its own targets")})", otherStyle,
+                    Path.Combine(Path.GetDirectoryName(output)!, $"{name}-{(kept ? "kept" : "own")}.png"), kept ? cache : null);
+            var (reused, madeAfter) = cache.Counts;
+            Console.WriteLine($"content targets: {reused - found} reused, {madeAfter - made} made by the run that kept them");
         }
-        double eta = TimeToResult.EtaError(reports.Select(r => (r.Elapsed.TotalSeconds, r.Remaining?.TotalSeconds)).ToArray());
-        Console.WriteLine($"{pair.Name}: {string.Join(" + ", perStage.Select(s => $"{s.steps}@{s.size} {s.seconds:F2} s ({s.seconds_per_step * 1000:F0} ms/step, CPU {s.cpu_ms_per_step:F0} ms/step)"))}; " +
-                          $"engine {result.Elapsed.TotalSeconds:F2} s (CPU {cpuEnd / 1000:F2} s, first report at CPU {cpu[0] / 1000:F2} s), set-up {setUp:F2} s (pictures decoded at {decoded:F2} s), final J {reports[^1].Loss.Total:F4} " +
-                          $"(J_C {reports[^1].Loss.Content:F4}, J_S {reports[^1].Loss.Style:F4}, TV {reports[^1].Loss.TotalVariation:F3}), ETA error {eta * 100:F0} %, load {ProcessStats.LoadAverage()}; {output}");
-        Console.WriteLine("RESULT " + JsonSerializer.Serialize(new
-        {
-            pair = pair.Name, output, stages = perStage, engine_s = result.Elapsed.TotalSeconds, engine_cpu_s = cpuEnd / 1000, set_up_s = setUp,
-            final_j = reports[^1].Loss.Total, j_c = reports[^1].Loss.Content, j_s = reports[^1].Loss.Style, tv = reports[^1].Loss.TotalVariation,
-            eta_error = eta, load = ProcessStats.LoadAverage(),
-        }));
+        backbone.Dispose();
         return 0;
+
+        void Report(string name, Image<Rgb24> style, string output, ContentTargetCache? targets)
+        {
+            var reports = new List<TransferProgress>();
+            var cpu = new List<double>(); // this thread's CPU ms at each report: with --threads 1 the run's work, whatever the load
+            double cpuStart = ThreadCpuClock.Milliseconds();
+            var result = StyleTransfer.Run(backbone, content, [style], options, p => { reports.Add(p); cpu.Add(ThreadCpuClock.Milliseconds() - cpuStart); }, _ => false,
+                contentTargets: targets);
+            double cpuEnd = ThreadCpuClock.Milliseconds() - cpuStart;
+            using (var image = result.BestImage.ToImage()) image.SaveAsPng(output);
+
+            var perStage = reports.Take(reports.Count - 1).GroupBy(r => r.Stage!.Index).Select(g =>
+            {
+                var first = g.First();
+                int firstIndex = reports.IndexOf(first), nextIndex = reports.FindIndex(r => r.Stage!.Index > g.Key);
+                if (nextIndex < 0) nextIndex = reports.Count - 1; // the last stage runs to the final report
+                var next = reports[nextIndex];
+                // CPU from this stage's first report to the next stage's: its steps (the next stage's set-up included).
+                return new
+                {
+                    size = $"{first.Stage!.Width}x{first.Stage.Height}",
+                    steps = g.Count(),
+                    seconds = Math.Round((next.Elapsed - (g.Key == 0 ? TimeSpan.Zero : first.Elapsed)).TotalSeconds, 3),
+                    seconds_per_step = Math.Round((next.Elapsed - first.Elapsed).TotalSeconds / g.Count(), 4),
+                    cpu_ms_per_step = Math.Round((cpu[nextIndex] - cpu[firstIndex]) / g.Count(), 1),
+                };
+            }).ToArray();
+            if (a.StrOrNull("eta-trace") is { } trace)
+            {
+                // Per report: iteration, seconds since the start, the estimate of the time left, and the time really left.
+                double end = reports[^1].Elapsed.TotalSeconds;
+                File.WriteAllLines(trace, reports.Select(r => string.Create(CultureInfo.InvariantCulture,
+                    $"{r.Iteration},{r.Elapsed.TotalSeconds:F3},{r.Remaining?.TotalSeconds:F3},{end - r.Elapsed.TotalSeconds:F3}")));
+            }
+            double eta = TimeToResult.EtaError(reports.Select(r => (r.Elapsed.TotalSeconds, r.Remaining?.TotalSeconds)).ToArray());
+            Console.WriteLine($"{name}: {string.Join(" + ", perStage.Select(s => $"{s.steps}@{s.size} {s.seconds:F2} s ({s.seconds_per_step * 1000:F0} ms/step, CPU {s.cpu_ms_per_step:F0} ms/step)"))}; " +
+                              $"engine {result.Elapsed.TotalSeconds:F2} s (CPU {cpuEnd / 1000:F2} s, first report at CPU {cpu[0] / 1000:F2} s), set-up {setUp:F2} s (pictures decoded at {decoded:F2} s), final J {reports[^1].Loss.Total:F4} " +
+                              $"(J_C {reports[^1].Loss.Content:F4}, J_S {reports[^1].Loss.Style:F4}, TV {reports[^1].Loss.TotalVariation:F3}), ETA error {eta * 100:F0} %, load {ProcessStats.LoadAverage()}; {output}");
+            Console.WriteLine("RESULT " + JsonSerializer.Serialize(new
+            {
+                pair = name, output, stages = perStage, engine_s = result.Elapsed.TotalSeconds, engine_cpu_s = cpuEnd / 1000, set_up_s = setUp,
+                final_j = reports[^1].Loss.Total, j_c = reports[^1].Loss.Content, j_s = reports[^1].Loss.Style, tv = reports[^1].Loss.TotalVariation,
+                eta_error = eta, load = ProcessStats.LoadAverage(),
+            }));
+        }
     }
 }

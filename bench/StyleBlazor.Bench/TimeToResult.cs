@@ -19,7 +19,9 @@ namespace StyleBlazor.Bench;
 /// phase (<see cref="StudioWatcher"/>).</item>
 /// </list>
 /// Per pair: wall time, time to the first frame, the steps at each size, the final J, and how far the engine's
-/// remaining-time estimate was from the real time left, from the 10 % mark on.
+/// remaining-time estimate was from the real time left, from the 10 % mark on. <c>--second-style PAIR</c> follows each
+/// pair by its photo with that pair's style; <c>--kept-targets</c> lets the app keep content targets from job to job, as
+/// it does by default (the bench turns that off otherwise, so that each job meets its photo for the first time).
 /// </summary>
 static class TimeToResult
 {
@@ -43,8 +45,14 @@ static class TimeToResult
         if (!File.Exists(app)) throw new ArgumentException($"{app} is missing: run `dotnet build -c Release StyleBlazor` first.");
         string samples = Path.Combine(root, "wwwroot-assets", "samples");
         var names = a.Strs("pairs", GalleryPairs.Select(p => p.Name).ToArray());
-        var pairs = names.Select(n => GalleryPairs.FirstOrDefault(p => p.Name.StartsWith(n))
-            ?? throw new ArgumentException($"Unknown pair '{n}' ({string.Join(", ", GalleryPairs.Select(p => p.Name))}).")).ToArray();
+        var pairs = names.Select(FindPair).ToArray();
+        if (a.StrOrNull("second-style") is { } second)
+        {
+            // After each pair, its photo with another pair's style: the user who tries a second style. In the web modes the
+            // app keeps the photo's content targets from the first job (with --kept-targets); the CLI makes its own.
+            var style = FindPair(second);
+            pairs = [.. pairs.SelectMany(p => new[] { p, new Pair($"{p.Name.Split('-')[0]}-{string.Join('-', style.Name.Split('-').Skip(1))}", p.Content, style.Style) })];
+        }
         var modes = a.Strs("modes", ["cli"]);
         string malloc = a.Str("malloc", "jemalloc");
         int repeats = a.Int("repeats", 1);
@@ -63,7 +71,8 @@ static class TimeToResult
                     rows.Add(Cli(app, samples, pair, malloc, Path.Combine(outDirectory, $"{pair.Name}.png"), extra, r,
                         Path.Combine(outDirectory, $"cli-{pair.Name}-{r + 1}.jsonl")) with { Round = r + 1 });
             if (modes.Any(m => m is "load" or "studio"))
-                rows.AddRange(Web(app, root, samples, pairs, malloc, modes, a.Int("threads", 0), r, outDirectory, a.Flag("warm-job")).Select(w => w with { Round = r + 1 }));
+                rows.AddRange(Web(app, root, samples, pairs, malloc, modes, a.Int("threads", 0), r, outDirectory, a.Flag("warm-job"), a.Flag("kept-targets"))
+                    .Select(w => w with { Round = r + 1 }));
         }
 
         Console.WriteLine("\n| mode | pair | wall s | final frame s | first frame s | engine s | steps per size | final J | ETA error from 10 % (max) | load at start |");
@@ -180,17 +189,25 @@ static class TimeToResult
             .Select(r => Math.Abs(r.Remaining!.Value - (end - r.Elapsed)) / (end - r.Elapsed)).ToArray();
     }
 
+    public static Pair FindPair(string name) => GalleryPairs.FirstOrDefault(p => p.Name.StartsWith(name))
+        ?? throw new ArgumentException($"Unknown pair '{name}' ({string.Join(", ", GalleryPairs.Select(p => p.Name))}).");
+
     /// <summary>The web modes against one warm app: the load tool with one watcher, and Chromium in the Studio.</summary>
     /// <param name="warmJob">--warm-job: a small job (128 px, 60 steps) with one watcher through the hub before the measured
     /// ones, so that none of them is the app's first (what a warm-up through the hub would do).</param>
+    /// <param name="keptTargets">
+    /// --kept-targets: the app keeps content targets from job to job, as it does by default. Without it the bench turns
+    /// that off, so that every job meets its photo for the first time, as every row before 2026-12-06 did (the Studio's
+    /// job would otherwise take the targets of the load tool's job on the same pair).
+    /// </param>
     static IEnumerable<Row> Web(string app, string root, string samples, Pair[] pairs, string malloc, string[] modes, int threads, int repeat, string outDirectory,
-        bool warmJob)
+        bool warmJob, bool keptTargets)
     {
         // A build serves the project's static files through its runtime manifest; a publish (--app into a publish folder,
         // e.g. ReadyToRun as the Docker image builds it) serves its own wwwroot, so it is its own content root.
         string appFolder = Path.GetDirectoryName(Path.GetFullPath(app))!;
         string contentRoot = Directory.Exists(Path.Combine(appFolder, "wwwroot")) ? appFolder : Path.Combine(root, "StyleBlazor");
-        using var server = EndToEnd.AppServer.Start(app, contentRoot, threads, malloc, []);
+        using var server = EndToEnd.AppServer.Start(app, contentRoot, threads, malloc, keptTargets ? [] : ["--Engine:ContentTargetCacheMiB", "0"]);
         string loadTool = Path.Combine(root, "tools", "LoadTest", "bin", "Release", "net10.0", "LoadTest.dll");
         var rows = new List<Row>();
         if (warmJob)
