@@ -128,12 +128,21 @@ sealed class TransferObjective : IDisposable
 
     Tensor ContentTarget(int dy, int dx)
     {
-        if (_contentTargets.TryGet((dy, dx), out var target)) return target;
         // The content target must see the same shift as the image; computed once per shift and kept.
+        return _contentTargets.TryGet((dy, dx), out var target) ? target
+            : _contentTargets.Add((dy, dx), MakeContentTarget(_backbone, _content, _options, dy, dx));
+    }
+
+    /// <summary>
+    /// The features of <paramref name="content"/> (preprocessed, at the working size) shifted by (dy, dx) at the content
+    /// tap: the target of (2) for a step at that shift. Detached, outside any dispose scope.
+    /// </summary>
+    internal static Tensor MakeContentTarget(IBackbone backbone, Tensor content, StyleTransferOptions options, int dy, int dx)
+    {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var shifted = Shift(_content, dy, dx);
-        return _contentTargets.Add((dy, dx), Features(shifted, [_options.ContentLayer])[_options.ContentLayer].detach().DetachFromDisposeScope());
+        var features = backbone.Forward(Shift(content, dy, dx), [options.ContentLayer], NoTap, options.Pooling);
+        return features[options.ContentLayer].detach().DetachFromDisposeScope();
     }
 
     /// <summary>The backbone's pass with this run's pooling (chosen per pass: the backbone may be shared).</summary>

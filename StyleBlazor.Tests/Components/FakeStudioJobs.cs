@@ -52,6 +52,15 @@ public sealed class FakeStudioJobs : IStudioJobs
         int position = 0, JobUpdate.Frame? latest = null, string? message = null, string? shareLink = null) =>
         new(jobId, "vgg19", options, state, position, state == JobState.Queued ? 0 : 1, history ?? [], latest, message, shareLink, null);
 
+    /// <summary>What the Studio asked the engine to prepare: the photo's size, the options and the backbone.</summary>
+    public List<(int Width, int Height, StyleTransferOptions Options, string Backbone)> Preparations { get; } = [];
+
+    public void PrepareContent(SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24> content, StyleTransferOptions options, string backbone)
+    {
+        Preparations.Add((content.Width, content.Height, options, backbone));
+        content.Dispose();
+    }
+
     public Task<SubmitResult> SubmitAsync(StudioSubmission submission)
     {
         Submissions.Add(submission);

@@ -40,6 +40,25 @@ public class GalleryTests : ComponentTestBase
     }
 
     [Fact]
+    public async Task PickingAPhotoAndThenAStyleLetsTheEngineMakeThePhotosContentTargetsWithTheFormsParameters()
+    {
+        await using var ctx = NewContext();
+        var studio = RenderStudio(ctx);
+        studio.Find("[data-testid=preset-quick]").Click();
+
+        studio.Find("[data-testid=content-upload-samples]").Click();
+        studio.Find("[data-testid=content-upload-gallery] [data-sample='photo-chelsea-cat.png']").Click();
+        studio.WaitForAssertion(() => Assert.Equal("451 × 300 px", studio.Find("[data-testid=content-upload-size]").TextContent.Trim()), Patience);
+        Assert.Single(Jobs.Preparations);
+        studio.Find("[data-testid=style-upload-samples]").Click();
+        studio.WaitForElement("[data-testid=style-upload-gallery] [data-sample='art-van-gogh-starry-night.jpg']", Patience).Click();
+
+        // Asked again with the style: the parameters may have changed in between.
+        studio.WaitForAssertion(() => Assert.Equal(2, Jobs.Preparations.Count), Patience);
+        Assert.All(Jobs.Preparations, p => Assert.Equal((451, 300, ParameterPresets.QuickPreviewMaxSide, "vgg19"), (p.Width, p.Height, p.Options.MaxSide, p.Backbone)));
+    }
+
+    [Fact]
     public async Task PickingASampleArtworkMakesItTheStyle()
     {
         await using var ctx = NewContext();

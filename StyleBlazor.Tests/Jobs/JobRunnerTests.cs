@@ -55,6 +55,40 @@ public class JobRunnerTests
     }
 
     [Fact]
+    public async Task AJobOnAPhotoPreparedWhileTheEngineWasIdleMakesNoContentTargetOfItsOwn()
+    {
+        var recipe = TestBackboneCatalog.Defaults with { JitterPixels = 3, CoarseIterations = 6, Seed = 1 };
+        await using var app = new StyleBlazorApplication { Catalog = new TestBackboneCatalog { FastRecipe = recipe } };
+        var host = app.Services.GetRequiredService<BackboneHost>();
+        var owner = new ProgressRecorder(await app.ConnectAsync(BrowserSession.NewId()));
+
+        // The photo TinyJob sends, as the Studio would hand it over when it is picked.
+        int prepared = await host.PrepareContentTargetsAsync(TestBackboneCatalog.Fast, Engine.Transfer.TestImages.Gradient(40, 30, 1), recipe);
+        var job = app.Jobs.Find((await owner.SubmitAsync(TinyJob())).JobId!)!;
+        await Eventually(() => job.IsFinished, "the job to end");
+
+        Assert.Equal(JobState.Completed, job.State);
+        Assert.InRange(prepared, 6, 24);
+        Assert.Equal((prepared, prepared + 2), host.ContentTargets.Counts); // all reused; the job made only the unshifted two
+    }
+
+    [Fact]
+    public async Task NothingIsPreparedWhileAJobRuns()
+    {
+        await using var app = new StyleBlazorApplication();
+        var host = app.Services.GetRequiredService<BackboneHost>();
+        var owner = new ProgressRecorder(await app.ConnectAsync(BrowserSession.NewId()));
+        var job = app.Jobs.Find((await owner.SubmitAsync(TinyJob(TestBackboneCatalog.Slow, iterations: 500))).JobId!)!;
+        await Eventually(() => job.LossCount >= 2, "the job to run");
+
+        int prepared = await host.PrepareContentTargetsAsync(TestBackboneCatalog.Fast, Engine.Transfer.TestImages.Gradient(40, 30, 1),
+            TestBackboneCatalog.Defaults with { JitterPixels = 3 });
+
+        Assert.Equal(0, prepared);
+        Assert.Equal((0, 1), host.ContentTargets.Counts); // nothing reused; the running job made its unshifted target
+    }
+
+    [Fact]
     public async Task ShuttingDownMidRunMarksTheRunningJobAndTheWaitingOnesInterrupted()
     {
         var app = new StyleBlazorApplication();

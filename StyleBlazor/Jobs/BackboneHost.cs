@@ -35,6 +35,7 @@ public sealed class BackboneHost(
     ITimer? _idleRelease;
     int _memoryReleases;
     int _released;
+    int _preparations; // the newest preparation's number: an older one stops when a newer one comes
 
     /// <summary>The device jobs run on (set at start).</summary>
     public Device Device { get; private set; } = CPU;
@@ -106,6 +107,37 @@ public sealed class BackboneHost(
         // Slot 0 also warms up and releases; any thread would do, and one keeps the order of requests.
         var thread = _threads.Length > 0 ? _threads[0] : throw new InvalidOperationException("The engine has not started.");
         return thread.InvokeBetweenIterationsAsync(() => work(GetBackbone(backbone)));
+    }
+
+    /// <summary>
+    /// Makes the content targets of a job of <paramref name="options"/> on <paramref name="content"/> while no job runs
+    /// (the Studio asks when a photo is picked, and the user then picks a style), so that the job starts with them made.
+    /// Stops before the next target as soon as a job comes or a newer preparation is asked for. The picture is handed
+    /// over. Returns how many it made: 0 at once when targets are not kept, the run has no jitter, or a job is running.
+    /// Never throws: a failure costs only the time the job then spends making them.
+    /// </summary>
+    public async Task<int> PrepareContentTargetsAsync(string backbone, Image<Rgb24> content, StyleTransferOptions options)
+    {
+        using (content)
+        {
+            if (_threads.Length == 0 || ContentTargets.CapacityBytes == 0 || options.JitterPixels == 0 || Volatile.Read(ref _busy) > 0) return 0;
+            int number = Interlocked.Increment(ref _preparations);
+            bool Superseded() => Volatile.Read(ref _busy) > 0 || Volatile.Read(ref _preparations) != number;
+            int made = 0;
+            try
+            {
+                var started = time.GetTimestamp();
+                made = await _threads[0].InvokeAsync(() => Superseded() ? 0
+                    : StyleTransfer.PrepareContentTargets(GetBackbone(backbone), content, options, ContentTargets, Superseded));
+                logger.LogInformation("Made {Made} content targets before a job, in {Elapsed}", made, time.GetElapsedTime(started));
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Making content targets before a job failed");
+            }
+            if (Volatile.Read(ref _busy) == 0) ScheduleIdleRelease();
+            return made;
+        }
     }
 
     /// <summary>A small picture, through the upload path: PNG and JPEG bytes decoded by the intake.</summary>

@@ -1,10 +1,16 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 using StyleBlazor.Engine.Backbones;
+using StyleBlazor.Engine.Transfer;
 using StyleBlazor.Studio;
 
 namespace StyleBlazor.Jobs;
 
-/// <summary>The Studio's narrow view (<see cref="IStudioJobs"/>) of the pipeline: the same submission, feed and results as the hub and the API.</summary>
-public sealed class StudioJobs(JobSubmission submission, IJobFeed feed, JobResults results) : IStudioJobs
+/// <summary>
+/// The Studio's narrow view (<see cref="IStudioJobs"/>) of the pipeline: the same submission, feed and results as the
+/// hub and the API; and this node's engine, where it has one, to prepare a picked photo.
+/// </summary>
+public sealed class StudioJobs(JobSubmission submission, IJobFeed feed, JobResults results, BackboneHost? engine = null) : IStudioJobs
 {
     public IBackboneCatalog? Backbones => submission.Backbones;
 
@@ -19,6 +25,12 @@ public sealed class StudioJobs(JobSubmission submission, IJobFeed feed, JobResul
         request.Content.Dispose();
         foreach (var style in request.Styles) style.Dispose();
         return SubmitResult.Refused(result.Message ?? result.Refusal.ToString());
+    }
+
+    public void PrepareContent(Image<Rgb24> content, StyleTransferOptions options, string backbone)
+    {
+        if (engine is null) content.Dispose(); // a web node: jobs run elsewhere
+        else _ = engine.PrepareContentTargetsAsync(backbone, content, options); // logs its own failure
     }
 
     public async Task<bool> CancelAsync(string jobId, string ownerId) => await submission.CancelAsync(jobId, ownerId) == CancelOutcome.Cancelled;

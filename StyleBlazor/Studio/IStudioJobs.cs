@@ -22,6 +22,12 @@ public interface IStudioJobs
     /// <summary>Queues a job. The images in <paramref name="submission"/> are handed over: the job owns them from here on.</summary>
     Task<SubmitResult> SubmitAsync(StudioSubmission submission);
 
+    /// <summary>
+    /// Lets the engine, when it is idle, make what a job of <paramref name="options"/> on <paramref name="content"/> needs
+    /// of the photo alone (its content targets) while the user picks the rest. The picture is handed over.
+    /// </summary>
+    void PrepareContent(Image<Rgb24> content, StyleTransferOptions options, string backbone) => content.Dispose();
+
     /// <summary>Asks a job to stop; false when <paramref name="ownerId"/> does not own it or it has already ended.</summary>
     Task<bool> CancelAsync(string jobId, string ownerId);
 

@@ -55,6 +55,45 @@ public class ContentTargetCacheTests
     }
 
     [Fact]
+    public void TargetsPreparedBeforeARunAreTheOnesItMeetsAndItPaintsWhatARunMakingThemPaints()
+    {
+        using var backbone = new ContentPassCounter(new TinyConvBackbone());
+        using var photo = Gradient(40, 30, 1);
+        using var style = Gradient(30, 30, 2);
+        using var cache = new ContentTargetCache(long.MaxValue);
+        var own = Run(backbone, photo, style, null);
+
+        int prepared = StyleTransfer.PrepareContentTargets(backbone, photo, Jittered, cache, stop: () => false);
+        var kept = Run(backbone, photo, style, cache);
+
+        Assert.Equal(own.ContentPasses, prepared);
+        Assert.Equal(prepared, backbone.ContentPasses - own.ContentPasses); // one pass a target, nothing else
+        Assert.Equal(0, kept.ContentPasses);
+        Assert.Equal(prepared, kept.Result.ContentTargetsReused);
+        Assert.Equal(own.Losses, kept.Losses);
+        Assert.Equal(own.Result.BestImage.Pixels, kept.Result.BestImage.Pixels);
+        Assert.Equal(0, StyleTransfer.PrepareContentTargets(backbone, photo, Jittered, cache, stop: () => false)); // all made
+    }
+
+    [Fact]
+    public void APreparationStopsWhenAskedAndTheRunMakesTheRest()
+    {
+        using var backbone = new ContentPassCounter(new TinyConvBackbone());
+        using var photo = Gradient(40, 30, 1);
+        using var style = Gradient(30, 30, 2);
+        using var cache = new ContentTargetCache(long.MaxValue);
+        int asked = 0;
+
+        int prepared = StyleTransfer.PrepareContentTargets(backbone, photo, Jittered, cache, stop: () => ++asked > 5);
+        var run = Run(backbone, photo, style, cache);
+
+        Assert.Equal(5, prepared);
+        Assert.Equal(5, run.Result.ContentTargetsReused);
+        Assert.InRange(run.ContentPasses, 5, 27); // the run's first five new shifts came prepared
+        Assert.Equal(0, StyleTransfer.PrepareContentTargets(backbone, photo, Jittered with { JitterPixels = 0 }, cache, stop: () => false));
+    }
+
+    [Fact]
     public void KeptTargetsStayWithinTheCapacityOnceNoRunHoldsThemTheLeastRecentlyUsedDroppedFirst()
     {
         using var backbone = new TinyConvBackbone();

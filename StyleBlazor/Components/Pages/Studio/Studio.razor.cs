@@ -154,6 +154,7 @@ public partial class Studio
             // The slot may have been removed while the picture was decoding.
             else if (choice is not null && State.Styles.Contains(choice)) choice.Image = image;
             else image.Dispose();
+            PrepareContent();
         }
         catch (ImageRejectedException ex)
         {
@@ -175,6 +176,17 @@ public partial class Studio
         {
             _decoding = Slot.None;
         }
+    }
+
+    /// <summary>
+    /// While the user picks the rest, an idle engine makes what the job will need of the photo alone (its content
+    /// targets): at 512 px on two CPU cores ~1.5–2 s that Start no longer waits for. Asked again on each pick, as the
+    /// parameters may have changed; what is already made is not made again.
+    /// </summary>
+    void PrepareContent()
+    {
+        if (_form is null || _problems.Count > 0 || State.Content is not { } content || IsActive) return;
+        Jobs.PrepareContent(content.ClonePixels(), _form.ToOptions(), _form.Backbone);
     }
 
     async Task StartAsync()
