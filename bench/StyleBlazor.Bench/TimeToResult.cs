@@ -264,6 +264,7 @@ static class TimeToResult
                 double appTotalBefore = double.NaN, appTotalAfter = double.NaN;
                 Dictionary<string, double> browserBefore = [], browserAfter = [];
                 int runsEnded = RunsEnded(server.Log());
+                int logBefore = server.Log().Length;
                 var (wall, firstFrame, finalFrame, frames) = StudioWatcher.RunAsync(server.Url, Path.Combine(samples, pair.Content), Path.Combine(samples, pair.Style),
                     runEnded: () => RunsEnded(server.Log()) > runsEnded,
                     started: () => { appBefore = ProcessCpu.ThreadSeconds(server.Pid); appTotalBefore = ProcessCpu.ProcessSeconds(server.Pid); browserBefore = Browser(); },
@@ -282,7 +283,8 @@ static class TimeToResult
                 rows.Add(row);
                 Console.WriteLine($"studio {pair.Name} #{repeat + 1}: wall {wall:F2} s (the final frame drawn at {finalFrame:F2} s), first frame {firstFrame:F2} s, engine {engine:F2} s, {frames} frames drawn; " +
                                   $"CPU: app {row.CpuProcess:F1} s ({AppThreads(appCpu)}), browser {row.CpuBrowser:F1} s " +
-                                  $"({string.Join(", ", browserCpu.Where(p => p.Value >= 0.05).OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:F1}"))}; load {load})");
+                                  $"({string.Join(", ", browserCpu.Where(p => p.Value >= 0.05).OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:F1}"))}; load {load}); " +
+                                  ContentTargets(server.Log()[logBefore..]));
             }
         return rows;
     }
@@ -291,6 +293,19 @@ static class TimeToResult
     /// the torch thread with its OpenMP team).</summary>
     static string AppThreads(Dictionary<string, double> cpu) =>
         string.Join(", ", cpu.Where(p => p.Value >= 0.05).OrderByDescending(p => p.Value).Take(6).Select(p => $"{p.Key} {p.Value:F1}"));
+
+    /// <summary>
+    /// What the app's log says of content targets over one Studio job: those made while the page was being filled in
+    /// (each preparation, and its time) and those the job found made.
+    /// </summary>
+    static string ContentTargets(string log)
+    {
+        var prepared = Regex.Matches(log, @"Made (\d+) content targets before a job, in (\S+)").Select(m =>
+            $"{m.Groups[1].Value} in {TimeSpan.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture).TotalSeconds:F2} s");
+        var kept = Regex.Match(log, @"(\d+) content targets kept from earlier jobs");
+        string made = string.Join(", ", prepared);
+        return $"content targets made before Start: {(made.Length > 0 ? made : "none")}; kept at Start: {(kept.Success ? kept.Groups[1].Value : "?")}";
+    }
 
     /// <summary>How many jobs the app's log says have ended, whichever way.</summary>
     static int RunsEnded(string log) => Regex.Count(log, @"Job \S+ (completed: best J|stopped: |failed \(error|ran out of memory)");
