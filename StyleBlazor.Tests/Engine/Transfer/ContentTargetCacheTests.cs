@@ -145,21 +145,13 @@ public class ContentTargetCacheTests
     }
 
     /// <summary>Counts the passes that make a shifted content target: the content tap alone, without a gradient.</summary>
-    sealed class ContentPassCounter(IBackbone inner) : IBackbone
+    sealed class ContentPassCounter(IBackbone inner) : ObservingBackbone(inner)
     {
         public int ContentPasses { get; private set; }
-        public string Name => inner.Name;
-        public IReadOnlyList<LayerInfo> Layers => inner.Layers;
-        public ImagePreprocessing Preprocessing => inner.Preprocessing;
-        public int SizeMultiple => inner.SizeMultiple;
-        public Device Device => inner.Device;
 
-        public IReadOnlyDictionary<string, Tensor> Forward(Tensor input, IReadOnlyCollection<string> taps)
+        protected override void Observe(Tensor input, IReadOnlyCollection<string> taps)
         {
             if (taps.Count == 1 && !is_grad_enabled()) ContentPasses++;
-            return inner.Forward(input, taps);
         }
-
-        public void Dispose() => inner.Dispose();
     }
 }

@@ -182,22 +182,11 @@ public class GpuReadyLoopTests
         Assert.True(ImageTensors.IsChannelsLast(ImageTensors.ToChannelsLast(y)));
     }
 
-    /// <summary>Passes everything to the tiny backbone and records whether each input arrived channels-last.</summary>
-    sealed class LayoutRecorder(IBackbone inner) : IBackbone
+    /// <summary>Records whether each input arrived channels-last.</summary>
+    sealed class LayoutRecorder(IBackbone inner) : ObservingBackbone(inner)
     {
         public List<bool> InputsWereChannelsLast { get; } = [];
-        public string Name => inner.Name;
-        public IReadOnlyList<LayerInfo> Layers => inner.Layers;
-        public ImagePreprocessing Preprocessing => inner.Preprocessing;
-        public int SizeMultiple => inner.SizeMultiple;
-        public Device Device => inner.Device;
 
-        public IReadOnlyDictionary<string, Tensor> Forward(Tensor input, IReadOnlyCollection<string> taps)
-        {
-            InputsWereChannelsLast.Add(ImageTensors.IsChannelsLast(input));
-            return inner.Forward(input, taps);
-        }
-
-        public void Dispose() { }
+        protected override void Observe(Tensor input, IReadOnlyCollection<string> taps) => InputsWereChannelsLast.Add(ImageTensors.IsChannelsLast(input));
     }
 }
