@@ -201,9 +201,9 @@ public sealed class ContentTargetCache(long capacityBytes) : IDisposable
         readonly Entry[] _held;
         int _released;
 
-        internal Lease(ContentTargetCache cache, Entry[] held) => (_cache, _held) = (cache, held);
+        internal Lease(ContentTargetCache cache, Entry[] held) => (_cache, _held, Targets) = (cache, held, [.. held.Select(e => e.Targets)]);
 
-        public IReadOnlyList<ContentTargets> Targets => [.. _held.Select(e => e.Targets)];
+        public IReadOnlyList<ContentTargets> Targets { get; }
 
         /// <summary>Counts the targets the run will take from the set instead of making them.</summary>
         public void CountReused(int targets) => _cache.Reused(targets);
