@@ -18,7 +18,8 @@ public sealed class JitterPlan
     JitterPlan((int Dy, int Dx)[][] shifts, IReadOnlyList<IReadOnlySet<(int Dy, int Dx)>>? made)
     {
         _shifts = shifts;
-        _reused = shifts.Select((stage, s) => made is null ? 0 : stage.Where(shift => shift != (0, 0)).Distinct().Count(made[s].Contains)).ToArray();
+        _reused = shifts.Select((stage, s) => made is null ? 0
+            : stage.Where(shift => shift != (0, 0)).Distinct().Count(made[s].Contains)).ToArray();
         _targetsFrom = shifts.Select((stage, s) =>
         {
             // The unshifted target is made with the objective; each stage has its own objective, so its own targets.
@@ -37,7 +38,8 @@ public sealed class JitterPlan
     /// </summary>
     public static JitterPlan Draw(IReadOnlyList<TransferStage> stages, int jitterPixels, int seed, IReadOnlyList<IReadOnlySet<(int Dy, int Dx)>>? made = null)
     {
-        if (made is not null && made.Count != stages.Count) throw new ArgumentException($"{stages.Count} stages need {stages.Count} sets of made targets (got {made.Count}).", nameof(made));
+        if (made is not null && made.Count != stages.Count)
+            throw new ArgumentException($"{stages.Count} stages need {stages.Count} sets of made targets (got {made.Count}).", nameof(made));
         var random = new Random(seed);
         return new JitterPlan(stages.Select(stage => Enumerable.Range(0, stage.Steps).Select(_ => jitterPixels > 0
             ? (random.Next(jitterPixels + 1), random.Next(jitterPixels + 1)) // dy, then dx

@@ -15,8 +15,8 @@ namespace StyleBlazor.Jobs;
 /// Owns the device: picks it, runs one long-lived torch thread per concurrent job, loads and caches backbones, keeps
 /// content targets between jobs, warms the default backbone up before the app serves, and hands freed native memory
 /// back once no torch work has run for a while.
-/// All torch work goes through <see cref="RunAsync{T}"/> (a job) or <see cref="RunBetweenIterationsAsync{T}"/> (short work
-/// beside a running job).
+/// All torch work goes through <see cref="RunAsync{T}"/> (a job), <see cref="RunBetweenIterationsAsync{T}"/> (short work
+/// beside a running job) or <see cref="PrepareContentTargetsAsync"/> (a picked photo's targets, while no job runs).
 /// </summary>
 public sealed class BackboneHost(
     IBackboneCatalog catalog,
@@ -122,7 +122,7 @@ public sealed class BackboneHost(
         {
             if (_threads.Length == 0 || ContentTargets.CapacityBytes == 0 || options.JitterPixels == 0 || Volatile.Read(ref _busy) > 0) return 0;
             int number = Interlocked.Increment(ref _preparations);
-            bool Superseded() => Volatile.Read(ref _busy) > 0 || Volatile.Read(ref _preparations) != number;
+            bool Superseded() => Volatile.Read(ref _busy) > 0 || Volatile.Read(ref _preparations) != number || Volatile.Read(ref _released) != 0;
             int made = 0;
             try
             {
