@@ -38,18 +38,19 @@ public sealed class ContentTargets : IDisposable
 {
     readonly Lock _gate = new();
     readonly Dictionary<(int Dy, int Dx), Tensor> _targets = [];
-    readonly Action<long>? _grown;
+    readonly Action? _made;
+    long _bytes;
     bool _disposed;
 
     /// <summary>A set of one run's own, gone with it.</summary>
     public ContentTargets() { }
 
-    internal ContentTargets(Action<long> grown) => _grown = grown;
+    internal ContentTargets(Action made) => _made = made;
 
     /// <summary>The shifts whose targets are here.</summary>
     public IReadOnlySet<(int Dy, int Dx)> Shifts { get { lock (_gate) return _targets.Keys.ToHashSet(); } }
 
-    public long Bytes { get; private set; }
+    public long Bytes { get { lock (_gate) return _bytes; } }
 
     public bool TryGet((int Dy, int Dx) shift, out Tensor target)
     {
@@ -62,7 +63,6 @@ public sealed class ContentTargets : IDisposable
     /// </summary>
     public Tensor Add((int Dy, int Dx) shift, Tensor target)
     {
-        long bytes;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -72,10 +72,9 @@ public sealed class ContentTargets : IDisposable
                 return first;
             }
             _targets[shift] = target;
-            bytes = target.NumberOfElements * target.ElementSize;
-            Bytes += bytes;
+            _bytes += target.NumberOfElements * target.ElementSize;
         }
-        _grown?.Invoke(bytes);
+        _made?.Invoke();
         return target;
     }
 
@@ -102,7 +101,7 @@ public sealed class ContentTargetCache(long capacityBytes) : IDisposable
 {
     readonly Lock _gate = new();
     readonly Dictionary<ContentTargetKey, Entry> _entries = [];
-    long _bytes, _reused, _made, _clock;
+    long _reused, _made, _clock;
     bool _disposed;
 
     internal sealed class Entry(ContentTargetKey key, ContentTargets targets)
@@ -117,7 +116,9 @@ public sealed class ContentTargetCache(long capacityBytes) : IDisposable
         : throw new ArgumentOutOfRangeException(nameof(capacityBytes), capacityBytes, "The capacity cannot be negative.");
 
     /// <summary>Bytes of targets kept, those of running jobs included.</summary>
-    public long Bytes { get { lock (_gate) return _bytes; } }
+    public long Bytes { get { lock (_gate) return KeptBytes(); } }
+
+    long KeptBytes() => _entries.Values.Sum(e => e.Targets.Bytes);
 
     /// <summary>Sets kept (one per content picture and working size).</summary>
     public int Sets { get { lock (_gate) return _entries.Count; } }
@@ -136,7 +137,7 @@ public sealed class ContentTargetCache(long capacityBytes) : IDisposable
             var held = keys.Select(key =>
             {
                 if (!_entries.TryGetValue(key, out var entry))
-                    _entries[key] = entry = new Entry(key, new ContentTargets(Grown));
+                    _entries[key] = entry = new Entry(key, new ContentTargets(Made));
                 entry.Holders++;
                 entry.LastUsed = ++_clock;
                 return entry;
@@ -145,13 +146,9 @@ public sealed class ContentTargetCache(long capacityBytes) : IDisposable
         }
     }
 
-    void Grown(long bytes)
+    void Made()
     {
-        lock (_gate)
-        {
-            _bytes += bytes;
-            _made++;
-        }
+        lock (_gate) _made++;
     }
 
     void Reused(int targets)
@@ -171,11 +168,12 @@ public sealed class ContentTargetCache(long capacityBytes) : IDisposable
             }
             if (_disposed) return;
             // Over capacity: drop sets nobody holds, the least recently used first (the one just released included).
+            long bytes = KeptBytes();
             foreach (var idle in _entries.Values.Where(e => e.Holders == 0).OrderBy(e => e.LastUsed).ToArray())
             {
-                if (_bytes <= CapacityBytes) break;
+                if (bytes <= CapacityBytes) break;
                 _entries.Remove(idle.Key);
-                _bytes -= idle.Targets.Bytes;
+                bytes -= idle.Targets.Bytes;
                 idle.Targets.Dispose();
             }
         }
@@ -190,7 +188,6 @@ public sealed class ContentTargetCache(long capacityBytes) : IDisposable
             // Sets still held are disposed by their last holder.
             foreach (var entry in _entries.Values.Where(e => e.Holders == 0)) entry.Targets.Dispose();
             _entries.Clear();
-            _bytes = 0;
         }
     }
 

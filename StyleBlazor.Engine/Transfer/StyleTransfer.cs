@@ -46,11 +46,9 @@ public static class StyleTransfer
         var problem = options.Validate(backbone);
         if (problem is not null) throw new ArgumentException(problem, nameof(options));
         if (options.JitterPixels == 0) return 0; // one unshifted target a stage, which the run's objective makes anyway
-        var finalSize = ImageTensors.WorkingSize(content.Width, content.Height, options.MaxSide, backbone.SizeMultiple);
-        var stages = TransferSchedule.For(finalSize, backbone.SizeMultiple, options);
         bool channelsLast = TorchRuntime.ChannelsLast;
-        using var held = cache.Hold(ContentTargetKeys(backbone, content, stages, options, channelsLast));
-        var jitter = JitterPlan.Draw(stages, options.JitterPixels, options.Seed, held.Targets.Select(t => t.Shifts).ToArray());
+        var (_, stages, jitter, lease) = Plan(backbone, content, options, channelsLast, cache);
+        using var held = lease!;
         int made = 0;
         foreach (var stage in stages)
         {
@@ -96,12 +94,10 @@ public static class StyleTransfer
             throw new ArgumentException($"{styles.Count} style images need {styles.Count} blend weights (got {options.StyleBlend.Count}).", nameof(options));
 
         var clock = Stopwatch.StartNew();
-        var finalSize = ImageTensors.WorkingSize(content.Width, content.Height, options.MaxSide, backbone.SizeMultiple);
-        var stages = TransferSchedule.For(finalSize, backbone.SizeMultiple, options);
         bool channelsLast = TorchRuntime.ChannelsLast;
+        var (finalSize, stages, jitter, lease) = Plan(backbone, content, options, channelsLast, contentTargets);
         // Held until the run ends: the targets each stage starts with, and where it keeps those it makes.
-        using var heldTargets = contentTargets?.Hold(ContentTargetKeys(backbone, content, stages, options, channelsLast));
-        var jitter = JitterPlan.Draw(stages, options.JitterPixels, options.Seed, heldTargets?.Targets.Select(t => t.Shifts).ToArray());
+        using var heldTargets = lease;
         int targetsReused = heldTargets is null ? 0 : Enumerable.Range(0, stages.Count).Sum(jitter.ContentTargetsReused);
         heldTargets?.CountReused(targetsReused);
         var remaining = RemainingTimeEstimate.For(backbone, stages, jitter);
@@ -265,6 +261,19 @@ public static class StyleTransfer
         double sum = blend.Sum();
         if (sum <= 0) throw new ArgumentException("Style blend weights must not all be zero.");
         return blend.Select(w => w / sum).ToArray();
+    }
+
+    /// <summary>
+    /// A run's working sizes and jitter shifts; with <paramref name="cache"/>, also its stages' content targets, held
+    /// (the caller lets them go), and the plan knows which are made already.
+    /// </summary>
+    static (Size FinalSize, IReadOnlyList<TransferStage> Stages, JitterPlan Jitter, ContentTargetCache.Lease? Held) Plan(
+        IBackbone backbone, Image<Rgb24> content, StyleTransferOptions options, bool channelsLast, ContentTargetCache? cache)
+    {
+        var finalSize = ImageTensors.WorkingSize(content.Width, content.Height, options.MaxSide, backbone.SizeMultiple);
+        var stages = TransferSchedule.For(finalSize, backbone.SizeMultiple, options);
+        var held = cache?.Hold(ContentTargetKeys(backbone, content, stages, options, channelsLast));
+        return (finalSize, stages, JitterPlan.Draw(stages, options.JitterPixels, options.Seed, held?.Targets.Select(t => t.Shifts).ToArray()), held);
     }
 
     /// <summary>What each stage's content targets depend on (<see cref="CreateObjective"/> makes the content they are made of).</summary>

@@ -113,14 +113,15 @@ public sealed class BackboneHost(
     /// Makes the content targets of a job of <paramref name="options"/> on <paramref name="content"/> while no job runs
     /// (the Studio asks when a photo is picked, and the user then picks a style), so that the job starts with them made.
     /// Stops before the next target as soon as a job comes or a newer preparation is asked for. The picture is handed
-    /// over. Returns how many it made: 0 at once when targets are not kept, the run has no jitter, or a job is running.
+    /// over. Returns how many it made: 0 at once when targets are not kept or a job is running, and 0 for a run without
+    /// jitter (<see cref="StyleTransfer.PrepareContentTargets"/>).
     /// Never throws: a failure costs only the time the job then spends making them.
     /// </summary>
     public async Task<int> PrepareContentTargetsAsync(string backbone, Image<Rgb24> content, StyleTransferOptions options)
     {
         using (content)
         {
-            if (_threads.Length == 0 || ContentTargets.CapacityBytes == 0 || options.JitterPixels == 0 || Volatile.Read(ref _busy) > 0) return 0;
+            if (_threads.Length == 0 || ContentTargets.CapacityBytes == 0 || Volatile.Read(ref _busy) > 0) return 0;
             int number = Interlocked.Increment(ref _preparations);
             bool Superseded() => Volatile.Read(ref _busy) > 0 || Volatile.Read(ref _preparations) != number || Volatile.Read(ref _released) != 0;
             int made = 0;
