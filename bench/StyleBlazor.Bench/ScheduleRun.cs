@@ -74,7 +74,7 @@ static class ScheduleRun
         {
             var other = TimeToResult.FindPair(second);
             using var otherStyle = intake.DecodeAsync(File.ReadAllBytes(Path.Combine(samples, other.Style))).GetAwaiter().GetResult();
-            string name = $"{pair.Name.Split('-')[0]}-{string.Join('-', other.Name.Split('-').Skip(1))}";
+            string name = pair.WithStyleOf(other).Name;
             var (found, made) = cache.Counts;
             Console.WriteLine($"content targets kept after the first run: {cache.Sets} sets, {cache.Bytes / 1048576.0:F1} MiB, {made} made");
             foreach (bool kept in a.Flag("cold-first") ? new[] { false, true } : [true, false])

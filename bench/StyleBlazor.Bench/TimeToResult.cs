@@ -25,7 +25,11 @@ namespace StyleBlazor.Bench;
 /// </summary>
 static class TimeToResult
 {
-    public sealed record Pair(string Name, string Content, string Style);
+    public sealed record Pair(string Name, string Content, string Style)
+    {
+        /// <summary>This pair's photo with <paramref name="other"/>'s style, e.g. cat-great-wave.</summary>
+        public Pair WithStyleOf(Pair other) => new($"{Name.Split('-')[0]}-{string.Join('-', other.Name.Split('-').Skip(1))}", Content, other.Style);
+    }
 
     /// <summary>The gallery's pairs (docs/gallery/README.md), from wwwroot-assets/samples.</summary>
     public static readonly Pair[] GalleryPairs =
@@ -51,7 +55,7 @@ static class TimeToResult
             // After each pair, its photo with another pair's style: the user who tries a second style. In the web modes the
             // app keeps the photo's content targets from the first job (with --kept-targets); the CLI makes its own.
             var style = FindPair(second);
-            pairs = [.. pairs.SelectMany(p => new[] { p, new Pair($"{p.Name.Split('-')[0]}-{string.Join('-', style.Name.Split('-').Skip(1))}", p.Content, style.Style) })];
+            pairs = [.. pairs.SelectMany(p => new[] { p, p.WithStyleOf(style) })];
         }
         var modes = a.Strs("modes", ["cli"]);
         string malloc = a.Str("malloc", "jemalloc");
