@@ -82,13 +82,20 @@ public abstract class ComponentTestBase
     protected static IRenderedComponent<StyleBlazor.Components.Pages.Studio.Studio> RenderStudio(BunitContext ctx)
     {
         var studio = RenderWithProviders<StyleBlazor.Components.Pages.Studio.Studio>(ctx);
+        WaitUntilReady(studio, "studio");
+        return studio;
+    }
+
+    /// <summary>Waits for the ready marker of the element <paramref name="testId"/> (set once its first after-render is over).</summary>
+    protected static void WaitUntilReady<TComponent>(IRenderedComponent<TComponent> cut, string testId) where TComponent : IComponent
+    {
         // With Patience, not bUnit's 1 s: in a full run the thread pool can be too busy to run the check within a second
         // (a fresh-clone CI run failed here, "the wait condition was never checked").
-        studio.WaitForAssertion(() => Assert.Equal("true", studio.Find("[data-testid=studio]").GetAttribute("data-ready")), Patience);
+        cut.WaitForAssertion(() => Assert.Equal("true", cut.Find($"[data-testid={testId}]").GetAttribute("data-ready")), Patience);
         // That render ran in a continuation posted to the dispatcher; once a no-op queued behind it has run, the
-        // dispatcher is idle, and a click the test makes next is handled before Click returns (not queued behind it).
-        studio.InvokeAsync(() => { }).GetAwaiter().GetResult();
-        return studio;
+        // dispatcher is idle, and a click the test makes next is handled before Click returns (not queued behind it),
+        // on elements that no later render replaces.
+        cut.InvokeAsync(() => { }).GetAwaiter().GetResult();
     }
 
     /// <summary>A picture of the given size, as if the user had uploaded it.</summary>

@@ -24,6 +24,7 @@ public class StudioStyleControlTests : ComponentTestBase
         state.SetStyle(Picture("first.png", 20, 20));
         var studio = RenderStudio(ctx);
         studio.Find("[data-testid=add-style]").Click();
+        WaitUntilReady(studio, "style-upload-2-picker");
         state.SetStyle(Picture("second.png", 24, 16), index: 1);
         return (studio, state);
     }

@@ -113,9 +113,7 @@ public class LayoutEndToEndTests(AppServer app, Browser browser)
         await page.Locator("[data-testid=studio][data-ready=true]").WaitForAsync(new() { Timeout = 60_000 });
         await UploadAsync(page, "photo-red-panda.webp", "art-hokusai-great-wave.png");
         // Two styles, so the mix, the weights and the result page's list of styles are seen in Russian too.
-        await page.GetByTestId("add-style").ClickAsync();
-        await page.Locator("input[type=file][data-testid=style-upload-2]").Last.SetInputFilesAsync(Path.Combine(Samples, "art-van-gogh-starry-night.jpg"));
-        await page.Locator("[data-testid=style-upload-2-size]").WaitForAsync();
+        await AddStyleAsync(page, 2, "art-van-gogh-starry-night.jpg");
         var english = EnglishOnlyPhrases();
         await AssertNoEnglishAsync(page, "the Studio with pictures chosen", english);
         await AssertNothingCutAsync(page, $"{width}x{height}, the Studio in Russian with pictures chosen");

@@ -28,6 +28,16 @@ public static class StudioDriver
         await page.Locator("[data-testid=style-upload-size]").WaitForAsync();
     }
 
+    /// <summary>Adds style picture <paramref name="number"/> (2 for the second) and picks <paramref name="style"/> in it.</summary>
+    public static async Task AddStyleAsync(IPage page, int number, string style)
+    {
+        await page.GetByTestId("add-style").ClickAsync();
+        // The new input listens only from its first after-render: a pick before its picker's ready marker is lost.
+        await page.Locator($"[data-testid=style-upload-{number}-picker][data-ready=true]").WaitForAsync();
+        await page.Locator($"input[type=file][data-testid=style-upload-{number}]").Last.SetInputFilesAsync(Path.Combine(Samples, style));
+        await page.Locator($"[data-testid=style-upload-{number}-size]").WaitForAsync();
+    }
+
     public static async Task SetParametersAsync(IPage page, int iterations, int size)
     {
         await Input(page, "param-iterations").FillAsync(iterations.ToString());

@@ -90,9 +90,7 @@ public class StudioEndToEndTests(AppServer app, Browser browser)
         await using var context = await browser.NewUserAsync();
         var page = await OpenStudioAsync(app, context);
         await UploadAsync(page, "photo-chelsea-cat.png", "art-van-gogh-starry-night.jpg");
-        await page.GetByTestId("add-style").ClickAsync();
-        await page.Locator("input[type=file][data-testid=style-upload-2]").Last.SetInputFilesAsync(Path.Combine(Samples, "art-hokusai-great-wave.png"));
-        await page.Locator("[data-testid=style-upload-2-size]").WaitForAsync();
+        await AddStyleAsync(page, 2, "art-hokusai-great-wave.png");
 
         // The second style at half the first's weight: a third of the mix.
         await page.Locator("[data-testid=style-weight][data-index='1'] input[type=range]").FillAsync("0.5");
@@ -146,6 +144,34 @@ public class StudioEndToEndTests(AppServer app, Browser browser)
         Assert.True(await page.EvaluateAsync<bool>("() => window.__pickedAtReady"));
         await page.Locator("[data-testid=content-upload-size]").WaitForAsync(new() { Timeout = 30_000 });
         Assert.Equal("40 × 30 px", (await page.Locator("[data-testid=content-upload-size]").InnerTextAsync()).Trim());
+    }
+
+    [Fact]
+    public async Task APictureChosenTheMomentAnAddedStylesPickerSaysReadyIsTaken()
+    {
+        // A style picker added to a Studio already ready has a marker of its own. Chosen the moment its input appeared,
+        // a picture was lost (its listener comes a round trip later): CI once waited 30 s for a second style's size.
+        await using var context = await browser.NewUserAsync();
+        await context.AddInitScriptAsync($$"""
+            window.__pickedAtReady = false;
+            new MutationObserver((_, observer) => {
+                if (!document.querySelector('[data-testid=style-upload-2-picker][data-ready=true]')) return;
+                observer.disconnect();
+                const input = [...document.querySelectorAll('input[type=file][data-testid=style-upload-2]')].pop();
+                const bytes = Uint8Array.from(atob('{{Convert.ToBase64String(StyleBlazorApplication.Png(40, 30, seed: 2))}}'), c => c.charCodeAt(0));
+                const chosen = new DataTransfer();
+                chosen.items.add(new File([bytes], 'at-ready.png', { type: 'image/png' }));
+                input.files = chosen.files;
+                input.dispatchEvent(new Event('change', { bubbles: true }));
+                window.__pickedAtReady = true;
+            }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-ready'] });
+            """);
+        var page = await OpenStudioAsync(app, context);
+        await page.GetByTestId("add-style").ClickAsync();
+
+        await WaitUntilAsync(() => page.EvaluateAsync<bool>("() => window.__pickedAtReady"), 30_000, "the added picker's ready marker");
+        await page.Locator("[data-testid=style-upload-2-size]").WaitForAsync(new() { Timeout = 30_000 });
+        Assert.Equal("40 × 30 px", (await page.Locator("[data-testid=style-upload-2-size]").InnerTextAsync()).Trim());
     }
 
     [Fact]
