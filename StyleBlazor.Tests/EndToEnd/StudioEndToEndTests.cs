@@ -118,27 +118,33 @@ public class StudioEndToEndTests(AppServer app, Browser browser)
         Assert.True(loaded[0][0] > loaded[0][1] && loaded[1][0] > loaded[1][1], "both thumbnails keep their landscape shape");
     }
 
+    /// <summary>
+    /// A page script that picks a 40 × 30 picture in input <paramref name="inputTestId"/> the moment
+    /// <paramref name="ready"/> matches (a mutation observer), as a test driver or a quick user might; it sets
+    /// <c>window.__pickedAtReady</c> then.
+    /// </summary>
+    static string PickAtReady(string ready, string inputTestId) => $$"""
+        window.__pickedAtReady = false;
+        new MutationObserver((_, observer) => {
+            if (!document.querySelector('{{ready}}')) return;
+            observer.disconnect();
+            const input = [...document.querySelectorAll('input[type=file][data-testid={{inputTestId}}]')].pop();
+            const bytes = Uint8Array.from(atob('{{Convert.ToBase64String(StyleBlazorApplication.Png(40, 30, seed: 1))}}'), c => c.charCodeAt(0));
+            const chosen = new DataTransfer();
+            chosen.items.add(new File([bytes], 'at-ready.png', { type: 'image/png' }));
+            input.files = chosen.files;
+            input.dispatchEvent(new Event('change', { bubbles: true }));
+            window.__pickedAtReady = true;
+        }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-ready'] });
+        """;
+
     [Fact]
     public async Task APictureChosenTheMomentTheStudioSaysReadyIsTaken()
     {
-        // The page itself picks a picture in the same moment the ready marker appears (a mutation observer), as a test
-        // driver or a quick user might. The file inputs start listening in their first after-render; a marker shown
-        // before that lost the pick (CI waited 30 s for a picture's size that never came).
+        // The file inputs start listening in their first after-render; a marker shown before that lost the pick (CI
+        // waited 30 s for a picture's size that never came).
         await using var context = await browser.NewUserAsync();
-        await context.AddInitScriptAsync($$"""
-            window.__pickedAtReady = false;
-            new MutationObserver((_, observer) => {
-                if (!document.querySelector('[data-testid=studio][data-ready=true]')) return;
-                observer.disconnect();
-                const input = [...document.querySelectorAll('input[type=file][data-testid=content-upload]')].pop();
-                const bytes = Uint8Array.from(atob('{{Convert.ToBase64String(StyleBlazorApplication.Png(40, 30, seed: 1))}}'), c => c.charCodeAt(0));
-                const chosen = new DataTransfer();
-                chosen.items.add(new File([bytes], 'at-ready.png', { type: 'image/png' }));
-                input.files = chosen.files;
-                input.dispatchEvent(new Event('change', { bubbles: true }));
-                window.__pickedAtReady = true;
-            }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-ready'] });
-            """);
+        await context.AddInitScriptAsync(PickAtReady("[data-testid=studio][data-ready=true]", "content-upload"));
         var page = await OpenStudioAsync(app, context);
 
         Assert.True(await page.EvaluateAsync<bool>("() => window.__pickedAtReady"));
@@ -152,20 +158,7 @@ public class StudioEndToEndTests(AppServer app, Browser browser)
         // A style picker added to a Studio already ready has a marker of its own. Chosen the moment its input appeared,
         // a picture was lost (its listener comes a round trip later): CI once waited 30 s for a second style's size.
         await using var context = await browser.NewUserAsync();
-        await context.AddInitScriptAsync($$"""
-            window.__pickedAtReady = false;
-            new MutationObserver((_, observer) => {
-                if (!document.querySelector('[data-testid=style-upload-2-picker][data-ready=true]')) return;
-                observer.disconnect();
-                const input = [...document.querySelectorAll('input[type=file][data-testid=style-upload-2]')].pop();
-                const bytes = Uint8Array.from(atob('{{Convert.ToBase64String(StyleBlazorApplication.Png(40, 30, seed: 2))}}'), c => c.charCodeAt(0));
-                const chosen = new DataTransfer();
-                chosen.items.add(new File([bytes], 'at-ready.png', { type: 'image/png' }));
-                input.files = chosen.files;
-                input.dispatchEvent(new Event('change', { bubbles: true }));
-                window.__pickedAtReady = true;
-            }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-ready'] });
-            """);
+        await context.AddInitScriptAsync(PickAtReady("[data-testid=style-upload-2-picker][data-ready=true]", "style-upload-2"));
         var page = await OpenStudioAsync(app, context);
         await page.GetByTestId("add-style").ClickAsync();
 
